@@ -1,0 +1,319 @@
+"""JSON API v1 (bearer tokens). Thin: parse, call one service, serialise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from marketplace.api import serialise
+from marketplace.api.openapi import build_spec
+from marketplace.db import get_session
+from marketplace.extensions import limiter
+from marketplace.models import Role, User
+from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn, parse
+from marketplace.services import accounts, claims, happiness, households, offers, wishes
+from marketplace.services.access import (
+    get_claim_for_deliverer,
+    get_need_for_staff,
+    get_offer_for_org,
+)
+from marketplace.services.errors import Forbidden, ServiceError, ValidationFailed
+from marketplace.uploads import save_photo
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Unauthenticated(ServiceError):
+    status = 401
+    code = "unauthenticated"
+
+
+def api_auth(*roles: str) -> Callable[[F], F]:
+    """Bearer-token authentication; ``roles`` restricts who may call (empty → any account)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            user = (
+                accounts.user_for_token(get_session(), token.strip())
+                if scheme.lower() == "bearer"
+                else None
+            )
+            if user is None:
+                raise Unauthenticated("Send a valid bearer token: Authorization: Bearer <token>")
+            if roles and user.role not in roles:
+                raise Forbidden("Your role may not do this")
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def body() -> dict[str, Any]:
+    data = request.get_json(silent=True) if request.is_json else None
+    if data is None and request.form:
+        data = request.form.to_dict()
+    if not isinstance(data, dict):
+        raise ValidationFailed({"_": "Send a JSON object (Content-Type: application/json)"})
+    return data
+
+
+def me() -> User:
+    user: User = g.api_user
+    return user
+
+
+def created(payload: dict[str, Any]) -> ResponseReturnValue:
+    return jsonify(payload), 201
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(build_spec())
+
+
+@bp.post("/tokens")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def create_token() -> ResponseReturnValue:
+    data = body()
+    username, password = data.get("username"), data.get("password")
+    errors = {
+        k: "Required"
+        for k, v in (("username", username), ("password", password))
+        if not isinstance(v, str) or not v
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    session = get_session()
+    policy = accounts.LockoutPolicy(
+        current_app.config["LOGIN_LOCKOUT_FAILURES"], current_app.config["LOGIN_LOCKOUT_MINUTES"]
+    )
+    try:
+        user = accounts.authenticate(
+            session, username=str(username), password=str(password), policy=policy
+        )
+    except accounts.LoginFailed as exc:
+        session.commit()  # keep the failure count
+        raise Unauthenticated(exc.message) from None
+    token = accounts.issue_token(session, user=user, days=current_app.config["API_TOKEN_DAYS"])
+    return created(
+        {"token": token, "role": user.role, "expires_in_days": current_app.config["API_TOKEN_DAYS"]}
+    )
+
+
+# Households and needs (hub staff) -------------------------------------------------------------
+
+
+@bp.post("/households")
+@api_auth(Role.HUB_STAFF)
+def create_household() -> ResponseReturnValue:
+    data = parse(HouseholdIn, body())
+    household = households.create_household(get_session(), actor=me(), data=data)
+    return created(serialise.household_full(household))
+
+
+@bp.get("/households")
+@api_auth(Role.HUB_STAFF)
+def search_households() -> ResponseReturnValue:
+    after = request.args.get("cursor", type=int)
+    rows = households.search_households(
+        get_session(), actor=me(), q=request.args.get("q", ""), after_id=after
+    )
+    return jsonify(
+        items=[serialise.household_summary(h) for h in rows],
+        next_cursor=rows[-1].id if len(rows) == 20 else None,
+    )
+
+
+@bp.get("/households/<int:household_id>")
+@api_auth(Role.HUB_STAFF)
+def get_household(household_id: int) -> ResponseReturnValue:
+    session = get_session()
+    household = households.view_household(session, actor=me(), household_id=household_id)
+    payload = serialise.household_full(household)
+    payload["needs"] = [
+        serialise.need_staff(n) for n in households.needs_of_household(session, household.id or 0)
+    ]
+    return jsonify(payload)
+
+
+@bp.post("/needs")
+@api_auth(Role.HUB_STAFF)
+def create_need() -> ResponseReturnValue:
+    data = parse(NeedIn, body())
+    need = households.create_need(get_session(), actor=me(), data=data)
+    return created(serialise.need_staff(need))
+
+
+@bp.get("/needs/<int:need_id>")
+@api_auth(Role.HUB_STAFF)
+def get_need(need_id: int) -> ResponseReturnValue:
+    session = get_session()
+    need = get_need_for_staff(session, need_id, me())
+    payload = serialise.need_staff(need)
+    claim = claims.active_claim(session, need_id)
+    payload["claim"] = serialise.claim(claim) if claim else None
+    return jsonify(payload)
+
+
+@bp.post("/needs/<int:need_id>/publish")
+@api_auth(Role.HUB_STAFF)
+def publish_need(need_id: int) -> ResponseReturnValue:
+    return jsonify(
+        serialise.need_staff(households.publish_need(get_session(), actor=me(), need_id=need_id))
+    )
+
+
+@bp.post("/needs/<int:need_id>/cancel")
+@api_auth(Role.HUB_STAFF)
+def cancel_need(need_id: int) -> ResponseReturnValue:
+    reason = parse(DecisionIn, body()).reason
+    return jsonify(
+        serialise.need_staff(
+            households.cancel_need(get_session(), actor=me(), need_id=need_id, reason=reason)
+        )
+    )
+
+
+@bp.post("/needs/<int:need_id>/confirm")
+@api_auth(Role.HUB_STAFF)
+def confirm_need(need_id: int) -> ResponseReturnValue:
+    claim = claims.confirm_delivery(get_session(), actor=me(), need_id=need_id)
+    return jsonify(serialise.claim(claim) | {"need_status": "confirmed"})
+
+
+@bp.post("/needs/<int:need_id>/reject")
+@api_auth(Role.HUB_STAFF)
+def reject_need_delivery(need_id: int) -> ResponseReturnValue:
+    reason = parse(DecisionIn, body()).reason
+    claim = claims.reject_delivery(get_session(), actor=me(), need_id=need_id, reason=reason)
+    return jsonify(serialise.claim(claim))
+
+
+# Wishes and claims (members) ------------------------------------------------------------------
+
+
+@bp.get("/wishes")
+@api_auth()
+def list_wishes() -> ResponseReturnValue:
+    f = serialise.wish_filter(request.args)
+    limit = max(1, min(100, request.args.get("limit", 20, type=int) or 20))
+    views, cursor = wishes.browse(
+        get_session(), f, after_id=request.args.get("cursor", type=int), limit=limit
+    )
+    return jsonify(items=[v.as_json() for v in views], next_cursor=cursor)
+
+
+@bp.get("/wishes/<int:wish_id>")
+@api_auth()
+def get_wish(wish_id: int) -> ResponseReturnValue:
+    return jsonify(wishes.wish_detail(get_session(), wish_id).as_json())
+
+
+@bp.post("/wishes/<int:wish_id>/claim")
+@api_auth(Role.MEMBER)
+@limiter.limit(
+    "30 per minute", key_func=lambda: f"claim:{request.headers.get('Authorization', '')[-16:]}"
+)
+def claim_wish(wish_id: int) -> ResponseReturnValue:
+    cfg = current_app.config
+    claim = claims.claim_wish(
+        get_session(),
+        member=me(),
+        wish_id=wish_id,
+        policy=claims.ClaimPolicy(cfg["MAX_OPEN_CLAIMS"], cfg["CLAIM_DAYS"]),
+    )
+    return created(serialise.claim(claim))
+
+
+@bp.get("/claims")
+@api_auth(Role.MEMBER)
+def my_claims() -> ResponseReturnValue:
+    return jsonify(items=[serialise.claim(c) for c in claims.claims_of_member(get_session(), me())])
+
+
+@bp.post("/claims/<int:claim_id>/deliver")
+@api_auth(Role.MEMBER, Role.ORG)
+def deliver(claim_id: int) -> ResponseReturnValue:
+    data = parse(DeliveryIn, body() if (request.is_json or request.form) else {})
+    session = get_session()
+    get_claim_for_deliverer(session, claim_id, me())  # scope first: no upload stored for others
+    photo = request.files.get("photo")
+    path = save_photo(photo) if photo is not None and photo.filename else None
+    claim = claims.report_delivery(
+        session, actor=me(), claim_id=claim_id, note=data.note, photo_path=path
+    )
+    return jsonify(serialise.claim(claim))
+
+
+# Organisations and offers -----------------------------------------------------------------------
+
+
+@bp.post("/orgs")
+@api_auth(Role.ADMIN, Role.ORG)
+def register_org() -> ResponseReturnValue:
+    data = parse(OrgIn, body())
+    return created(serialise.org(offers.register_org(get_session(), actor=me(), data=data)))
+
+
+@bp.post("/orgs/<int:org_id>/vet")
+@api_auth(Role.ADMIN)
+def vet_org(org_id: int) -> ResponseReturnValue:
+    data = body() if request.get_data() else {}
+    approve = data.get("approve", True)
+    if not isinstance(approve, bool):
+        raise ValidationFailed({"approve": "Must be true or false"})
+    org = offers.vet_org(
+        get_session(),
+        actor=me(),
+        org_id=org_id,
+        approve=approve,
+        note=str(data.get("note", ""))[:500],
+    )
+    return jsonify(serialise.org(org))
+
+
+@bp.post("/offers")
+@api_auth(Role.ORG)
+def create_offer() -> ResponseReturnValue:
+    data = parse(OfferIn, body())
+    session = get_session()
+    offer = offers.create_offer(session, actor=me(), data=data)
+    return created(serialise.offer(offer, live=offers.is_live(session, offer)))
+
+
+@bp.get("/offers")
+@api_auth(Role.ORG)
+def my_offers() -> ResponseReturnValue:
+    session = get_session()
+    return jsonify(
+        items=[
+            serialise.offer(o, live=offers.is_live(session, o))
+            for o in offers.offers_of_org(session, me())
+        ]
+    )
+
+
+@bp.get("/offers/<int:offer_id>")
+@api_auth(Role.ORG)
+def get_offer(offer_id: int) -> ResponseReturnValue:
+    session = get_session()
+    offer = get_offer_for_org(session, offer_id, me())
+    return jsonify(serialise.offer(offer, live=offers.is_live(session, offer)))
+
+
+# The household's own page, as JSON (no login: the opaque token is the credential) --------------
+
+
+@bp.get("/happiness/<token>")
+def happiness_json(token: str) -> ResponseReturnValue:
+    return jsonify(happiness.happiness_list(get_session(), token))

@@ -1,0 +1,146 @@
+"""JSON shapes of the API. Staff shapes carry personal data; member-facing ones never do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from marketplace.models import Claim, Household, Need, Offer, Organisation
+from marketplace.services.errors import ValidationFailed
+from marketplace.services.wishes import WishFilter
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def household_full(h: Household) -> dict[str, Any]:
+    return {
+        "id": h.id,
+        "name": h.name,
+        "id_number": h.id_number,
+        "phone": h.phone,
+        "address": h.address,
+        "community_code": h.community_code,
+        "hardship_type": h.hardship_type,
+        "risk_score": h.risk_score,
+        "risk_level": h.risk_level,
+        "members": h.members,
+        "tags": h.tags,
+        "happiness_url": f"/h/{h.token}",
+        "created_at": _iso(h.created_at),
+    }
+
+
+def household_summary(h: Household) -> dict[str, Any]:
+    return {
+        "id": h.id,
+        "name": h.name,
+        "community_code": h.community_code,
+        "risk_level": h.risk_level,
+        "hardship_type": h.hardship_type,
+    }
+
+
+def need_staff(n: Need) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "household_id": n.household_id,
+        "kind": n.kind,
+        "item": n.item_code,
+        "title": n.title,
+        "description": n.description,
+        "public_text": n.public_text,
+        "value_yuan": str(n.value_yuan),
+        "deadline": _iso(n.deadline),
+        "status": n.status,
+        "community_code": n.community_code,
+        "created_at": _iso(n.created_at),
+        "published_at": _iso(n.published_at),
+    }
+
+
+def claim(c: Claim) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "need_id": c.need_id,
+        "wish_id": c.need_id,
+        "status": c.status,
+        "claimed_at": _iso(c.claimed_at),
+        "due_at": _iso(c.due_at),
+        "delivered_at": _iso(c.delivered_at),
+        "delivery_note": c.delivery_note,
+        "has_photo": bool(c.photo_path),
+        "confirmed_at": _iso(c.confirmed_at),
+        "reject_reason": c.reject_reason,
+        "offer_id": c.offer_id,
+    }
+
+
+def org(o: Organisation) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "name": o.name,
+        "type": o.type,
+        "credit_code": o.credit_code,
+        "status": o.status,
+        "vetted_at": _iso(o.vetted_at),
+    }
+
+
+def offer(o: Offer, *, live: bool) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "org_id": o.org_id,
+        "title": o.title,
+        "description": o.description,
+        "items": o.items,
+        "regions": o.regions,
+        "lat": o.lat,
+        "lon": o.lon,
+        "radius_km": o.radius_km,
+        "capacity": o.capacity,
+        "remaining": o.remaining,
+        "start": _iso(o.start),
+        "end": _iso(o.end),
+        "hardship": o.hardship,
+        "status": o.status,
+        "live": live,
+    }
+
+
+def wish_filter(args: MultiDict[str, str]) -> WishFilter:
+    """Query-string filters of the wish pool, validated."""
+    errors: dict[str, str] = {}
+
+    def number(name: str, lo: float, hi: float) -> float | None:
+        raw = args.get(name)
+        if raw in (None, ""):
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            errors[name] = "Must be a number"
+            return None
+        if not lo <= value <= hi:
+            errors[name] = f"Must be between {lo:g} and {hi:g}"
+            return None
+        return value
+
+    lat, lon, radius = (
+        number("lat", -90, 90),
+        number("lon", -180, 180),
+        number("radius_km", 0.1, 100),
+    )
+    if (lat is None) != (lon is None) and not errors:
+        errors["lat"] = "Give both lat and lon"
+    region = args.get("region") or None
+    if region is not None and not (region.isdigit() and len(region) in (6, 9, 12)):
+        errors["region"] = "Must be a 6-, 9- or 12-digit region code"
+    item = args.get("item") or None
+    if item is not None and not (len(item) == 5 and item[2] == "-"):
+        errors["item"] = "Must be a taxonomy code such as 07-02"
+    if errors:
+        raise ValidationFailed(errors)
+    return WishFilter(item=item, region=region, lat=lat, lon=lon, radius_km=radius)

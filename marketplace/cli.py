@@ -1,0 +1,231 @@
+"""The ``zhongfu`` command (a Flask CLI group: ``flask --app marketplace`` works too)."""
+
+from __future__ import annotations
+
+import csv
+import secrets
+import signal
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from marketplace.db import get_engine, session_scope
+
+
+def _create_app() -> Flask:
+    from marketplace import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """Zhongfu 众扶 — matching households in hardship with the help a city can offer."""
+
+
+def migrate(app: Flask) -> None:
+    """Create or upgrade the schema with Alembic, then load regions, hubs and the taxonomy."""
+    from marketplace.migrations import upgrade
+    from marketplace.services.regions import load_reference_data
+
+    upgrade(get_engine(app))
+    with session_scope(get_engine(app)) as session:
+        added = load_reference_data(session)
+    if any(added.values()):
+        click.echo(
+            f"Loaded {added['regions']} regions, {added['hubs']} hubs, {added['items']} taxonomy items."
+        )
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or migrate the schema and load reference data. Safe to run twice."""
+    migrate(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo("Database ready: " + _safe_url(current_app.config["DATABASE_URL"]))
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command("seed")
+@click.option(
+    "--demo", is_flag=True, help="Demo data: accounts, organisations, households, wishes, offers."
+)
+@click.option("--seed", "rng_seed", default=20261123, show_default=True, help="Random seed.")
+@with_appcontext
+def seed_command(demo: bool, rng_seed: int) -> None:
+    """Fill the database with demo data (idempotent: does nothing if demo data exists)."""
+    from marketplace.demo import DEMO_ACCOUNTS, seed_demo
+
+    if not demo:
+        raise click.UsageError("Say what to seed: --demo")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    migrate(app)
+    with session_scope(get_engine(app)) as session:
+        summary = seed_demo(session, seed=rng_seed)
+    click.echo(summary)
+    _print_accounts(DEMO_ACCOUNTS)
+
+
+def _print_accounts(accounts: list[tuple[str, str, str]]) -> None:
+    click.echo("Demo accounts (username / password / role):")
+    for username, password, role in accounts:
+        click.echo(f"  {username:<16} {password:<22} {role}")
+
+
+def _instance_secret(app: Flask) -> str:
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-demo", is_flag=True, help="Do not load demo data on an empty database.")
+@click.option(
+    "--no-worker", is_flag=True, help="Do not run the background-job worker in this process."
+)
+def serve_command(host: str, port: int, no_demo: bool, no_worker: bool) -> None:
+    """Run the product: migrate, seed demo data on first run, start the job worker and the server."""
+    from marketplace import create_app
+    from marketplace.config import DEFAULT_SECRET
+    from marketplace.demo import DEMO_ACCOUNTS, seed_demo
+
+    app = create_app({"DEMO": True})
+    if app.config["SECRET_KEY"] == DEFAULT_SECRET:
+        app.config["SECRET_KEY"] = _instance_secret(app)
+    migrate(app)
+    if not no_demo:
+        with session_scope(get_engine(app)) as session:
+            summary = seed_demo(session)
+        click.echo(summary)
+        _print_accounts(DEMO_ACCOUNTS)
+    if not no_worker:
+        _start_worker()
+    click.echo(f"Zhongfu 众扶 is running at http://{host}:{port}/  (Ctrl-C to stop)")
+    sys.stdout.flush()
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+def _start_worker() -> None:
+    """Huey consumer threads inside this process (the embedded single-machine set-up)."""
+    from marketplace.jobs import huey
+
+    consumer = huey.create_consumer(workers=2, worker_type="thread", periodic=True)
+    consumer.start()
+    # Huey installs its own SIGINT/SIGTERM handlers for a standalone consumer; here Ctrl-C must
+    # stop the whole server.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True)
+def worker_command(workers: int) -> None:
+    """Run the background-job worker on its own (production: one or more per machine)."""
+    from marketplace.jobs import huey
+
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage accounts."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "hub_staff", "member", "org"]))
+@click.option("--hub", "hub_code", help="Hub region code (hub staff).")
+@click.option("--org", "org_id", type=int, help="Organisation id (organisation accounts).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default="")
+@with_appcontext
+def user_create(
+    username: str,
+    role: str,
+    hub_code: str | None,
+    org_id: int | None,
+    password: str,
+    display_name: str,
+) -> None:
+    """Create an account."""
+    from marketplace.services.accounts import create_user
+    from marketplace.services.errors import ServiceError
+
+    try:
+        with session_scope(get_engine()) as session:
+            user = create_user(
+                session,
+                actor=None,
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                hub_code=hub_code,
+                org_id=org_id,
+            )
+            click.echo(f"Created {role} account {user.username} (id {user.id}).")
+    except ServiceError as exc:
+        for field, message in (exc.errors or {"_": exc.message}).items():
+            click.echo(f"Error: {field}: {message}", err=True)
+        sys.exit(2)
+
+
+@click.group("regions")
+def regions_group() -> None:
+    """Reference data."""
+
+
+@regions_group.command("import-coords")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_coords(path: str) -> None:
+    """Import real coordinates from a CSV with columns code,lat,lon (e.g. GCJ-02 centres)."""
+    from marketplace.services.regions import import_coordinates
+
+    with open(path, encoding="utf-8") as f, session_scope(get_engine()) as session:
+        count = import_coordinates(session, csv.DictReader(f))
+    click.echo(f"Updated coordinates of {count} regions.")
+
+
+@click.command("housekeeping")
+@with_appcontext
+def housekeeping_command() -> None:
+    """Expire overdue claims and needs now (the worker does this every minute)."""
+    from marketplace.services import claims, households
+
+    with session_scope(get_engine()) as session:
+        click.echo(
+            {
+                "claims_expired": claims.expire_claims(session),
+                "needs_expired": households.expire_needs(session),
+            }
+        )
+
+
+def register(app: Flask) -> None:
+    for command in (
+        init_db_command,
+        seed_command,
+        user_group,
+        regions_group,
+        housekeeping_command,
+        worker_command,
+    ):
+        app.cli.add_command(command)
+
+
+main.add_command(serve_command)

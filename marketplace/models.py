@@ -1,0 +1,371 @@
+"""Table models (SQLModel). Codes follow DESIGN §4–§5; statuses follow DESIGN §3."""
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Numeric, String, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC (what SQLModel stores); the UI converts to Asia/Shanghai."""
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    HUB_STAFF = "hub_staff"
+    MEMBER = "member"
+    ORG = "org"
+
+
+class OrgType(enum.StrEnum):
+    PARTY_ORG = "party_org"  # 党组织
+    NGO = "ngo"  # 社会组织
+    ENTERPRISE = "enterprise"  # 爱心企业
+    TRUST = "trust"  # 慈善信托
+
+
+class OrgStatus(enum.StrEnum):
+    PENDING = "pending"
+    VETTED = "vetted"
+    REJECTED = "rejected"
+
+
+class Hardship(enum.StrEnum):
+    """五型 — the five hardship types."""
+
+    BOTTOM = "bottom"  # 兜底型
+    EXPENSE = "expense"  # 支出型
+    EMERGENCY = "emergency"  # 急难型
+    DEVELOPMENT = "development"  # 发展型
+    CARE = "care"  # 关爱型
+
+
+class NeedKind(enum.StrEnum):
+    WISH = "wish"  # 微心愿
+    SERVICE = "service"  # 服务需求
+
+
+class NeedStatus(enum.StrEnum):
+    PENDING_REVIEW = "pending_review"  # 待审核
+    OPEN = "open"  # 已发布
+    CLAIMED = "claimed"  # 已认领 (a member)
+    MATCHED = "matched"  # 已匹配 (an offer, via an accepted proposal)
+    DELIVERED = "delivered"  # 已送达, awaiting confirmation
+    CONFIRMED = "confirmed"  # 已确认完成
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class ClaimStatus(enum.StrEnum):
+    ACTIVE = "active"
+    DELIVERED = "delivered"
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_CLAIM_STATUSES = (ClaimStatus.ACTIVE.value, ClaimStatus.DELIVERED.value)
+
+
+class OfferStatus(enum.StrEnum):
+    LIVE = "live"
+    CLOSED = "closed"
+
+
+class RoundStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ProposalStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    LOCKED = "locked"
+
+
+HOUSEHOLD_TAGS = ("elderly", "disabled", "child", "serious_illness", "single", "unemployed")
+
+
+class Region(SQLModel, table=True):
+    """行政区划 — a district (6-digit code), street (9) or community (12)."""
+
+    code: str = Field(primary_key=True, max_length=12)
+    name: str = Field(max_length=64)
+    level: str = Field(max_length=16)  # city | district | street | community
+    parent_code: str | None = Field(default=None, max_length=12, index=True)
+    lat: float | None = None
+    lon: float | None = None
+    coords_source: str | None = Field(default=None, max_length=16)  # approx | imported
+
+
+class Hub(SQLModel, table=True):
+    """助联体 — a hub at one of three levels; its staff see the region's whole subtree."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(foreign_key="region.code", unique=True, max_length=12)
+    name: str = Field(max_length=80)
+    level: str = Field(max_length=16)
+
+
+class TaxonomyItem(SQLModel, table=True):
+    """帮扶项目分类 — one of the 31 items; admin-editable data loaded from the shipped file."""
+
+    code: str = Field(primary_key=True, max_length=5)
+    category_code: str = Field(max_length=2, index=True)
+    category_zh: str = Field(max_length=32)
+    category_en: str = Field(max_length=64)
+    name_zh: str = Field(max_length=32)
+    name_en: str = Field(max_length=64)
+    active: bool = True
+
+
+class Organisation(SQLModel, table=True):
+    """帮扶主体 — Party organisation, NGO, enterprise or charitable trust."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    type: str = Field(max_length=16)
+    credit_code: str = Field(max_length=18, unique=True)
+    status: str = Field(default=OrgStatus.PENDING.value, max_length=16, index=True)
+    vetted_by: int | None = (
+        None  # user id (no FK: user → organisation already points the other way)
+    )
+    vetted_at: datetime | None = None
+    vet_note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    __table_args__ = (CheckConstraint("open_claims >= 0", name="ck_user_open_claims"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16, index=True)
+    display_name: str = Field(default="", max_length=64)
+    hub_id: int | None = Field(default=None, foreign_key="hub.id", index=True)
+    org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    active: bool = True
+    # Rotated on logout and on disabling: every session minted before is refused.
+    session_token: str = Field(max_length=64)
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    open_claims: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+    # Flask-Login protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+
+class ApiToken(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Household(SQLModel, table=True):
+    """困难家庭 — registered by hub staff on the family's behalf."""
+
+    __table_args__ = (
+        CheckConstraint("risk_score >= 0 AND risk_score <= 100", name="ck_household_risk"),
+        CheckConstraint("members >= 1", name="ck_household_members"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    id_number: str = Field(max_length=18, unique=True)
+    phone: str = Field(max_length=20)
+    address: str = Field(max_length=200)
+    community_code: str = Field(foreign_key="region.code", max_length=12, index=True)
+    hardship_type: str = Field(max_length=16, index=True)
+    risk_score: int
+    members: int = 1
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    name_initials: str = Field(default="", max_length=32, index=True)  # pinyin initials for search
+    token: str = Field(max_length=64, unique=True)  # 幸福码 opaque token
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def risk_level(self) -> int:
+        """Resilience score → level: <60 → 1 (highest risk), 60–89 → 2, ≥90 → 3."""
+        return 1 if self.risk_score < 60 else 2 if self.risk_score < 90 else 3
+
+
+class Need(SQLModel, table=True):
+    """需求 — a micro-wish (微心愿) or a service need of one household."""
+
+    __table_args__ = (
+        Index("ix_need_browse", "status", "kind", "item_code", "id"),
+        Index("ix_need_region", "community_code", "status"),
+        CheckConstraint("value_yuan >= 0", name="ck_need_value"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    kind: str = Field(max_length=8)
+    item_code: str = Field(foreign_key="taxonomyitem.code", max_length=5)
+    title: str = Field(max_length=100)
+    description: str = Field(default="", max_length=2000)
+    public_text: str = Field(default="", max_length=2000)  # description with personal data removed
+    value_yuan: Decimal = Field(
+        default=Decimal(0), sa_column=Column(Numeric(10, 2), nullable=False)
+    )
+    deadline: date | None = None
+    status: str = Field(default=NeedStatus.PENDING_REVIEW.value, max_length=16)
+    community_code: str = Field(max_length=12)  # denormalised from the household for scoping
+    lat: float | None = None
+    lon: float | None = None
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = Field(default=None, max_length=500)
+
+
+class Offer(SQLModel, table=True):
+    """帮扶项目 — an organisation's assistance project with items, area, capacity and dates."""
+
+    __table_args__ = (
+        CheckConstraint("capacity >= 0", name="ck_offer_capacity"),
+        CheckConstraint("remaining >= 0 AND remaining <= capacity", name="ck_offer_remaining"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    title: str = Field(max_length=100)
+    description: str = Field(default="", max_length=2000)
+    items: list[str] = Field(default_factory=list, sa_type=JSON)
+    regions: list[str] = Field(default_factory=list, sa_type=JSON)
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float | None = None
+    capacity: int
+    remaining: int
+    start: date
+    end: date
+    hardship: list[str] = Field(default_factory=list, sa_type=JSON)
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    status: str = Field(default=OfferStatus.LIVE.value, max_length=16, index=True)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Claim(SQLModel, table=True):
+    """认领 — a member's claim on a wish, or an offer's assignment to a need (from a proposal).
+
+    At most one active claim per need: the partial unique index is the backstop behind the
+    conditional update in ``services.claims``.
+    """
+
+    __table_args__ = (
+        Index(
+            "uq_claim_need_active",
+            "need_id",
+            unique=True,
+            sqlite_where=text("status IN ('active', 'delivered')"),
+            postgresql_where=text("status IN ('active', 'delivered')"),
+        ),
+        Index("ix_claim_member_status", "member_id", "status"),
+        Index("ix_claim_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    member_id: int | None = Field(default=None, foreign_key="user.id")
+    offer_id: int | None = Field(default=None, foreign_key="offer.id", index=True)
+    status: str = Field(default=ClaimStatus.ACTIVE.value, max_length=16)
+    claimed_at: datetime = Field(default_factory=utcnow)
+    due_at: datetime
+    delivered_at: datetime | None = None
+    delivery_note: str | None = Field(default=None, max_length=1000)
+    photo_path: str | None = Field(default=None, max_length=200)
+    confirmed_at: datetime | None = None
+    confirmed_by: int | None = Field(default=None, foreign_key="user.id")
+    reject_reason: str | None = Field(default=None, max_length=500)
+    acknowledged_at: datetime | None = None  # the household's own acknowledgement (幸福码)
+
+
+class MatchRound(SQLModel, table=True):
+    """匹配轮次 — one background solve for a hub's subtree (or the city)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope_code: str | None = Field(default=None, max_length=12)  # None → city-wide
+    started_by: int = Field(foreign_key="user.id")
+    status: str = Field(default=RoundStatus.QUEUED.value, max_length=16)
+    progress: float = 0.0
+    message: str = Field(default="", max_length=500)
+    stats: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class Proposal(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("round_id", "need_id", name="uq_proposal_round_need"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="matchround.id", index=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    offer_id: int = Field(foreign_key="offer.id", index=True)
+    distance_km: float
+    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+    status: str = Field(default=ProposalStatus.PROPOSED.value, max_length=16)
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+    decision_reason: str | None = Field(default=None, max_length=500)
+
+
+class UnmatchedNeed(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="matchround.id", index=True)
+    need_id: int = Field(foreign_key="need.id")
+    reason: str = Field(max_length=32)
+
+
+class Notification(SQLModel, table=True):
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=32)
+    text: str = Field(max_length=500)
+    link: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+
+
+class AuditLog(SQLModel, table=True):
+    """审计日志 — append-only (triggers refuse UPDATE and DELETE)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, index=True)
+    actor: str = Field(default="", max_length=64)
+    action: str = Field(max_length=48, index=True)
+    object_type: str = Field(max_length=32)
+    object_id: str = Field(default="", sa_column=Column(String(32), nullable=False, index=True))
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSON)

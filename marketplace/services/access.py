@@ -1,0 +1,82 @@
+"""Who may see what: the scope of a user and the scope-checking loaders.
+
+Hub staff see their hub's region subtree (region codes are prefixes of their descendants); nobody
+else sees a household's personal data. Out-of-scope objects are reported as not found, so probing
+ids reveals nothing.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from marketplace.models import Claim, Household, Hub, Need, Offer, Organisation, Role, User
+from marketplace.services.errors import Forbidden, NotFound
+
+
+def staff_scope(session: Session, user: User) -> str:
+    """The region code whose subtree a hub staff member serves."""
+    if user.role != Role.HUB_STAFF or user.hub_id is None:
+        raise Forbidden("Only hub staff may do this")
+    hub = session.get(Hub, user.hub_id)
+    if hub is None:
+        raise Forbidden("Your account has no hub")
+    return hub.region_code
+
+
+def round_scope(session: Session, user: User) -> str | None:
+    """Match rounds: admin → the whole city (None); hub staff → their subtree."""
+    if user.role == Role.ADMIN:
+        return None
+    return staff_scope(session, user)
+
+
+def in_scope(scope_code: str | None, region_code: str) -> bool:
+    return scope_code is None or region_code.startswith(scope_code)
+
+
+def get_household_for_staff(session: Session, household_id: int, viewer: User) -> Household:
+    scope = staff_scope(session, viewer)
+    household = session.get(Household, household_id)
+    if household is None or not household.community_code.startswith(scope):
+        raise NotFound("Household not found")
+    return household
+
+
+def get_need_for_staff(
+    session: Session, need_id: int, viewer: User, *, for_update: bool = False
+) -> Need:
+    scope = staff_scope(session, viewer)
+    need = session.get(Need, need_id, with_for_update=for_update)
+    if need is None or not need.community_code.startswith(scope):
+        raise NotFound("Need not found")
+    return need
+
+
+def get_claim_for_deliverer(session: Session, claim_id: int, viewer: User) -> Claim:
+    """A claim the viewer delivers: their own (member) or one of their organisation's offers."""
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("Claim not found")
+    if viewer.role == Role.MEMBER and claim.member_id == viewer.id:
+        return claim
+    if viewer.role == Role.ORG and claim.offer_id is not None:
+        offer = session.get(Offer, claim.offer_id)
+        if offer is not None and offer.org_id == viewer.org_id:
+            return claim
+    raise NotFound("Claim not found")
+
+
+def get_offer_for_org(session: Session, offer_id: int, viewer: User) -> Offer:
+    offer = session.get(Offer, offer_id)
+    if offer is None or viewer.role != Role.ORG or offer.org_id != viewer.org_id:
+        raise NotFound("Offer not found")
+    return offer
+
+
+def get_org_for_admin(session: Session, org_id: int, viewer: User) -> Organisation:
+    if viewer.role != Role.ADMIN:
+        raise Forbidden("Only the administrator may do this")
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("Organisation not found")
+    return org

@@ -1,0 +1,365 @@
+"""Claims (认领), delivery (送达) and confirmation (确认完成) — race-safe by conditional updates.
+
+Every contested step is a single ``UPDATE … WHERE <expected state>``: of N concurrent requests
+exactly one sees rowcount 1. Database constraints are the backstop: a partial unique index allows
+one active claim per need, and ``user.open_claims >= 0`` / ``offer.remaining >= 0`` CHECKs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select, update
+
+from marketplace.models import (
+    ACTIVE_CLAIM_STATUSES,
+    Claim,
+    ClaimStatus,
+    Household,
+    Need,
+    NeedKind,
+    NeedStatus,
+    Offer,
+    Role,
+    User,
+    utcnow,
+)
+from marketplace.services import audit
+from marketplace.services.access import get_claim_for_deliverer, get_need_for_staff
+from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.services.notifications import notify, notify_org
+
+
+@dataclass(frozen=True)
+class ClaimPolicy:
+    max_open: int = 3
+    days: int = 7
+
+
+def claim_wish(
+    session: Session,
+    *,
+    member: User,
+    wish_id: int,
+    policy: ClaimPolicy,
+    now: datetime | None = None,
+) -> Claim:
+    """A member claims an open micro-wish: exactly one of N concurrent claimers wins."""
+    if member.role != Role.MEMBER:
+        raise Forbidden("Only members can claim wishes")
+    now = now or utcnow()
+    # Rule: a wish can be claimed only while open — the conditional update is the race arbiter.
+    won = session.exec(
+        update(Need)
+        .where(
+            col(Need.id) == wish_id,
+            col(Need.kind) == NeedKind.WISH.value,
+            col(Need.status) == NeedStatus.OPEN.value,
+        )
+        .values(status=NeedStatus.CLAIMED.value)
+    ).rowcount
+    if won != 1:
+        need = session.get(Need, wish_id)
+        if (
+            need is None
+            or need.kind != NeedKind.WISH.value
+            or need.status in (NeedStatus.PENDING_REVIEW.value,)
+        ):
+            raise NotFound("Wish not found")
+        raise Conflict("This wish has already been claimed or is no longer open")
+    # Rule: at most ``max_open`` open claims per member, also under concurrent claims.
+    capped = session.exec(
+        update(User)
+        .where(col(User.id) == member.id, col(User.open_claims) < policy.max_open)
+        .values(open_claims=User.open_claims + 1)
+    ).rowcount
+    if capped != 1:
+        raise Conflict(
+            f"You already have {policy.max_open} open claims; deliver one first",
+            {"limit": str(policy.max_open)},
+        )
+    claim = Claim(
+        need_id=wish_id,
+        member_id=member.id,
+        claimed_at=now,
+        due_at=now + timedelta(days=policy.days),
+    )
+    session.add(claim)
+    try:
+        session.flush()
+    except IntegrityError:  # the unique index backstop: never two active claims
+        raise Conflict("This wish has already been claimed or is no longer open") from None
+    session.refresh(member)
+    audit.record(
+        session, member, "claim.create", claim, after={"need_id": wish_id, "due_at": claim.due_at}
+    )
+    return claim
+
+
+def report_delivery(
+    session: Session, *, actor: User, claim_id: int, note: str, photo_path: str | None = None
+) -> Claim:
+    """The member (or the organisation, for an assigned offer) reports that help was delivered."""
+    claim = get_claim_for_deliverer(session, claim_id, actor)
+    moved = session.exec(
+        update(Claim)
+        .where(col(Claim.id) == claim.id, col(Claim.status) == ClaimStatus.ACTIVE.value)
+        .values(
+            status=ClaimStatus.DELIVERED.value,
+            delivered_at=utcnow(),
+            delivery_note=note.strip() or None,
+            photo_path=photo_path,
+        )
+    ).rowcount
+    if moved != 1:
+        session.refresh(claim)
+        raise Conflict(
+            f"Only an active claim can be reported as delivered (this one is {claim.status})"
+        )
+    session.exec(
+        update(Need)
+        .where(
+            col(Need.id) == claim.need_id,
+            col(Need.status).in_((NeedStatus.CLAIMED.value, NeedStatus.MATCHED.value)),
+        )
+        .values(status=NeedStatus.DELIVERED.value)
+    )
+    if claim.member_id is not None:
+        _release_member_slot(session, claim.member_id)
+    session.refresh(claim)
+    audit.record(
+        session,
+        actor,
+        "claim.deliver",
+        claim,
+        before={"status": "active"},
+        after={"status": claim.status, "photo": bool(photo_path)},
+    )
+    return claim
+
+
+def active_claim(session: Session, need_id: int) -> Claim | None:
+    return session.exec(
+        select(Claim).where(Claim.need_id == need_id, col(Claim.status).in_(ACTIVE_CLAIM_STATUSES))
+    ).first()
+
+
+def confirm_delivery(session: Session, *, actor: User, need_id: int) -> Claim:
+    """确认完成 — hub staff of the household's subtree confirm a reported delivery."""
+    need = get_need_for_staff(session, need_id, actor)
+    claim = active_claim(session, need.id or 0)
+    if claim is None or claim.status != ClaimStatus.DELIVERED.value:
+        raise Conflict("There is no reported delivery to confirm for this need")
+    moved = session.exec(
+        update(Claim)
+        .where(col(Claim.id) == claim.id, col(Claim.status) == ClaimStatus.DELIVERED.value)
+        .values(status=ClaimStatus.CONFIRMED.value, confirmed_at=utcnow(), confirmed_by=actor.id)
+    ).rowcount
+    if moved != 1:
+        raise Conflict("This delivery was just confirmed or rejected by someone else")
+    session.exec(
+        update(Need)
+        .where(col(Need.id) == need.id)
+        .values(status=NeedStatus.CONFIRMED.value, closed_at=utcnow())
+    )
+    session.refresh(claim)
+    session.refresh(need)
+    _notify_deliverer(session, claim, "delivery_confirmed", f"Delivery confirmed: {need.title}")
+    audit.record(
+        session,
+        actor,
+        "need.confirm",
+        need,
+        before={"status": "delivered"},
+        after={"status": need.status, "claim_id": claim.id},
+    )
+    return claim
+
+
+def reject_delivery(session: Session, *, actor: User, need_id: int, reason: str) -> Claim:
+    """Hub staff reject a reported delivery with a reason; the claim goes back to active."""
+    if not reason.strip():
+        raise ValidationFailed({"reason": "Give a reason for the rejection"})
+    need = get_need_for_staff(session, need_id, actor)
+    claim = active_claim(session, need.id or 0)
+    if claim is None or claim.status != ClaimStatus.DELIVERED.value:
+        raise Conflict("There is no reported delivery to reject for this need")
+    moved = session.exec(
+        update(Claim)
+        .where(col(Claim.id) == claim.id, col(Claim.status) == ClaimStatus.DELIVERED.value)
+        .values(status=ClaimStatus.ACTIVE.value, reject_reason=reason.strip(), delivered_at=None)
+    ).rowcount
+    if moved != 1:
+        raise Conflict("This delivery was just confirmed or rejected by someone else")
+    back = NeedStatus.CLAIMED.value if claim.member_id is not None else NeedStatus.MATCHED.value
+    session.exec(update(Need).where(col(Need.id) == need.id).values(status=back))
+    if claim.member_id is not None:
+        # Re-opened work counts again, even if that briefly puts the member over the cap.
+        session.exec(
+            update(User)
+            .where(col(User.id) == claim.member_id)
+            .values(open_claims=User.open_claims + 1)
+        )
+    session.refresh(claim)
+    session.refresh(need)
+    _notify_deliverer(
+        session,
+        claim,
+        "delivery_rejected",
+        f"Delivery not confirmed: {need.title} — {reason.strip()}",
+    )
+    audit.record(
+        session,
+        actor,
+        "need.reject_delivery",
+        need,
+        before={"status": "delivered"},
+        after={"status": need.status, "reason": reason},
+    )
+    return claim
+
+
+def acknowledge(session: Session, *, household: Household, claim_id: int) -> Claim:
+    """The household acknowledges receipt on its 幸福码 page."""
+    claim = session.get(Claim, claim_id)
+    need = session.get(Need, claim.need_id) if claim else None
+    if claim is None or need is None or need.household_id != household.id:
+        raise NotFound("Not found")
+    if claim.status not in (ClaimStatus.DELIVERED.value, ClaimStatus.CONFIRMED.value):
+        raise Conflict("Nothing has been delivered yet")
+    if claim.acknowledged_at is None:
+        claim.acknowledged_at = utcnow()
+        session.flush()
+        audit.record(
+            session,
+            None,
+            "claim.acknowledge",
+            claim,
+            after={"acknowledged": True},
+            actor_label="household",
+        )
+    return claim
+
+
+def expire_claims(session: Session, *, now: datetime | None = None) -> int:
+    """Active claims past their due date expire and their wishes return to the pool."""
+    now = now or utcnow()
+    ids = list(
+        session.exec(
+            select(Claim.id).where(
+                Claim.status == ClaimStatus.ACTIVE.value, col(Claim.due_at) < now
+            )
+        )
+    )
+    count = 0
+    for claim_id in ids:
+        moved = session.exec(
+            update(Claim)
+            .where(
+                col(Claim.id) == claim_id,
+                col(Claim.status) == ClaimStatus.ACTIVE.value,
+                col(Claim.due_at) < now,
+            )
+            .values(status=ClaimStatus.EXPIRED.value)
+        ).rowcount
+        if moved != 1:
+            continue
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        session.refresh(claim)
+        back = NeedStatus.OPEN.value
+        session.exec(
+            update(Need)
+            .where(
+                col(Need.id) == claim.need_id,
+                col(Need.status).in_((NeedStatus.CLAIMED.value, NeedStatus.MATCHED.value)),
+            )
+            .values(status=back)
+        )
+        if claim.member_id is not None:
+            _release_member_slot(session, claim.member_id)
+            notify(
+                session,
+                claim.member_id,
+                "claim_expired",
+                "A claim expired and the wish went back to the pool",
+                "/member/claims",
+            )
+        if claim.offer_id is not None:
+            _return_capacity(session, claim.offer_id)
+        audit.record(
+            session,
+            None,
+            "claim.expire",
+            claim,
+            before={"status": "active"},
+            after={"status": "expired"},
+            actor_label="system",
+        )
+        count += 1
+    session.flush()
+    return count
+
+
+def release_active_claim(session: Session, need: Need, status: str) -> None:
+    """A cancelled need frees its claimer's slot (and its offer's capacity)."""
+    claim = active_claim(session, need.id or 0)
+    if claim is None:
+        return
+    was_active = claim.status == ClaimStatus.ACTIVE.value
+    claim.status = status
+    if claim.member_id is not None and was_active:
+        _release_member_slot(session, claim.member_id)
+    if claim.offer_id is not None:
+        _return_capacity(session, claim.offer_id)
+    session.flush()
+
+
+def consume_capacity(session: Session, offer_id: int) -> bool:
+    """Take one unit of an offer's capacity; False when none is left (never below 0)."""
+    return (
+        session.exec(
+            update(Offer)
+            .where(col(Offer.id) == offer_id, col(Offer.remaining) > 0)
+            .values(remaining=Offer.remaining - 1)
+        ).rowcount
+        == 1
+    )
+
+
+def _return_capacity(session: Session, offer_id: int) -> None:
+    session.exec(
+        update(Offer)
+        .where(col(Offer.id) == offer_id, col(Offer.remaining) < Offer.capacity)
+        .values(remaining=Offer.remaining + 1)
+    )
+
+
+def _release_member_slot(session: Session, member_id: int) -> None:
+    session.exec(
+        update(User)
+        .where(col(User.id) == member_id, col(User.open_claims) > 0)
+        .values(open_claims=User.open_claims - 1)
+    )
+
+
+def _notify_deliverer(session: Session, claim: Claim, kind: str, text: str) -> None:
+    if claim.member_id is not None:
+        notify(session, claim.member_id, kind, text, "/member/claims")
+    elif claim.offer_id is not None:
+        offer = session.get(Offer, claim.offer_id)
+        if offer is not None:
+            notify_org(session, offer.org_id, kind, text, "/org/assignments")
+
+
+def claims_of_member(session: Session, member: User, *, limit: int = 100) -> list[Claim]:
+    return list(
+        session.exec(
+            select(Claim)
+            .where(Claim.member_id == member.id)
+            .order_by(col(Claim.id).desc())
+            .limit(limit)
+        )
+    )

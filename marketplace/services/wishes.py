@@ -1,0 +1,171 @@
+"""The member-facing wish pool (心愿池): browse open micro-wishes, masked (DESIGN §6)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from marketplace.models import Household, Need, NeedKind, NeedStatus, Region, TaxonomyItem
+from marketplace.services.errors import NotFound
+from marketplace.services.privacy import mask_name, scrub_text
+
+
+@dataclass(frozen=True)
+class WishView:
+    """What a member or organisation may see of a wish: no full name, ID, phone or address."""
+
+    id: int
+    item: str
+    item_name: str
+    title: str
+    text: str
+    household: str  # 张*
+    community: str
+    street: str
+    district: str
+    value_yuan: Decimal
+    deadline: date | None
+    published_at: datetime | None
+    status: str
+    lat: float | None
+    lon: float | None
+    distance_km: float | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "item": self.item,
+            "item_name": self.item_name,
+            "title": self.title,
+            "text": self.text,
+            "household": self.household,
+            "community": self.community,
+            "street": self.street,
+            "district": self.district,
+            "value_yuan": str(self.value_yuan),
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "status": self.status,
+            "distance_km": self.distance_km,
+        }
+
+
+@dataclass(frozen=True)
+class WishFilter:
+    item: str | None = None
+    region: str | None = None  # district / street / community code prefix
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float | None = None
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0088 * 2 * math.asin(math.sqrt(a))
+
+
+def _region_names(session: Session, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return dict(
+        session.exec(select(Region.code, Region.name).where(col(Region.code).in_(codes))).all()
+    )
+
+
+def to_views(
+    session: Session, rows: list[tuple[Need, str]], near: tuple[float, float] | None = None
+) -> list[WishView]:
+    """Mask a batch of (need, household name) rows with two extra queries in all (no N+1)."""
+    codes = (
+        {n.community_code for n, _ in rows}
+        | {n.community_code[:9] for n, _ in rows}
+        | {n.community_code[:6] for n, _ in rows}
+    )
+    names = _region_names(session, codes)
+    items = dict(session.exec(select(TaxonomyItem.code, TaxonomyItem.name_zh)).all())
+    out = []
+    for need, hh_name in rows:
+        dist = None
+        if near is not None and need.lat is not None and need.lon is not None:
+            dist = round(haversine_km(near[0], near[1], need.lat, need.lon), 2)
+        out.append(
+            WishView(
+                id=need.id or 0,
+                item=need.item_code,
+                item_name=items.get(need.item_code, need.item_code),
+                title=scrub_text(need.title),
+                text=need.public_text,
+                household=mask_name(hh_name),
+                community=names.get(need.community_code, ""),
+                street=names.get(need.community_code[:9], ""),
+                district=names.get(need.community_code[:6], ""),
+                value_yuan=need.value_yuan,
+                deadline=need.deadline,
+                published_at=need.published_at,
+                status=need.status,
+                lat=need.lat,
+                lon=need.lon,
+                distance_km=dist,
+            )
+        )
+    return out
+
+
+def browse(
+    session: Session, f: WishFilter, *, after_id: int | None = None, limit: int = 20
+) -> tuple[list[WishView], int | None]:
+    """Open wishes, newest first, keyset-paginated by id; "near me" narrows by a bounding box and
+    sorts the page by distance. Returns the page and the cursor of the next page (or None)."""
+    stmt = (
+        select(Need, Household.name)
+        .join(Household, col(Household.id) == Need.household_id)
+        .where(Need.status == NeedStatus.OPEN.value, Need.kind == NeedKind.WISH.value)
+    )
+    if f.item:
+        stmt = stmt.where(Need.item_code == f.item)
+    if f.region:
+        stmt = stmt.where(col(Need.community_code).startswith(f.region))
+    near = None
+    if f.lat is not None and f.lon is not None:
+        near = (f.lat, f.lon)
+        radius = f.radius_km or 5.0
+        dlat = radius / 111.0
+        dlon = radius / (111.0 * max(0.1, math.cos(math.radians(f.lat))))
+        stmt = stmt.where(
+            col(Need.lat).between(f.lat - dlat, f.lat + dlat),
+            col(Need.lon).between(f.lon - dlon, f.lon + dlon),
+        )
+    if after_id is not None:
+        stmt = stmt.where(col(Need.id) < after_id)
+    rows = [
+        (n, name) for n, name in session.exec(stmt.order_by(col(Need.id).desc()).limit(limit + 1))
+    ]
+    next_cursor = rows[limit - 1][0].id if len(rows) > limit else None
+    views = to_views(session, rows[:limit], near)
+    if near is not None:
+        views = [
+            v for v in views if v.distance_km is not None and v.distance_km <= (f.radius_km or 5.0)
+        ]
+        views.sort(key=lambda v: (v.distance_km or 0.0, -v.id))
+    return views, next_cursor
+
+
+def wish_detail(session: Session, wish_id: int) -> WishView:
+    row = session.exec(
+        select(Need, Household.name)
+        .join(Household, col(Household.id) == Need.household_id)
+        .where(Need.id == wish_id)
+    ).first()
+    if (
+        row is None
+        or row[0].kind != NeedKind.WISH.value
+        or row[0].status == NeedStatus.PENDING_REVIEW.value
+    ):
+        raise NotFound("Wish not found")
+    return to_views(session, [row])[0]

@@ -1,0 +1,158 @@
+"""Wiring of the web layer: extensions, security headers, errors, sessions, blueprints."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_login import current_user, logout_user
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from marketplace import db
+from marketplace.extensions import babel, csrf, limiter, login_manager
+from marketplace.models import Role
+from marketplace.services import accounts, notifications, passwords
+from marketplace.services.errors import ServiceError
+
+log = logging.getLogger("zhongfu")
+
+STAFF_ROLES = {Role.ADMIN.value, Role.HUB_STAFF.value}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+    "object-src 'none'"
+)
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang") or session.get("lang")
+    languages = ("zh_CN", "en")
+    if chosen in languages:
+        return str(chosen)
+    return (
+        request.accept_languages.best_match(["zh_CN", "zh", "en"], default="zh_CN")
+        .replace("zh", "zh_CN")
+        .replace("zh_CN_CN", "zh_CN")
+    )
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    if app.config.get("TESTING") and not app.config.get("STRONG_PASSWORD_HASH"):
+        passwords.configure(time_cost=1, memory_cost_kib=8)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
+
+    @login_manager.user_loader
+    def _load_user(session_id: str) -> Any:
+        return accounts.load_session_user(db.get_session(), session_id)
+
+    @app.before_request
+    def _session_timeouts() -> ResponseReturnValue | None:
+        if request.endpoint == "static":
+            return None
+        session.permanent = True  # absolute lifetime: PERMANENT_SESSION_LIFETIME
+        if current_user.is_authenticated and getattr(current_user, "role", None) in STAFF_ROLES:
+            now = int(time.time())
+            last = session.get("seen", now)
+            if now - int(last) > app.config["SESSION_IDLE_MINUTES"] * 60:
+                logout_user()
+                session.clear()
+            else:
+                session["seen"] = now
+        return None
+
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        g.db_failed = response.status_code >= 400
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(self), geolocation=(self), microphone=()"
+        )
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("Cache-Control", "no-store")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError) -> ResponseReturnValue:
+        db.rollback_request()
+        if is_api_request():
+            return jsonify(error=exc.code, message=exc.message, errors=exc.errors), exc.status
+        return render_template(
+            "error.html", status=exc.status, message=exc.message, errors=exc.errors
+        ), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
+        db.rollback_request()
+        code = exc.code or 500
+        if is_api_request():
+            return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), code
+        return render_template("error.html", status=code, message=exc.description, errors={}), code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _db_down(exc: Exception) -> ResponseReturnValue:
+        db.rollback_request()
+        log.error(
+            "database unavailable: %s: %s", type(exc).__name__, str(exc).splitlines()[0][:200]
+        )
+        if is_api_request():
+            return jsonify(
+                error="unavailable", message="The database is unavailable; try again shortly"
+            ), 503
+        return render_template("error.html", status=503, message=None, errors={}), 503
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
+        db.rollback_request()
+        ref = secrets.token_hex(4)
+        log.exception("unhandled error ref=%s", ref)
+        if is_api_request():
+            return jsonify(error="server_error", message=f"Internal error (reference {ref})"), 500
+        return render_template("error.html", status=500, message=None, ref=ref, errors={}), 500
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        unread = 0
+        if current_user.is_authenticated:
+            unread = notifications.unread_count(db.get_session(), current_user.id)
+        return {
+            "unread_count": unread,
+            "locale": str(get_locale()),
+            "large_text": session.get("large_text", False),
+            "Role": Role,
+        }
+
+    from marketplace.admin.routes import bp as admin_bp
+    from marketplace.api.routes import bp as api_bp
+    from marketplace.auth.routes import bp as auth_bp
+    from marketplace.household.routes import bp as household_bp
+    from marketplace.hub.routes import bp as hub_bp
+    from marketplace.main import bp as main_bp
+    from marketplace.member.routes import bp as member_bp
+    from marketplace.org.routes import bp as org_bp
+
+    csrf.exempt(api_bp)
+    for bp in (main_bp, auth_bp, hub_bp, member_bp, org_bp, admin_bp, household_bp, api_bp):
+        app.register_blueprint(bp)
