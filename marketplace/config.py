@@ -19,6 +19,8 @@ class Defaults:
     # Wishes left unclaimed this long are routed to the next match round.
     UNCLAIMED_DAYS_FOR_ROUND = 14
     MATCH_ROUND_TIME_LIMIT_S = 300
+    MATCH_MAX_PER_HOUSEHOLD = 2  # needs of one household served per round
+    MATCH_ASSIGNMENT_DAYS = 14  # an accepted proposal is due within this
     PAGE_SIZE = 20
     UPLOAD_MAX_BYTES = 8 * 1024 * 1024
     UPLOAD_MAX_PIXELS = 40_000_000

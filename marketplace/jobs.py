@@ -6,12 +6,17 @@ Jobs receive ids and write progress rows; each opens its own unit of work.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+log = logging.getLogger("zhongfu.jobs")
 
 _app: Flask | None = None
 
@@ -62,3 +67,78 @@ def housekeeping() -> dict[str, Any]:
             "claims_expired": claims.expire_claims(session),
             "needs_expired": households.expire_needs(session),
         }
+
+
+def round_settings(config: Mapping[str, Any]) -> Any:
+    from marketplace.services.rounds import RoundSettings
+
+    return RoundSettings(
+        max_per_household=int(config["MATCH_MAX_PER_HOUSEHOLD"]),
+        unclaimed_days=int(config["UNCLAIMED_DAYS_FOR_ROUND"]),
+        time_limit_s=float(config["MATCH_ROUND_TIME_LIMIT_S"]),
+        assignment_days=int(config["MATCH_ASSIGNMENT_DAYS"]),
+    )
+
+
+def execute_round(app: Flask, round_id: int) -> None:
+    """Load → solve (no database work) → store, each in its own unit of work. Any failure,
+    a timeout included, leaves the round ``failed`` with no proposals."""
+    import matching
+    from marketplace.db import get_engine, session_scope
+    from marketplace.services import rounds
+
+    engine = get_engine(app)
+    settings = round_settings(app.config)
+    timings: dict[str, float] = {}
+    with app.app_context():
+        try:
+            t0 = time.perf_counter()
+            with session_scope(engine) as session:
+                match_round = rounds.mark_running(session, round_id)
+                problem = rounds.load_problem(session, match_round, settings)
+            timings["load_seconds"] = round(time.perf_counter() - t0, 3)
+            last = 0.0
+
+            def progress(fraction: float, message: str) -> None:
+                nonlocal last
+                if time.monotonic() - last < 0.5 and fraction < 1.0:
+                    return
+                last = time.monotonic()
+                with session_scope(engine) as s:
+                    rounds.set_progress(s, round_id, 0.1 + 0.8 * fraction, message)
+
+            t1 = time.perf_counter()
+            result = matching.solve(problem, progress=progress)
+            timings["solve_seconds"] = round(time.perf_counter() - t1, 3)
+            t2 = time.perf_counter()
+            with session_scope(engine) as session:
+                rounds.store_result(
+                    session,
+                    round_id,
+                    result,
+                    timings | {"needs": len(problem.needs), "offers": len(problem.offers)},
+                )
+            log.info(
+                "round %s done in %.1fs (write %.1fs)",
+                round_id,
+                time.perf_counter() - t0,
+                time.perf_counter() - t2,
+            )
+        except matching.SolveTimeout as exc:
+            _fail(engine, round_id, f"timeout: {exc}")
+        except Exception as exc:
+            log.exception("round %s failed", round_id)
+            _fail(engine, round_id, f"failed: {type(exc).__name__}: {exc}")
+
+
+def _fail(engine: Any, round_id: int, message: str) -> None:
+    from marketplace.db import session_scope
+    from marketplace.services import rounds
+
+    with session_scope(engine) as session:
+        rounds.mark_failed(session, round_id, message)
+
+
+@huey.task()
+def run_match_round(round_id: int) -> None:
+    execute_round(job_app(), round_id)

@@ -15,7 +15,7 @@ from marketplace.db import get_session
 from marketplace.extensions import limiter
 from marketplace.models import Role, User
 from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn, parse
-from marketplace.services import accounts, claims, happiness, households, offers, wishes
+from marketplace.services import accounts, claims, happiness, households, offers, rounds, wishes
 from marketplace.services.access import (
     get_claim_for_deliverer,
     get_need_for_staff,
@@ -317,3 +317,69 @@ def get_offer(offer_id: int) -> ResponseReturnValue:
 @bp.get("/happiness/<token>")
 def happiness_json(token: str) -> ResponseReturnValue:
     return jsonify(happiness.happiness_list(get_session(), token))
+
+
+# Match rounds (hub staff for their area, admin for the city) ----------------------------------
+
+
+@bp.post("/match-rounds")
+@api_auth(Role.HUB_STAFF, Role.ADMIN)
+def start_round() -> ResponseReturnValue:
+    from marketplace.jobs import run_match_round
+
+    session = get_session()
+    match_round = rounds.start_round(session, actor=me())
+    session.commit()  # the job must see the round
+    run_match_round(match_round.id)
+    session.refresh(match_round)
+    return jsonify(serialise.match_round(match_round)), 202
+
+
+@bp.get("/match-rounds/<int:round_id>")
+@api_auth(Role.HUB_STAFF, Role.ADMIN)
+def get_round(round_id: int) -> ResponseReturnValue:
+    session = get_session()
+    match_round = rounds.get_round(session, actor=me(), round_id=round_id)
+    payload = serialise.match_round(match_round)
+    payload["unmatched_by_reason"] = rounds.unmatched_summary(
+        session, actor=me(), round_id=round_id
+    )
+    return jsonify(payload)
+
+
+@bp.get("/match-rounds/<int:round_id>/proposals")
+@api_auth(Role.HUB_STAFF, Role.ADMIN)
+def list_proposals(round_id: int) -> ResponseReturnValue:
+    limit = max(1, min(500, request.args.get("limit", 100, type=int) or 100))
+    rows = rounds.proposals_of(
+        get_session(),
+        actor=me(),
+        round_id=round_id,
+        after_id=request.args.get("cursor", type=int),
+        limit=limit,
+    )
+    return jsonify(
+        items=[serialise.proposal(p) for p in rows],
+        next_cursor=rows[-1].id if len(rows) == limit else None,
+    )
+
+
+@bp.post("/proposals/<int:proposal_id>/<any(accept, reject, lock):action>")
+@api_auth(Role.HUB_STAFF, Role.ADMIN)
+def decide_proposal(proposal_id: int, action: str) -> ResponseReturnValue:
+    from marketplace.jobs import round_settings
+
+    session = get_session()
+    if action == "accept":
+        claim = rounds.accept_proposal(
+            session,
+            actor=me(),
+            proposal_id=proposal_id,
+            settings=round_settings(current_app.config),
+        )
+        return jsonify(serialise.claim(claim) | {"proposal_id": proposal_id, "status": "accepted"})
+    reason = parse(DecisionIn, body()).reason
+    decide = rounds.reject_proposal if action == "reject" else rounds.lock_proposal
+    return jsonify(
+        serialise.proposal(decide(session, actor=me(), proposal_id=proposal_id, reason=reason))
+    )

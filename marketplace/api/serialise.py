@@ -6,7 +6,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from marketplace.models import Claim, Household, Need, Offer, Organisation
+from marketplace.models import Claim, Household, MatchRound, Need, Offer, Organisation, Proposal
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.wishes import WishFilter
 
@@ -144,3 +144,29 @@ def wish_filter(args: MultiDict[str, str]) -> WishFilter:
     if errors:
         raise ValidationFailed(errors)
     return WishFilter(item=item, region=region, lat=lat, lon=lon, radius_km=radius)
+
+
+def match_round(r: MatchRound) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "scope": r.scope_code,
+        "status": r.status,
+        "progress": r.progress,
+        "message": r.message,
+        "statistics": r.stats,
+        "created_at": _iso(r.created_at),
+        "finished_at": _iso(r.finished_at),
+    }
+
+
+def proposal(p: Proposal) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "round_id": p.round_id,
+        "need_id": p.need_id,
+        "offer_id": p.offer_id,
+        "distance_km": p.distance_km,
+        "reasons": p.reasons,
+        "status": p.status,
+        "decision_reason": p.decision_reason,
+    }

@@ -1,0 +1,394 @@
+"""Match rounds (匹配轮次): the adapter between database rows and the ``matching`` library, and the
+staff decisions on proposals (accept, reject, lock).
+
+A round is run by a background job (``marketplace.jobs``) in three units of work: load the problem,
+solve without touching the database, store every proposal at once. A round that fails or times out
+stores nothing but its status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select, update
+
+import matching
+from marketplace.models import (
+    Claim,
+    Household,
+    MatchRound,
+    Need,
+    NeedKind,
+    NeedStatus,
+    Offer,
+    Proposal,
+    ProposalStatus,
+    Region,
+    RoundStatus,
+    UnmatchedNeed,
+    User,
+    utcnow,
+)
+from marketplace.services import audit
+from marketplace.services.access import in_scope, round_scope
+from marketplace.services.claims import consume_capacity
+from marketplace.services.errors import Conflict, NotFound, ValidationFailed
+from marketplace.services.notifications import notify_org
+from marketplace.services.offers import live_offers_query
+
+# Confirmation SLA by risk level (DESIGN §1): level-1 warnings within 3 days, levels 2–3 within 7.
+SLA_DAYS = {1: 3, 2: 7, 3: 7}
+
+
+@dataclass(frozen=True)
+class RoundSettings:
+    max_per_household: int = 2
+    unclaimed_days: int = 14  # wishes unclaimed this long join the round
+    time_limit_s: float = 300.0
+    assignment_days: int = 14  # an accepted proposal must be delivered within this
+
+
+def start_round(session: Session, *, actor: User) -> MatchRound:
+    """Queue a round for the actor's area: hub staff → their subtree, admin → the whole city."""
+    scope = round_scope(session, actor)
+    match_round = MatchRound(scope_code=scope, started_by=actor.id or 0)
+    session.add(match_round)
+    session.flush()
+    audit.record(session, actor, "round.start", match_round, after={"scope": scope})
+    return match_round
+
+
+def get_round(session: Session, *, actor: User, round_id: int) -> MatchRound:
+    scope = round_scope(session, actor)
+    match_round = session.get(MatchRound, round_id)
+    if match_round is None or not _covers(scope, match_round.scope_code):
+        raise NotFound("Match round not found")
+    return match_round
+
+
+def _covers(viewer_scope: str | None, round_scope_code: str | None) -> bool:
+    """A viewer sees rounds inside their area (admin sees all)."""
+    if viewer_scope is None:
+        return True
+    return round_scope_code is not None and round_scope_code.startswith(viewer_scope)
+
+
+def priority_of(
+    risk_score: int, hardship: str, published_at: datetime | None, now: datetime
+) -> int:
+    """DESIGN §5: risk level (<60 → 1, 60–89 → 2, ≥90 → 3), raised one step for 急难型 needs and
+    for needs waiting past their SLA."""
+    level = 1 if risk_score < 60 else 2 if risk_score < 90 else 3
+    raised = hardship == "emergency"
+    if published_at is not None and now - published_at > timedelta(days=SLA_DAYS[level]):
+        raised = True
+    return max(1, level - 1) if raised else level
+
+
+def load_problem(
+    session: Session,
+    match_round: MatchRound,
+    settings: RoundSettings,
+    *,
+    now: datetime | None = None,
+) -> matching.Problem:
+    """Open needs not under an active claim (services, and wishes unclaimed for long) in the
+    round's area, and live offers with remaining capacity."""
+    now = now or utcnow()
+    stale = now - timedelta(days=settings.unclaimed_days)
+    stmt = (
+        sa_select(
+            Need.id,
+            Need.household_id,
+            Need.item_code,
+            Need.lat,
+            Need.lon,
+            Need.community_code,
+            Need.published_at,
+            Household.risk_score,
+            Household.hardship_type,
+        )
+        .join(Household, col(Household.id) == Need.household_id)
+        .where(
+            Need.status == NeedStatus.OPEN.value,
+            (col(Need.kind) == NeedKind.SERVICE.value) | (col(Need.published_at) < stale),
+        )
+    )
+    if match_round.scope_code:
+        stmt = stmt.where(col(Need.community_code).startswith(match_round.scope_code))
+    needs = [
+        matching.Need(
+            id=row[0],
+            household=row[1],
+            item=row[2],
+            lat=row[3] or 0.0,
+            lon=row[4] or 0.0,
+            region=row[5],
+            priority=priority_of(row[7], row[8], row[6], now),
+            posted=row[6],
+            hardship=row[8],
+        )
+        for row in session.execute(stmt)
+        if row[3] is not None and row[4] is not None
+    ]
+    centres = {
+        code: (lat, lon)
+        for code, lat, lon in session.exec(select(Region.code, Region.lat, Region.lon))
+    }
+    offers = []
+    for offer in session.exec(live_offers_query(now.date())):
+        lat, lon = offer.lat, offer.lon
+        if lat is None or lon is None:
+            # A region-only offer: distances are measured from the centre of its first region.
+            lat, lon = (
+                centres.get(offer.regions[0], (None, None)) if offer.regions else (None, None)
+            )
+        if lat is None or lon is None:
+            continue
+        offers.append(
+            matching.Offer(
+                id=offer.id or 0,
+                items=tuple(offer.items),
+                lat=lat,
+                lon=lon,
+                capacity=offer.remaining,
+                radius_km=offer.radius_km,
+                regions=tuple(offer.regions),
+                hardship=tuple(offer.hardship),
+                start=offer.start,
+                end=offer.end,
+            )
+        )
+    params = matching.Params(
+        max_per_household=settings.max_per_household,
+        round_date=now.date(),
+        time_limit_s=settings.time_limit_s,
+    )
+    return matching.Problem(tuple(needs), tuple(offers), params)
+
+
+def mark_running(session: Session, round_id: int) -> MatchRound:
+    match_round = session.get(MatchRound, round_id)
+    if match_round is None:
+        raise NotFound("Match round not found")
+    match_round.status, match_round.progress, match_round.message = (
+        RoundStatus.RUNNING.value,
+        0.0,
+        "loading",
+    )
+    session.flush()
+    return match_round
+
+
+def set_progress(session: Session, round_id: int, fraction: float, message: str) -> None:
+    session.exec(
+        update(MatchRound)
+        .where(col(MatchRound.id) == round_id, col(MatchRound.status) == RoundStatus.RUNNING.value)
+        .values(progress=round(min(max(fraction, 0.0), 1.0), 3), message=message[:500])
+    )
+
+
+def store_result(
+    session: Session, round_id: int, result: matching.Result, extra_stats: dict[str, Any]
+) -> MatchRound:
+    """Write every proposal and unmatched reason of a finished solve, then mark the round done."""
+    match_round = session.get(MatchRound, round_id)
+    if match_round is None:
+        raise NotFound("Match round not found")
+    rows = [
+        {
+            "round_id": round_id,
+            "need_id": int(a.need),
+            "offer_id": int(a.offer),
+            "distance_km": a.distance_km,
+            "reasons": list(a.reasons),
+            "status": ProposalStatus.PROPOSED.value,
+        }
+        for a in result.assignments
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Proposal), rows[start : start + 5000])
+    unmatched = [
+        {"round_id": round_id, "need_id": int(u.need), "reason": u.reason} for u in result.unmatched
+    ]
+    for start in range(0, len(unmatched), 5000):
+        session.execute(insert(UnmatchedNeed), unmatched[start : start + 5000])
+    match_round.status = RoundStatus.DONE.value
+    match_round.progress = 1.0
+    match_round.message = "done"
+    match_round.stats = (
+        dict(result.stats) | extra_stats | {"proposals": len(rows), "unmatched": len(unmatched)}
+    )
+    match_round.finished_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        None,
+        "round.finish",
+        match_round,
+        after={"proposals": len(rows)},
+        actor_label="matching",
+    )
+    return match_round
+
+
+def mark_failed(session: Session, round_id: int, message: str) -> None:
+    match_round = session.get(MatchRound, round_id)
+    if match_round is None:
+        return
+    match_round.status, match_round.message, match_round.finished_at = (
+        RoundStatus.FAILED.value,
+        message[:500],
+        utcnow(),
+    )
+    session.flush()
+    audit.record(
+        session,
+        None,
+        "round.fail",
+        match_round,
+        after={"message": message[:200]},
+        actor_label="matching",
+    )
+
+
+def proposals_of(
+    session: Session, *, actor: User, round_id: int, after_id: int | None = None, limit: int = 50
+) -> list[Proposal]:
+    get_round(session, actor=actor, round_id=round_id)
+    stmt = select(Proposal).where(Proposal.round_id == round_id)
+    if after_id is not None:
+        stmt = stmt.where(col(Proposal.id) > after_id)
+    return list(session.exec(stmt.order_by(col(Proposal.id)).limit(limit)))
+
+
+def unmatched_summary(session: Session, *, actor: User, round_id: int) -> dict[str, int]:
+    get_round(session, actor=actor, round_id=round_id)
+    counts: dict[str, int] = {}
+    for reason in session.exec(
+        select(UnmatchedNeed.reason).where(UnmatchedNeed.round_id == round_id)
+    ):
+        counts[reason] = counts.get(reason, 0) + 1
+    return counts
+
+
+def _proposal_in_scope(session: Session, actor: User, proposal_id: int) -> tuple[Proposal, Need]:
+    scope = round_scope(session, actor)
+    proposal = session.get(Proposal, proposal_id)
+    need = session.get(Need, proposal.need_id) if proposal else None
+    if proposal is None or need is None or not in_scope(scope, need.community_code):
+        raise NotFound("Proposal not found")
+    return proposal, need
+
+
+def _move(
+    session: Session,
+    proposal: Proposal,
+    allowed: tuple[str, ...],
+    to: str,
+    actor: User,
+    reason: str,
+) -> None:
+    moved = session.exec(
+        update(Proposal)
+        .where(col(Proposal.id) == proposal.id, col(Proposal.status).in_(allowed))
+        .values(status=to, decided_by=actor.id, decided_at=utcnow(), decision_reason=reason or None)
+    ).rowcount
+    if moved != 1:
+        session.refresh(proposal)
+        raise Conflict(f"This proposal is already {proposal.status}")
+    session.refresh(proposal)
+
+
+def accept_proposal(
+    session: Session, *, actor: User, proposal_id: int, settings: RoundSettings
+) -> Claim:
+    """Accept: the need becomes matched, one unit of the offer's capacity is taken atomically
+    (never below 0), and the organisation is notified."""
+    proposal, need = _proposal_in_scope(session, actor, proposal_id)
+    _move(
+        session,
+        proposal,
+        (ProposalStatus.PROPOSED.value, ProposalStatus.LOCKED.value),
+        ProposalStatus.ACCEPTED.value,
+        actor,
+        "",
+    )
+    taken = session.exec(
+        update(Need)
+        .where(col(Need.id) == need.id, col(Need.status) == NeedStatus.OPEN.value)
+        .values(status=NeedStatus.MATCHED.value)
+    ).rowcount
+    if taken != 1:
+        raise Conflict("The need is no longer open (claimed, matched or closed since the round)")
+    if not consume_capacity(session, proposal.offer_id):
+        raise Conflict("The offer has no capacity left")
+    now = utcnow()
+    claim = Claim(
+        need_id=need.id or 0,
+        offer_id=proposal.offer_id,
+        claimed_at=now,
+        due_at=now + timedelta(days=settings.assignment_days),
+    )
+    session.add(claim)
+    session.flush()
+    offer = session.get(Offer, proposal.offer_id)
+    if offer is not None:
+        session.refresh(offer)
+        notify_org(
+            session,
+            offer.org_id,
+            "assignment",
+            f"New assignment for {offer.title}: {need.title}",
+            "/org/assignments",
+        )
+    audit.record(
+        session,
+        actor,
+        "proposal.accept",
+        proposal,
+        before={"status": "proposed"},
+        after={"status": "accepted", "claim_id": claim.id},
+    )
+    return claim
+
+
+def reject_proposal(session: Session, *, actor: User, proposal_id: int, reason: str) -> Proposal:
+    if not reason.strip():
+        raise ValidationFailed({"reason": "Give a reason"})
+    proposal, _ = _proposal_in_scope(session, actor, proposal_id)
+    _move(
+        session,
+        proposal,
+        (ProposalStatus.PROPOSED.value, ProposalStatus.LOCKED.value),
+        ProposalStatus.REJECTED.value,
+        actor,
+        reason.strip(),
+    )
+    audit.record(
+        session, actor, "proposal.reject", proposal, after={"status": "rejected", "reason": reason}
+    )
+    return proposal
+
+
+def lock_proposal(session: Session, *, actor: User, proposal_id: int, reason: str) -> Proposal:
+    """Hold a proposal for a decision later (e.g. waiting for the family); it can still be accepted."""
+    if not reason.strip():
+        raise ValidationFailed({"reason": "Give a reason"})
+    proposal, _ = _proposal_in_scope(session, actor, proposal_id)
+    _move(
+        session,
+        proposal,
+        (ProposalStatus.PROPOSED.value,),
+        ProposalStatus.LOCKED.value,
+        actor,
+        reason.strip(),
+    )
+    audit.record(
+        session, actor, "proposal.lock", proposal, after={"status": "locked", "reason": reason}
+    )
+    return proposal
