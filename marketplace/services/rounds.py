@@ -102,15 +102,15 @@ def load_problem(
     stale = now - timedelta(days=settings.unclaimed_days)
     stmt = (
         sa_select(
-            Need.id,
-            Need.household_id,
-            Need.item_code,
-            Need.lat,
-            Need.lon,
-            Need.community_code,
-            Need.published_at,
-            Household.risk_score,
-            Household.hardship_type,
+            col(Need.id),
+            col(Need.household_id),
+            col(Need.item_code),
+            col(Need.lat),
+            col(Need.lon),
+            col(Need.community_code),
+            col(Need.published_at),
+            col(Household.risk_score),
+            col(Household.hardship_type),
         )
         .join(Household, col(Household.id) == Need.household_id)
         .where(
