@@ -114,7 +114,7 @@ def load_problem(
         )
         .join(Household, col(Household.id) == Need.household_id)
         .where(
-            Need.status == NeedStatus.OPEN.value,
+            col(Need.status) == NeedStatus.OPEN.value,
             (col(Need.kind) == NeedKind.SERVICE.value) | (col(Need.published_at) < stale),
         )
     )
