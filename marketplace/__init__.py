@@ -26,16 +26,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from_environment(app.config)
     if test_config:
         app.config.update(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if not app.config.get("DATABASE_URL"):
-        app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "zhongfu.db")
-    if app.config["SECRET_KEY"] == DEFAULT_SECRET and not (
-        app.debug or app.testing or app.config.get("DEMO")
-    ):
-        raise RuntimeError(
-            "Refusing to start with the default secret key: set ZHONGFU_SECRET_KEY "
-            "(or run `zhongfu serve`, which generates one in the instance folder)."
-        )
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    embedded = not app.config.get("DATABASE_URL")
+    if embedded:
+        app.config["DATABASE_URL"] = "sqlite:///" + str(instance / "zhongfu.db")
+    if app.config["SECRET_KEY"] == DEFAULT_SECRET and not app.testing:
+        # Never run on the published default: use (or create) a random key in the instance folder.
+        app.config["SECRET_KEY"] = _instance_secret(instance)
 
     from marketplace import db, web
     from marketplace.jobs import init_app as init_jobs
@@ -47,4 +45,43 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.cli import register
 
     register(app)
+    if embedded and not app.testing and not (instance / "zhongfu.db").exists():
+        _first_run_on_first_request(app)
     return app
+
+
+def _instance_secret(instance: Path) -> str:
+    import secrets
+
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _first_run_on_first_request(app: Flask) -> None:
+    """The embedded default creates, migrates and fills its database when it first serves
+    (``flask --app marketplace run``); CLI commands on the same app do not."""
+    import threading
+
+    lock = threading.Lock()
+    done = False
+
+    @app.before_request
+    def _first_run() -> None:
+        nonlocal done
+        if done:
+            return
+        with lock:
+            if done:
+                return
+            from marketplace.cli import migrate
+            from marketplace.db import get_engine, session_scope
+            from marketplace.demo import seed_demo
+
+            migrate(app)
+            if not app.config.get("NO_DEMO"):
+                with session_scope(get_engine(app)) as session:
+                    app.logger.warning(seed_demo(session))
+            done = True

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import csv
-import secrets
 import signal
 import sys
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -80,14 +78,6 @@ def _print_accounts(accounts: list[tuple[str, str, str]]) -> None:
         click.echo(f"  {username:<16} {password:<22} {role}")
 
 
-def _instance_secret(app: Flask) -> str:
-    path = Path(app.instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -98,12 +88,9 @@ def _instance_secret(app: Flask) -> str:
 def serve_command(host: str, port: int, no_demo: bool, no_worker: bool) -> None:
     """Run the product: migrate, seed demo data on first run, start the job worker and the server."""
     from marketplace import create_app
-    from marketplace.config import DEFAULT_SECRET
     from marketplace.demo import DEMO_ACCOUNTS, seed_demo
 
-    app = create_app({"DEMO": True})
-    if app.config["SECRET_KEY"] == DEFAULT_SECRET:
-        app.config["SECRET_KEY"] = _instance_secret(app)
+    app = create_app({"NO_DEMO": no_demo})
     migrate(app)
     if not no_demo:
         with session_scope(get_engine(app)) as session:
