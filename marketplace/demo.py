@@ -282,10 +282,12 @@ def seed_demo(session: Session, *, seed: int = 20261123) -> str:
                     phone=f"1{rng.choice('35789')}{rng.randrange(10**9):09d}",
                     address=f"{rng.choice(ROADS)}{rng.randrange(1, 300)}号{rng.randrange(1, 20)}幢{rng.randrange(1, 6)}0{rng.randrange(1, 4)}室",
                     community_code=rng.choice(communities[district]),
-                    hardship_type=Hardship(rng.choices(
-                        ["bottom", "expense", "emergency", "development", "care"],
-                        [22, 7, 2, 52, 17],
-                    )[0]),
+                    hardship_type=Hardship(
+                        rng.choices(
+                            ["bottom", "expense", "emergency", "development", "care"],
+                            [22, 7, 2, 52, 17],
+                        )[0]
+                    ),
                     risk_score=rng.randrange(20, 100),
                     members=rng.randrange(1, 6),
                     tags=rng.sample(

@@ -205,6 +205,7 @@ class Household(SQLModel, table=True):
     members: int = 1
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
     name_initials: str = Field(default="", max_length=32, index=True)  # pinyin initials for search
+    id_tail: str = Field(default="", max_length=4, index=True)  # last 4 characters, for search
     token: str = Field(max_length=64, unique=True)  # 幸福码 opaque token
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -221,6 +222,7 @@ class Need(SQLModel, table=True):
     __table_args__ = (
         Index("ix_need_browse", "status", "kind", "item_code", "id"),
         Index("ix_need_region", "community_code", "status"),
+        Index("ix_need_status_published", "status", "published_at"),
         CheckConstraint("value_yuan >= 0", name="ck_need_value"),
     )
 

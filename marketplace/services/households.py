@@ -6,7 +6,7 @@ import secrets
 from datetime import date
 
 from pypinyin import Style, lazy_pinyin
-from sqlmodel import Session, col, or_, select, update
+from sqlmodel import Session, col, select, update
 
 from marketplace.models import (
     Household,
@@ -23,6 +23,7 @@ from marketplace.services import audit
 from marketplace.services.access import get_household_for_staff, get_need_for_staff, staff_scope
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.services.privacy import mask_id_number, mask_phone, scrub_text
+from marketplace.services.regions import in_subtree
 
 
 def name_initials(name: str) -> str:
@@ -70,6 +71,7 @@ def create_household(session: Session, *, actor: User, data: HouseholdIn) -> Hou
         members=data.members,
         tags=list(data.tags),
         name_initials=name_initials(data.name),
+        id_tail=data.id_number[-4:],
         token=secrets.token_urlsafe(24),
         created_by=actor.id,
     )
@@ -91,17 +93,18 @@ def search_households(
 ) -> list[Household]:
     """Staff search by name, pinyin initials or the tail of the ID number; keyset pagination."""
     scope = staff_scope(session, actor)
-    stmt = select(Household).where(col(Household.community_code).startswith(scope))
+    stmt = select(Household).where(in_subtree(Household.community_code, scope))
     q = q.strip()
     if q:
         if q.isascii() and q.isalpha():
             stmt = stmt.where(col(Household.name_initials).startswith(q.lower()))
-        elif q.replace("X", "").replace("x", "").isdigit():
-            stmt = stmt.where(col(Household.id_number).endswith(q.upper()))
+        elif q.upper().rstrip("X").isdigit():
+            tail = q.upper()
+            stmt = stmt.where(col(Household.id_number).endswith(tail))
+            if len(tail) >= 4:
+                stmt = stmt.where(col(Household.id_tail) == tail[-4:])
         else:
-            stmt = stmt.where(
-                or_(col(Household.name).startswith(q), col(Household.name).contains(q))
-            )
+            stmt = stmt.where(col(Household.name).contains(q))
     if after_id is not None:
         stmt = stmt.where(col(Household.id) < after_id)
     return list(session.exec(stmt.order_by(col(Household.id).desc()).limit(limit)))

@@ -11,12 +11,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
 from marketplace.models import Hub, Region, TaxonomyItem
@@ -151,14 +155,56 @@ def import_coordinates(session: Session, rows: Iterable[dict[str, str]]) -> int:
         region.lat, region.lon, region.coords_source = lat, lon, "imported"
         updated += 1
     session.flush()
+    _centres.clear()
     return updated
 
 
-def subtree_filter(column: object, scope_code: str | None) -> object:
-    """SQL condition: ``column`` lies in the subtree of ``scope_code`` (None → everywhere)."""
-    if not scope_code:
-        return True
-    return col(column).startswith(scope_code)
+def in_subtree(column: Any, code: str) -> ColumnElement[bool]:
+    """SQL condition: a region-code ``column`` lies in the subtree of ``code``.
+
+    Codes are digit strings whose prefixes are their ancestors, so the subtree is the half-open
+    range [code, code + ":") (":" sorts right after "9"): a plain B-tree range scan on SQLite and
+    PostgreSQL alike, where ``LIKE 'code%'`` with a bound parameter would scan the table.
+    """
+    return and_(col(column) >= code, col(column) < code + ":")
+
+
+_CENTRES_TTL_S = 300.0
+_centres: dict[str, tuple[float, tuple[list[str], Any, Any]]] = {}
+
+
+def _community_centres(session: Session) -> tuple[list[str], Any, Any]:
+    """Codes and coordinates of all communities, cached per database for a few minutes."""
+    key = str(session.get_bind().url)
+    hit = _centres.get(key)
+    if hit is not None and time.monotonic() - hit[0] < _CENTRES_TTL_S:
+        return hit[1]
+    rows = session.exec(
+        select(Region.code, Region.lat, Region.lon).where(
+            Region.level == "community", col(Region.lat).is_not(None), col(Region.lon).is_not(None)
+        )
+    ).all()
+    value = (
+        [r[0] for r in rows],
+        np.array([r[1] for r in rows], dtype=float),
+        np.array([r[2] for r in rows], dtype=float),
+    )
+    _centres[key] = (time.monotonic(), value)
+    return value
+
+
+def communities_near(session: Session, lat: float, lon: float, radius_km: float) -> list[str]:
+    """Community codes whose centre is within ``radius_km`` (great-circle) of the point."""
+    codes, lats, lons = _community_centres(session)
+    if not codes:
+        return []
+    p1, p2 = np.radians(lat), np.radians(lats)
+    a = (
+        np.sin((p2 - p1) / 2) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lons - lon) / 2) ** 2
+    )
+    dist = 6371.0088 * 2 * np.arcsin(np.sqrt(a))
+    return [codes[i] for i in np.flatnonzero(dist <= radius_km)]
 
 
 def districts(session: Session) -> list[Region]:

@@ -39,6 +39,7 @@ from marketplace.services.claims import consume_capacity
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.notifications import notify_org
 from marketplace.services.offers import live_offers_query
+from marketplace.services.regions import in_subtree
 
 # Confirmation SLA by risk level (DESIGN §1): level-1 warnings within 3 days, levels 2–3 within 7.
 SLA_DAYS = {1: 3, 2: 7, 3: 7}
@@ -119,7 +120,7 @@ def load_problem(
         )
     )
     if match_round.scope_code:
-        stmt = stmt.where(col(Need.community_code).startswith(match_round.scope_code))
+        stmt = stmt.where(in_subtree(Need.community_code, match_round.scope_code))
     needs = [
         matching.Need(
             id=row[0],

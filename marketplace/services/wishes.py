@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from marketplace.models import Household, Need, NeedKind, NeedStatus, Region, TaxonomyItem
 from marketplace.services.errors import NotFound
 from marketplace.services.privacy import mask_name, scrub_text
+from marketplace.services.regions import communities_near, in_subtree
 
 
 @dataclass(frozen=True)
@@ -130,17 +131,17 @@ def browse(
     if f.item:
         stmt = stmt.where(Need.item_code == f.item)
     if f.region:
-        stmt = stmt.where(col(Need.community_code).startswith(f.region))
+        stmt = stmt.where(in_subtree(Need.community_code, f.region))
     near = None
+    radius = f.radius_km or 5.0
     if f.lat is not None and f.lon is not None:
         near = (f.lat, f.lon)
-        radius = f.radius_km or 5.0
-        dlat = radius / 111.0
-        dlon = radius / (111.0 * max(0.1, math.cos(math.radians(f.lat))))
-        stmt = stmt.where(
-            col(Need.lat).between(f.lat - dlat, f.lat + dlat),
-            col(Need.lon).between(f.lon - dlon, f.lon + dlon),
-        )
+        # "Near me": the communities whose centre lies within the radius (from a cached table of
+        # 3,320 centres), then an indexed IN on the need's community.
+        codes = communities_near(session, f.lat, f.lon, radius)
+        if not codes:
+            return [], None
+        stmt = stmt.where(col(Need.community_code).in_(codes))
     if after_id is not None:
         stmt = stmt.where(col(Need.id) < after_id)
     rows = [
