@@ -56,20 +56,45 @@ def _safe_url(url: str) -> str:
 @click.option(
     "--demo", is_flag=True, help="Demo data: accounts, organisations, households, wishes, offers."
 )
+@click.option("--city", is_flag=True, help="A synthetic full-size Hangzhou (bulk-loaded).")
+@click.option(
+    "--scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.0001, 10),
+    help="With --city: fraction of the full city.",
+)
 @click.option("--seed", "rng_seed", default=20261123, show_default=True, help="Random seed.")
 @with_appcontext
-def seed_command(demo: bool, rng_seed: int) -> None:
-    """Fill the database with demo data (idempotent: does nothing if demo data exists)."""
+def seed_command(demo: bool, city: bool, scale: float, rng_seed: int) -> None:
+    """Fill the database with demo data or a synthetic city."""
     from marketplace.demo import DEMO_ACCOUNTS, seed_demo
 
-    if not demo:
-        raise click.UsageError("Say what to seed: --demo")
+    if demo == city:
+        raise click.UsageError("Say what to seed: --demo or --city")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     migrate(app)
-    with session_scope(get_engine(app)) as session:
-        summary = seed_demo(session, seed=rng_seed)
-    click.echo(summary)
-    _print_accounts(DEMO_ACCOUNTS)
+    if demo:
+        with session_scope(get_engine(app)) as session:
+            click.echo(seed_demo(session, seed=rng_seed))
+        _print_accounts(DEMO_ACCOUNTS)
+        return
+    import time
+
+    from marketplace.city import CITY_PASSWORD, Scale, seed_city
+
+    size = Scale.of(scale)
+    total = size.members + size.offers + size.households + size.needs
+    started = time.perf_counter()
+    with click.progressbar(
+        length=total, label="Seeding the city", show_eta=True, show_percent=True
+    ) as bar:
+        counts = seed_city(
+            get_engine(app), scale=size, seed=rng_seed, progress=lambda stage, n: bar.update(n)
+        )
+    click.echo(
+        f"Loaded {counts} in {time.perf_counter() - started:.1f} s. Members' password: {CITY_PASSWORD}"
+    )
 
 
 def _print_accounts(accounts: list[tuple[str, str, str]]) -> None:
@@ -203,6 +228,31 @@ def housekeeping_command() -> None:
         )
 
 
+@click.group("bench")
+def bench_group() -> None:
+    """Benchmarks on the loaded database (see BENCHMARKS in the README)."""
+
+
+@bench_group.command("web")
+@click.option("--repeat", default=40, show_default=True)
+@click.option("--district", default="330102", show_default=True)
+@with_appcontext
+def bench_web_command(repeat: int, district: str) -> None:
+    """p50/p95 server time of browsing, search, household page and dashboard."""
+    from marketplace.bench import bench_web
+
+    bench_web(current_app._get_current_object(), repeat=repeat, district=district)  # type: ignore[attr-defined]
+
+
+@bench_group.command("round")
+@with_appcontext
+def bench_round_command() -> None:
+    """A city-wide match round from query to stored proposals, with the split."""
+    from marketplace.bench import bench_round
+
+    bench_round(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
 def register(app: Flask) -> None:
     for command in (
         init_db_command,
@@ -211,6 +261,7 @@ def register(app: Flask) -> None:
         regions_group,
         housekeeping_command,
         worker_command,
+        bench_group,
     ):
         app.cli.add_command(command)
 

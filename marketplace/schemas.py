@@ -20,6 +20,8 @@ from marketplace.models import HOUSEHOLD_TAGS, Hardship, NeedKind, OrgType
 REGION_CODE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
 ITEM_CODE = re.compile(r"^\d{2}-\d{2}$")
 PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+# C0 control characters other than tab and newlines (NUL cannot even be stored in PostgreSQL).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def validate_resident_id(value: str) -> str:
@@ -57,6 +59,14 @@ def validate_credit_code(value: str) -> str:
 
 class _In(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and CONTROL.search(t) for t in texts):
+            raise ValueError("Must not contain control characters")
+        return value
 
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]

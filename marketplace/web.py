@@ -11,8 +11,9 @@ from flask import Flask, g, jsonify, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user, logout_user
-from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.routing import IntegerConverter
 
 from marketplace import db
 from marketplace.extensions import babel, csrf, limiter, login_manager
@@ -46,6 +47,18 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` ids fit the database's INTEGER: a larger number is a plain 404, not an error."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _has_nul(values: Any) -> bool:
+    return any("\x00" in k or "\x00" in v for k, v in values.items(multi=True))
+
+
 def init_app(app: Flask) -> None:
     if app.config.get("TESTING") and not app.config.get("STRONG_PASSWORD_HASH"):
         passwords.configure(time_cost=1, memory_cost_kib=8)
@@ -57,10 +70,17 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its rules
 
     @login_manager.user_loader
     def _load_user(session_id: str) -> Any:
         return accounts.load_session_user(db.get_session(), session_id)
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        # NUL cannot be stored (PostgreSQL refuses it, SQLite would keep it): refuse it up front.
+        if "\x00" in request.path or _has_nul(request.args) or _has_nul(request.form):
+            raise BadRequest("The request contains a NUL character")
 
     @app.before_request
     def _session_timeouts() -> ResponseReturnValue | None:
@@ -109,6 +129,18 @@ def init_app(app: Flask) -> None:
         if is_api_request():
             return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), code
         return render_template("error.html", status=code, message=exc.description, errors={}), code
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _bad_value(exc: Exception) -> ResponseReturnValue:
+        # A value the database cannot hold (a number out of range, a NUL byte): the client's
+        # input, not an outage — 422 for the API, 400 for pages; nothing is written.
+        db.rollback_request()
+        log.warning("value refused by the database: %s", type(exc).__name__)
+        message = "A value is out of range or contains characters that cannot be stored"
+        if is_api_request():
+            return jsonify(error="invalid", message=message, errors={}), 422
+        return render_template("error.html", status=400, message=message, errors={}), 400
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from sqlmodel import Session, col, func, select, update
 
 from marketplace.models import Notification, Role, User, utcnow
+from marketplace.services.privacy import scrub_text
 
 
 def notify(session: Session, user_id: int, kind: str, text: str, link: str | None = None) -> None:
-    session.add(Notification(user_id=user_id, kind=kind, text=text, link=link))
+    # Titles and reasons are typed by staff and may carry a phone or ID number (DESIGN §6);
+    # the column holds 500 characters (PostgreSQL refuses longer text).
+    session.add(Notification(user_id=user_id, kind=kind, text=scrub_text(text)[:500], link=link))
 
 
 def notify_org(

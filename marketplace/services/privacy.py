@@ -14,6 +14,8 @@ ADDRESS_PATTERN = re.compile(
     r"|\d+\s*(?:幢|栋|号楼)\s*\d*\s*(?:单元)?\s*\d*\s*室?"
     r"|\d{2,4}\s*室"
 )
+# Any other long run of digits (IDs and phones written together, bank cards): personal, too.
+LONG_DIGITS = re.compile(r"\d{11,}[Xx]?")
 REDACTED = "***"
 
 
@@ -42,4 +44,5 @@ def scrub_text(text: str) -> str:
     text = ID_PATTERN.sub(REDACTED, text)
     text = PHONE_PATTERN.sub(REDACTED, text)
     text = LANDLINE_PATTERN.sub(REDACTED, text)
+    text = LONG_DIGITS.sub(REDACTED, text)
     return ADDRESS_PATTERN.sub(REDACTED, text)

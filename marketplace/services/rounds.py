@@ -8,15 +8,16 @@ stores nothing but its status.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select, update
 
 import matching
+from marketplace.bulk import bulk_insert
 from marketplace.models import (
     Claim,
     Household,
@@ -200,29 +201,33 @@ def store_result(
     match_round = session.get(MatchRound, round_id)
     if match_round is None:
         raise NotFound("Match round not found")
-    rows = [
-        {
-            "round_id": round_id,
-            "need_id": int(a.need),
-            "offer_id": int(a.offer),
-            "distance_km": a.distance_km,
-            "reasons": list(a.reasons),
-            "status": ProposalStatus.PROPOSED.value,
-        }
-        for a in result.assignments
-    ]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(Proposal), rows[start : start + 5000])
-    unmatched = [
-        {"round_id": round_id, "need_id": int(u.need), "reason": u.reason} for u in result.unmatched
-    ]
-    for start in range(0, len(unmatched), 5000):
-        session.execute(insert(UnmatchedNeed), unmatched[start : start + 5000])
+    proposals = bulk_insert(
+        session,
+        "proposal",
+        ("round_id", "need_id", "offer_id", "distance_km", "reasons", "status"),
+        (
+            (
+                round_id,
+                int(a.need),
+                int(a.offer),
+                a.distance_km,
+                json.dumps(list(a.reasons), ensure_ascii=False),
+                ProposalStatus.PROPOSED.value,
+            )
+            for a in result.assignments
+        ),
+    )
+    unmatched = bulk_insert(
+        session,
+        "unmatchedneed",
+        ("round_id", "need_id", "reason"),
+        ((round_id, int(u.need), u.reason) for u in result.unmatched),
+    )
     match_round.status = RoundStatus.DONE.value
     match_round.progress = 1.0
     match_round.message = "done"
     match_round.stats = (
-        dict(result.stats) | extra_stats | {"proposals": len(rows), "unmatched": len(unmatched)}
+        dict(result.stats) | extra_stats | {"proposals": proposals, "unmatched": unmatched}
     )
     match_round.finished_at = utcnow()
     session.flush()
@@ -231,7 +236,7 @@ def store_result(
         None,
         "round.finish",
         match_round,
-        after={"proposals": len(rows)},
+        after={"proposals": proposals},
         actor_label="matching",
     )
     return match_round
