@@ -28,6 +28,7 @@ def bulk_insert(
     quoted = ", ".join('"' + c + '"' for c in columns)
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
+        assert raw is not None
         with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row(row)
