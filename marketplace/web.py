@@ -32,15 +32,9 @@ CSP = (
 
 
 def select_locale() -> str:
+    """Chinese first: zh_CN unless the user switched to English (``?lang=en`` or the switch)."""
     chosen = request.args.get("lang") or session.get("lang")
-    languages = ("zh_CN", "en")
-    if chosen in languages:
-        return str(chosen)
-    return (
-        request.accept_languages.best_match(["zh_CN", "zh", "en"], default="zh_CN")
-        .replace("zh", "zh_CN")
-        .replace("zh_CN_CN", "zh_CN")
-    )
+    return str(chosen) if chosen in ("zh_CN", "en") else "zh_CN"
 
 
 def is_api_request() -> bool:

@@ -175,7 +175,8 @@ _centres: dict[str, tuple[float, tuple[list[str], Any, Any]]] = {}
 
 def _community_centres(session: Session) -> tuple[list[str], Any, Any]:
     """Codes and coordinates of all communities, cached per database for a few minutes."""
-    key = str(session.get_bind().url)
+    bind = session.get_bind()
+    key = str(bind.engine.url)
     hit = _centres.get(key)
     if hit is not None and time.monotonic() - hit[0] < _CENTRES_TTL_S:
         return hit[1]

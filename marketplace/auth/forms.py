@@ -1,0 +1,37 @@
+"""Login and organisation self-registration forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from marketplace.main import ORG_TYPE_LABELS, choices
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    next = HiddenField()
+
+
+class OrgRegisterForm(FlaskForm):
+    name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(min=2, max=120)])
+    type = SelectField(_l("Organisation type"), choices=choices(ORG_TYPE_LABELS.items()))
+    credit_code = StringField(
+        _l("Unified social credit code"),
+        validators=[DataRequired(), Length(max=18)],
+        description=_l("18 characters, printed on the registration certificate"),
+    )
+    display_name = StringField(_l("Contact person"), validators=[Length(max=64)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=256)],
+        description=_l("At least 12 characters"),
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("Passwords do not match"))],
+    )

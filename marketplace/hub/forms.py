@@ -1,0 +1,75 @@
+"""Hub staff forms: household intake, needs, decisions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from marketplace.main import HARDSHIP_LABELS, KIND_LABELS, TAG_LABELS, choices
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class HouseholdForm(FlaskForm):
+    name = StringField(
+        _l("Name of the head of household"), validators=[DataRequired(), Length(max=64)]
+    )
+    id_number = StringField(
+        _l("Resident ID number"),
+        validators=[DataRequired(), Length(max=18)],
+        render_kw={"autocomplete": "off", "inputmode": "text", "spellcheck": "false"},
+    )
+    phone = StringField(
+        _l("Phone"), validators=[DataRequired(), Length(max=20)], render_kw={"inputmode": "tel"}
+    )
+    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=200)])
+    community_code = SelectField(_l("Community"), validators=[DataRequired()], choices=[])
+    hardship_type = SelectField(_l("Hardship type"), choices=choices(HARDSHIP_LABELS.items()))
+    risk_score = IntegerField(
+        _l("Resilience score (0–100)"),
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        description=_l("Below 60 is level 1 (highest risk), 60–89 level 2, 90 and above level 3"),
+    )
+    members = IntegerField(
+        _l("Household members"), default=1, validators=[InputRequired(), NumberRange(min=1, max=30)]
+    )
+    tags = MultiCheckboxField(_l("Tags"), choices=choices(TAG_LABELS.items()))
+
+
+class NeedForm(FlaskForm):
+    kind = RadioField(_l("Kind"), choices=choices(KIND_LABELS.items()), default="wish")
+    item = SelectField(_l("Item of help"), validators=[DataRequired()], choices=[])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=2000)],
+        description=_l(
+            "Phone numbers, ID numbers and street addresses are removed before members see it."
+        ),
+    )
+    value_yuan = DecimalField(
+        _l("Estimated value (yuan)"),
+        places=2,
+        default=0,
+        validators=[Optional(), NumberRange(min=0)],
+    )
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])

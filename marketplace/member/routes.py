@@ -1,0 +1,146 @@
+"""Blueprint ``member``: the wish pool (masked), claims and delivery reports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import FileStorage
+
+from marketplace.api.serialise import wish_filter
+from marketplace.auth.decorators import role_required
+from marketplace.db import get_session, rollback_request
+from marketplace.main import EmptyForm, attach_errors
+from marketplace.member.forms import DeliveryForm
+from marketplace.models import Role, User
+from marketplace.schemas import DeliveryIn, parse
+from marketplace.services import claims, regions, ui_queries, wishes
+from marketplace.services.errors import Conflict, ServiceError, ValidationFailed
+from marketplace.uploads import save_photo
+
+bp = Blueprint("member", __name__, url_prefix="/member")
+PAGE = 20
+
+
+def me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+@bp.get("/")
+@role_required(Role.MEMBER)
+def index() -> ResponseReturnValue:
+    """心愿池 — open micro-wishes, filtered by item, district/street or near the member."""
+    db = get_session()
+    args = request.args.copy()
+    district = args.get("district", "")
+    street = args.get("street", "")
+    if street and not street.startswith(district):
+        street = ""
+    args["region"] = street or district
+    errors: dict[str, str] = {}
+    try:
+        f = wish_filter(args)
+    except ValidationFailed as exc:
+        errors = exc.errors
+        f = wishes.WishFilter()
+    views, cursor = wishes.browse(db, f, after_id=request.args.get("cursor", type=int), limit=PAGE)
+    more_args = {k: v for k, v in request.args.items() if k != "cursor" and v}
+    return render_template(
+        "member/index.html",
+        views=views,
+        next_cursor=cursor,
+        more_args=more_args,
+        errors=errors,
+        groups=ui_queries.taxonomy_groups(db),
+        districts=regions.districts(db),
+        streets=regions.children(db, district) if district else [],
+        sel={
+            "item": f.item or "",
+            "district": district,
+            "street": street,
+            "near": f.lat is not None,
+        },
+        lat=request.args.get("lat", ""),
+        lon=request.args.get("lon", ""),
+        radius=request.args.get("radius_km", "5"),
+    )
+
+
+@bp.get("/wishes/<int:wish_id>")
+@role_required(Role.MEMBER)
+def wish(wish_id: int) -> ResponseReturnValue:
+    view = wishes.wish_detail(get_session(), wish_id)
+    return render_template("member/wish.html", w=view, form=EmptyForm())
+
+
+@bp.post("/wishes/<int:wish_id>/claim")
+@role_required(Role.MEMBER)
+def claim(wish_id: int) -> ResponseReturnValue:
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("member.wish", wish_id=wish_id))
+    cfg = current_app.config
+    db = get_session()
+    try:
+        c = claims.claim_wish(
+            db,
+            member=me(),
+            wish_id=wish_id,
+            policy=claims.ClaimPolicy(cfg["MAX_OPEN_CLAIMS"], cfg["CLAIM_DAYS"]),
+        )
+    except Conflict as exc:
+        rollback_request()  # a refused claim leaves nothing half-done, also on this page
+        view = wishes.wish_detail(db, wish_id)
+        return render_template(
+            "member/wish.html", w=view, form=EmptyForm(), conflict=exc.message
+        ), 409
+    flash(_("Claimed. Please deliver it before the due date."), "success")
+    return redirect(url_for("member.claims_list", _anchor=f"claim-{c.id}"))
+
+
+@bp.get("/claims")
+@role_required(Role.MEMBER)
+def claims_list() -> ResponseReturnValue:
+    rows = ui_queries.member_claims(get_session(), actor=me())
+    return render_template("member/claims.html", rows=rows)
+
+
+@bp.route("/claims/<int:claim_id>/deliver", methods=["GET", "POST"])
+@role_required(Role.MEMBER)
+def deliver(claim_id: int) -> ResponseReturnValue:
+    return delivery_page(claim_id, done=url_for("member.claims_list"))
+
+
+def delivery_page(claim_id: int, *, done: str) -> ResponseReturnValue:
+    """Report a delivery (a member's claim, or an organisation's assignment) with a note and photo."""
+    db = get_session()
+    c, view = ui_queries.claim_for_deliverer(db, actor=me(), claim_id=claim_id)
+    form = DeliveryForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            data = parse(DeliveryIn, {"note": form.note.data or ""})
+            upload = form.photo.data
+            path = (
+                save_photo(upload)
+                if isinstance(upload, FileStorage) and upload.filename
+                else None
+            )
+            claims.report_delivery(
+                db, actor=me(), claim_id=claim_id, note=data.note, photo_path=path
+            )
+        except ServiceError as exc:
+            if not exc.errors:
+                raise
+            general = attach_errors(form, exc.errors)
+            page = render_template(
+                "member/deliver.html", form=form, c=c, w=view, general=general, done=done
+            )
+            return page, exc.status
+        flash(_("Thank you! The hub staff will confirm the delivery."), "success")
+        return redirect(done)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "member/deliver.html", form=form, c=c, w=view, general=general, done=done
+    ), status
