@@ -79,10 +79,30 @@ ROLE_LABELS = {
     "org": _l("Organisation"),
 }
 OFFER_STATUS_LABELS = {"live": _l("Live"), "closed": _l("Closed")}
+ROUND_STATUS_LABELS = {
+    "queued": _l("Queued"),
+    "running": _l("Running"),
+    "done": _l("Done"),
+    "failed": _l("Failed"),
+}
+PROPOSAL_STATUS_LABELS = {
+    "proposed": _l("Proposed"),
+    "accepted": _l("Accepted"),
+    "rejected": _l("Rejected"),
+    "locked": _l("On hold"),
+}
+UNMATCHED_LABELS = {
+    "no_offer_for_item": _l("No offer for the item"),
+    "out_of_area": _l("Outside every offer's area"),
+    "capacity_exhausted": _l("Offers full"),
+    "household_cap": _l("Household's limit this round"),
+    "not_eligible": _l("Not eligible"),
+}
 NOTIFICATION_LABELS = {
     "delivery_confirmed": _l("Delivery confirmed"),
     "delivery_rejected": _l("Delivery not confirmed"),
     "claim_expired": _l("Claim expired"),
+    "assignment": _l("New assignment"),
 }
 
 # Service messages with a variable part: (pattern, msgid with named placeholders).
@@ -201,6 +221,9 @@ def _labels() -> dict[str, Any]:
         "ROLE_LABELS": ROLE_LABELS,
         "OFFER_STATUS_LABELS": OFFER_STATUS_LABELS,
         "NOTIFICATION_LABELS": NOTIFICATION_LABELS,
+        "ROUND_STATUS_LABELS": ROUND_STATUS_LABELS,
+        "PROPOSAL_STATUS_LABELS": PROPOSAL_STATUS_LABELS,
+        "UNMATCHED_LABELS": UNMATCHED_LABELS,
         "switch_form": EmptyForm(),
         "nbsp": Markup("&nbsp;"),
     }

@@ -178,7 +178,8 @@ def init_app(app: Flask) -> None:
     from marketplace.main import bp as main_bp
     from marketplace.member.routes import bp as member_bp
     from marketplace.org.routes import bp as org_bp
+    from marketplace.rounds.routes import bp as rounds_bp
 
     csrf.exempt(api_bp)
-    for bp in (main_bp, auth_bp, hub_bp, member_bp, org_bp, admin_bp, household_bp, api_bp):
+    for bp in (main_bp, auth_bp, hub_bp, member_bp, org_bp, admin_bp, household_bp, rounds_bp, api_bp):
         app.register_blueprint(bp)

@@ -398,3 +398,88 @@ def lock_proposal(session: Session, *, actor: User, proposal_id: int, reason: st
         session, actor, "proposal.lock", proposal, after={"status": "locked", "reason": reason}
     )
     return proposal
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    """A proposal as staff review it: the need, the offer and why they were paired."""
+
+    proposal: Proposal
+    need_title: str
+    household: str
+    household_id: int
+    item: str
+    community: str
+    offer_title: str
+    org_name: str
+    offer_remaining: int
+
+
+def rounds_in_scope(session: Session, *, actor: User, limit: int = 50) -> list[MatchRound]:
+    scope = round_scope(session, actor)
+    stmt = select(MatchRound)
+    if scope is not None:
+        stmt = stmt.where(in_subtree(MatchRound.scope_code, scope))
+    return list(session.exec(stmt.order_by(col(MatchRound.id).desc()).limit(limit)))
+
+
+def proposal_rows(
+    session: Session,
+    *,
+    actor: User,
+    round_id: int,
+    status: str | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[ProposalRow]:
+    """One page of a round's proposals with what staff need to decide, in four queries."""
+    from marketplace.models import Organisation, Region, TaxonomyItem
+
+    get_round(session, actor=actor, round_id=round_id)
+    stmt = select(Proposal).where(Proposal.round_id == round_id)
+    if status:
+        stmt = stmt.where(Proposal.status == status)
+    if after_id is not None:
+        stmt = stmt.where(col(Proposal.id) > after_id)
+    proposals = list(session.exec(stmt.order_by(col(Proposal.id)).limit(limit)))
+    need_ids = [p.need_id for p in proposals]
+    offer_ids = {p.offer_id for p in proposals}
+    needs = {
+        n.id: (n, h)
+        for n, h in session.exec(
+            select(Need, Household)
+            .join(Household, col(Household.id) == Need.household_id)
+            .where(col(Need.id).in_(need_ids))
+        )
+    }
+    offers = {
+        o.id: (o, org)
+        for o, org in session.exec(
+            select(Offer, Organisation)
+            .join(Organisation, col(Organisation.id) == Offer.org_id)
+            .where(col(Offer.id).in_(offer_ids))
+        )
+    }
+    codes = {n.community_code for n, _ in needs.values()}
+    names = dict(
+        session.exec(select(Region.code, Region.name).where(col(Region.code).in_(codes))).all()
+    )
+    items = dict(session.exec(select(TaxonomyItem.code, TaxonomyItem.name_zh)).all())
+    rows = []
+    for p in proposals:
+        need, household = needs[p.need_id]
+        offer, org = offers[p.offer_id]
+        rows.append(
+            ProposalRow(
+                proposal=p,
+                need_title=need.title,
+                household=household.name,
+                household_id=household.id or 0,
+                item=items.get(need.item_code, need.item_code),
+                community=names.get(need.community_code, need.community_code),
+                offer_title=offer.title,
+                org_name=org.name,
+                offer_remaining=offer.remaining,
+            )
+        )
+    return rows

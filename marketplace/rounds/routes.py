@@ -1,0 +1,123 @@
+"""Blueprint ``rounds``: hub staff (their area) and the administrator (the city) run match rounds
+and accept, reject or lock the proposals."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.auth.decorators import role_required
+from marketplace.db import get_session
+from marketplace.jobs import round_settings, run_match_round
+from marketplace.main import EmptyForm
+from marketplace.models import ProposalStatus, Role, User
+from marketplace.rounds.forms import DecisionForm
+from marketplace.services import rounds
+
+bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+PAGE = 50
+
+
+def me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+@bp.get("/")
+@role_required(Role.HUB_STAFF, Role.ADMIN)
+def index() -> ResponseReturnValue:
+    return render_template(
+        "rounds/index.html",
+        rounds=rounds.rounds_in_scope(get_session(), actor=me()),
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/start")
+@role_required(Role.HUB_STAFF, Role.ADMIN)
+def start() -> ResponseReturnValue:
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("rounds.index"))
+    session = get_session()
+    match_round = rounds.start_round(session, actor=me())
+    session.commit()  # the background job must see the round
+    run_match_round(match_round.id)
+    flash(_("The match round has started; this page shows its progress."), "success")
+    return redirect(url_for("rounds.detail", round_id=match_round.id))
+
+
+@bp.get("/<int:round_id>")
+@role_required(Role.HUB_STAFF, Role.ADMIN)
+def detail(round_id: int) -> ResponseReturnValue:
+    session = get_session()
+    match_round = rounds.get_round(session, actor=me(), round_id=round_id)
+    status = request.args.get("status") or None
+    if status not in {s.value for s in ProposalStatus}:
+        status = None
+    cursor = request.args.get("cursor", type=int)
+    rows = rounds.proposal_rows(
+        session, actor=me(), round_id=round_id, status=status, after_id=cursor, limit=PAGE
+    )
+    return render_template(
+        "rounds/detail.html",
+        round=match_round,
+        rows=rows,
+        unmatched=rounds.unmatched_summary(session, actor=me(), round_id=round_id),
+        status=status,
+        statuses=list(ProposalStatus),
+        next_cursor=rows[-1].proposal.id if len(rows) == PAGE else None,
+        form=EmptyForm(),
+        decision_form=DecisionForm(),
+    )
+
+
+@bp.get("/<int:round_id>/status.json")
+@role_required(Role.HUB_STAFF, Role.ADMIN)
+def status_json(round_id: int) -> ResponseReturnValue:
+    match_round = rounds.get_round(get_session(), actor=me(), round_id=round_id)
+    return jsonify(
+        status=match_round.status, progress=match_round.progress, message=match_round.message
+    )
+
+
+@bp.post("/proposals/<int:proposal_id>/<any(accept, reject, lock):action>")
+@role_required(Role.HUB_STAFF, Role.ADMIN)
+def decide(proposal_id: int, action: str) -> ResponseReturnValue:
+    form = DecisionForm()
+    session = get_session()
+    round_id = request.form.get("round_id", type=int)
+    if not form.validate_on_submit():
+        flash(_("The form expired; please try again."), "error")
+    elif action == "accept":
+        rounds.accept_proposal(
+            session,
+            actor=me(),
+            proposal_id=proposal_id,
+            settings=round_settings(current_app.config),
+        )
+        flash(_("Accepted: the organisation has been notified."), "success")
+    elif action == "reject":
+        rounds.reject_proposal(
+            session, actor=me(), proposal_id=proposal_id, reason=form.reason.data or ""
+        )
+        flash(_("Proposal rejected."), "success")
+    else:
+        rounds.lock_proposal(
+            session, actor=me(), proposal_id=proposal_id, reason=form.reason.data or ""
+        )
+        flash(_("Proposal held for later."), "success")
+    if round_id:
+        return redirect(url_for("rounds.detail", round_id=round_id) + f"#proposal-{proposal_id}")
+    return redirect(url_for("rounds.index"))
