@@ -7,6 +7,7 @@ round from query to stored proposals and prints the split.
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -68,6 +69,11 @@ def _ensure_user(session: Session, username: str, role: str, hub_code: str | Non
 
 
 def bench_web(app: Flask, *, repeat: int = 40, district: str = "330102") -> list[Timing]:
+    # A fresh app object: test-client requests then get their own app context (and database
+    # session) each, as under a real server, instead of sharing the CLI command's.
+    from marketplace import create_app
+
+    app = create_app()
     with session_scope(get_engine(app)) as session:
         _ensure_user(session, "bench_member", Role.MEMBER)
         _ensure_user(session, "bench_staff", Role.HUB_STAFF, district)
@@ -103,7 +109,10 @@ def bench_web(app: Flask, *, repeat: int = 40, district: str = "330102") -> list
         tok[name] = {"Authorization": "Bearer " + r.get_json()["token"]}
     web_member, web_staff = app.test_client(), app.test_client()
     for client, name in ((web_member, "bench_member"), (web_staff, "bench_staff")):
-        client.post("/auth/login", data={"username": name, "password": BENCH_PASSWORD})
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/auth/login").get_data(as_text=True))
+        r = client.post("/auth/login", data={"username": name, "password": BENCH_PASSWORD, "csrf_token": token.group(1) if token else ""})
+        if r.status_code != 302:
+            raise RuntimeError(f"bench login of {name} failed with HTTP {r.status_code}")
     cases: list[tuple[str, Callable[[], Any]]] = [
         ("API browse open wishes", lambda: api.get("/api/v1/wishes", headers=tok["bench_member"])),
         (

@@ -31,6 +31,7 @@ from marketplace.models import (
 from marketplace.services.access import get_claim_for_deliverer, staff_scope
 from marketplace.services.errors import Forbidden, NotFound
 from marketplace.services.offers import live_offers_query
+from marketplace.services.regions import in_subtree
 from marketplace.services.wishes import WishView, to_views
 
 
@@ -74,7 +75,7 @@ def hub_status_counts(session: Session, *, actor: User) -> dict[str, int]:
     scope = staff_scope(session, actor)
     rows = session.exec(
         select(Need.status, func.count())
-        .where(col(Need.community_code).startswith(scope))
+        .where(in_subtree(Need.community_code, scope))
         .group_by(Need.status)
     ).all()
     return {str(status): int(n) for status, n in rows}
@@ -86,7 +87,7 @@ def hub_households_count(session: Session, *, actor: User) -> int:
         session.exec(
             select(func.count())
             .select_from(Household)
-            .where(col(Household.community_code).startswith(scope))
+            .where(in_subtree(Household.community_code, scope))
         ).one()
     )
 
@@ -96,7 +97,7 @@ def communities_in_scope(session: Session, *, actor: User) -> list[tuple[Region,
     scope = staff_scope(session, actor)
     rows = session.exec(
         select(Region)
-        .where(col(Region.code).startswith(scope), col(Region.level).in_(("street", "community")))
+        .where(in_subtree(Region.code, scope), col(Region.level).in_(("street", "community")))
         .order_by(Region.code)
     ).all()
     streets = {r.code: r for r in rows if r.level == "street"}
@@ -150,7 +151,7 @@ def review_queue(
     rows = session.exec(
         select(Need, Household)
         .join(Household, col(Household.id) == Need.household_id)
-        .where(col(Need.community_code).startswith(scope), Need.status == status)
+        .where(in_subtree(Need.community_code, scope), Need.status == status)
         .order_by(col(Need.id))
         .limit(limit)
     ).all()
@@ -170,7 +171,7 @@ def deliveries_to_confirm(session: Session, *, actor: User, limit: int = 200) ->
         .join(Household, col(Household.id) == Need.household_id)
         .join(Claim, col(Claim.need_id) == Need.id)
         .where(
-            col(Need.community_code).startswith(scope),
+            in_subtree(Need.community_code, scope),
             Claim.status == ClaimStatus.DELIVERED.value,
         )
         .order_by(col(Claim.delivered_at))
@@ -221,7 +222,7 @@ def photo_for_staff(session: Session, *, actor: User, name: str) -> str:
     row = session.exec(
         select(Claim.photo_path)
         .join(Need, col(Need.id) == Claim.need_id)
-        .where(Claim.photo_path == name, col(Need.community_code).startswith(scope))
+        .where(Claim.photo_path == name, in_subtree(Need.community_code, scope))
     ).first()
     if row is None:
         raise NotFound("Not found")

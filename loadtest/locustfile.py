@@ -1,0 +1,90 @@
+"""Mixed traffic for the load test (see BENCHMARKS in the README).
+
+browse 70 %, wish detail 15 %, claim 5 %, staff pages 10 %. Members are the city data set's
+synthetic accounts (``zhongfu seed --city``: m0000002… with password ``zhongfu-city-2026``); staff
+is the bench account ``bench_staff`` created by ``zhongfu bench web``. A 409 on a claim ("already
+claimed", or the member's 3-claim limit) is the correct answer under contention, not an error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import re
+
+from locust import FastHttpUser, constant_throughput, events, task
+
+MEMBER_PASSWORD = os.environ.get("LOAD_MEMBER_PASSWORD", "zhongfu-city-2026")
+STAFF = os.environ.get("LOAD_STAFF", "bench_staff")
+STAFF_PASSWORD = os.environ.get("LOAD_STAFF_PASSWORD", "bench-password-2026")
+FIRST_MEMBER = int(os.environ.get("LOAD_FIRST_MEMBER", "2"))
+_member_ids = itertools.count(FIRST_MEMBER)
+ITEMS = [f"{c:02d}-{i:02d}" for c, n in ((1, 5), (2, 3), (3, 4), (4, 4), (5, 3), (6, 3), (7, 3), (8, 3), (9, 3)) for i in range(1, n + 1)]
+DISTRICTS = ["330102", "330105", "330106", "330108", "330109", "330110", "330113"]
+wish_ids: list[int] = []
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Member(FastHttpUser):
+    """A Party member on a phone: browses, reads, sometimes claims. Plus a share of staff traffic."""
+
+    wait_time = constant_throughput(1.0)  # one request a second per user: USERS ≈ req/s
+
+    def on_start(self) -> None:
+        username = f"m{next(_member_ids):07d}"
+        r = self.client.post("/api/v1/tokens", json={"username": username, "password": MEMBER_PASSWORD}, name="login (setup)")
+        self.headers = {"Authorization": "Bearer " + r.json()["token"]}
+        self.staff_logged_in = False
+
+    @task(70)
+    def browse(self) -> None:
+        roll = random.random()
+        if roll < 0.4:
+            url = "/api/v1/wishes"
+        elif roll < 0.6:
+            url = f"/api/v1/wishes?item={random.choice(ITEMS)}"
+        elif roll < 0.8:
+            url = f"/api/v1/wishes?region={random.choice(DISTRICTS)}"
+        else:
+            url = f"/api/v1/wishes?lat={30.2 + random.random() * 0.15:.4f}&lon={120.1 + random.random() * 0.15:.4f}&radius_km=3"
+        with self.client.get(url, headers=self.headers, name=url.split("?")[0] + ("?" + url.split("?")[1].split("=")[0] if "?" in url else ""), catch_response=True) as r:
+            if r.status_code == 200:
+                items = r.json()["items"]
+                if items and len(wish_ids) < 5000:
+                    wish_ids.extend(w["id"] for w in items[:3])
+                r.success()
+
+    @task(15)
+    def wish_detail(self) -> None:
+        if wish_ids:
+            self.client.get(f"/api/v1/wishes/{random.choice(wish_ids)}", headers=self.headers, name="/api/v1/wishes/[id]")
+
+    @task(5)
+    def claim(self) -> None:
+        if not wish_ids:
+            return
+        with self.client.post(f"/api/v1/wishes/{random.choice(wish_ids)}/claim", headers=self.headers, name="/api/v1/wishes/[id]/claim", catch_response=True) as r:
+            if r.status_code in (201, 409):
+                r.success()
+
+    @task(10)
+    def staff_pages(self) -> None:
+        if not self.staff_logged_in:
+            page = self.client.get("/auth/login", name="staff login (setup)")
+            token = CSRF.search(page.text or "")
+            data = {"username": STAFF, "password": STAFF_PASSWORD, "csrf_token": token.group(1) if token else ""}
+            self.client.post("/auth/login", data=data, name="staff login (setup)")
+            self.staff_logged_in = True
+        page = random.choice(["/hub/", "/hub/households", "/hub/review", "/hub/deliveries", "/hub/households?q=王"])
+        self.client.get(page, name="staff " + page.split("?")[0])
+
+
+@events.quitting.add_listener
+def _summary(environment, **_kw) -> None:  # type: ignore[no-untyped-def]
+    stats = environment.stats.total
+    print(
+        f"LOAD SUMMARY: requests={stats.num_requests} failures={stats.num_failures} "
+        f"rps={stats.total_rps:.1f} p50={stats.get_response_time_percentile(0.5):.0f}ms "
+        f"p95={stats.get_response_time_percentile(0.95):.0f}ms p99={stats.get_response_time_percentile(0.99):.0f}ms"
+    )

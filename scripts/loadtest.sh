@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Load test on loopback: gunicorn + PostgreSQL (the city data set), mixed traffic with locust,
+# then a claim storm. Bounded in time; stops by itself. See BENCHMARKS in the README.
+#   scripts/loadtest.sh [DATABASE_URL] [USERS] [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+db="${1:-postgresql://postgres@127.0.0.1:5432/zhongfu_city}"
+users="${2:-220}"
+seconds="${3:-90}"
+port=8765
+export ZHONGFU_DATABASE_URL="$db"
+export ZHONGFU_INSTANCE_PATH="${ZHONGFU_INSTANCE_PATH:-$(mktemp -d)}"
+# Every simulated user logs in from 127.0.0.1: lift the per-address login limit for this run only.
+export ZHONGFU_LOGIN_RATE_LIMIT="100000 per minute"
+.venv/bin/zhongfu bench web --repeat 3 >/dev/null   # creates bench_staff / bench_member
+.venv/bin/gunicorn -c gunicorn.conf.py marketplace.wsgi:app --bind "127.0.0.1:$port" \
+  --workers "${GUNICORN_WORKERS:-4}" --threads "${GUNICORN_THREADS:-8}" --daemon --pid "$ZHONGFU_INSTANCE_PATH/gunicorn.pid"
+trap 'kill "$(cat "$ZHONGFU_INSTANCE_PATH/gunicorn.pid")" 2>/dev/null || true' EXIT
+for _ in $(seq 1 30); do curl -fs "http://127.0.0.1:$port/" >/dev/null && break; sleep 1; done
+.venv/bin/locust -f loadtest/locustfile.py --headless -u "$users" -r 25 -t "${seconds}s" \
+  --host "http://127.0.0.1:$port" --only-summary --stop-timeout 5 2>&1 | tail -40
+.venv/bin/python scripts/claim_storm.py --base-url "http://127.0.0.1:$port" --db-url "$db" --users 500 --wishes 20
