@@ -304,10 +304,10 @@ def seed_city(
         report("needs", n_needs)
         _reset_sequences(session, ("user", "organisation", "offer", "household", "need"))
         session.commit()
-        if dialect == "postgresql":
-            with engine.connect() as conn:
-                conn.execute(text("ANALYZE"))
-                conn.commit()
+        # Fresh statistics, so the planners pick the indexes for the new data distribution.
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
     return {
         "members": n_members,
         "organisations": scale.orgs,

@@ -221,6 +221,9 @@ class Need(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_need_browse", "status", "kind", "item_code", "id"),
+        # The wish pool, newest first, whole city or one area (keyset pagination on id).
+        Index("ix_need_pool", "status", "kind", "id"),
+        Index("ix_need_pool_region", "status", "kind", "community_code", "id"),
         Index("ix_need_region", "community_code", "status"),
         Index("ix_need_status_published", "status", "published_at"),
         CheckConstraint("value_yuan >= 0", name="ck_need_value"),

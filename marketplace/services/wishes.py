@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from marketplace.models import Household, Need, NeedKind, NeedStatus, Region, TaxonomyItem
 from marketplace.services.errors import NotFound
@@ -130,7 +130,11 @@ def browse(
     )
     if f.item:
         stmt = stmt.where(Need.item_code == f.item)
-    if f.region:
+    if f.region and len(f.region) == 6:
+        # A whole district holds a large share of the pool: walking the pool index newest-first
+        # and testing the prefix reads a few hundred rows, where a range scan would sort thousands.
+        stmt = stmt.where(func.substr(Need.community_code, 1, 6) == f.region)
+    elif f.region:
         stmt = stmt.where(in_subtree(Need.community_code, f.region))
     near = None
     radius = f.radius_km or 5.0
