@@ -151,11 +151,10 @@ def seed_city(
         lon = np.array([lo for _, _, lo in comm], dtype=float)
         weights = np.array([DISTRICT_WEIGHT.get(c[:6], 1.0) for c in codes])
         weights /= weights.sum()
+        # Households and needs record a creator: the first administrator, if any.
         staff_id = session.exec(
             select(User.id).where(User.role == "admin").order_by(col(User.id))
         ).first()
-        dialect = session.connection().dialect.name
-        # Offers and needs need a creator: the first administrator, if any.
 
         # Members ------------------------------------------------------------------------------------
         first_user = _next_id(session, User)
