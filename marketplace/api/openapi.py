@@ -158,6 +158,13 @@ def build_spec() -> dict[str, Any]:
                 tag="needs",
             )
         },
+        "/items/suggest": {
+            "get": _op(
+                "Suggest taxonomy items for a free-text wish (top 3)",
+                params=[{"name": "text", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 500}}],
+                tag="needs",
+            )
+        },
         "/needs/{need_id}": {
             "get": {**_op("A need with its active claim", tag="needs"), "parameters": [nid]}
         },
@@ -270,6 +277,11 @@ def build_spec() -> dict[str, Any]:
             }
         },
         "/openapi.json": {"get": _op("This document", auth=False, tag="meta")},
+    }
+    # Wrong credentials or a locked account: the one unauthenticated operation that answers 401.
+    paths["/tokens"]["post"]["responses"]["401"] = {
+        "description": "Wrong username or password, or the account is locked or disabled",
+        "content": {"application/json": {"schema": ERROR}},
     }
     from marketplace.api.rounds_openapi import round_paths
 

@@ -59,7 +59,10 @@ def api_auth(*roles: str) -> Callable[[F], F]:
 
 
 def body() -> dict[str, Any]:
-    data = request.get_json(silent=True) if request.is_json else None
+    try:
+        data = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:  # the json module's answer to a deeply nested document
+        raise ValidationFailed({"_": "The JSON document is nested too deeply"}) from None
     if data is None and request.form:
         data = request.form.to_dict()
     if not isinstance(data, dict):
@@ -150,8 +153,20 @@ def get_household(household_id: int) -> ResponseReturnValue:
 @api_auth(Role.HUB_STAFF)
 def create_need() -> ResponseReturnValue:
     data = parse(NeedIn, body())
-    need = households.create_need(get_session(), actor=me(), data=data)
-    return created(serialise.need_staff(need))
+    session = get_session()
+    need = households.create_need(session, actor=me(), data=data)
+    payload = serialise.need_staff(need)
+    payload["possible_duplicates"] = households.possible_duplicates(session, [need.id or 0]).get(need.id or 0, [])
+    return created(payload)
+
+
+@bp.get("/items/suggest")
+@api_auth(Role.HUB_STAFF)
+def suggest_items() -> ResponseReturnValue:
+    text = request.args.get("text", "").strip()
+    if not text:
+        raise ValidationFailed({"text": "Give the wish text"})
+    return jsonify(items=households.suggest_items(get_session(), text))
 
 
 @bp.get("/needs/<int:need_id>")

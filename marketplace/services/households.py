@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date
 
 from pypinyin import Style, lazy_pinyin
@@ -24,6 +25,8 @@ from marketplace.services.access import get_household_for_staff, get_need_for_st
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.services.privacy import mask_id_number, mask_phone, scrub_text
 from marketplace.services.regions import in_subtree
+from matching.text import find_duplicates
+from matching.text import suggest_items as text_suggest
 
 
 def name_initials(name: str) -> str:
@@ -252,3 +255,63 @@ def needs_of_household(session: Session, household_id: int) -> list[Need]:
 
 def is_wish(need: Need) -> bool:
     return need.kind == NeedKind.WISH.value
+
+
+OPEN_STATUSES = (
+    NeedStatus.PENDING_REVIEW.value,
+    NeedStatus.OPEN.value,
+    NeedStatus.CLAIMED.value,
+    NeedStatus.MATCHED.value,
+)
+
+
+@dataclass(frozen=True)
+class _TextNeed:
+    id: int
+    household: int
+    item: str
+    text: str
+
+
+def possible_duplicates(session: Session, need_ids: list[int]) -> dict[int, list[int]]:
+    """For each given need, the other open needs of its household that look like the same need
+    (same item, or a similar text): flagged for the reviewer, never dropped silently."""
+    if not need_ids:
+        return {}
+    households_of = select(Need.household_id).where(col(Need.id).in_(need_ids))
+    rows = session.exec(
+        select(Need).where(
+            col(Need.household_id).in_(households_of), col(Need.status).in_(OPEN_STATUSES)
+        )
+    ).all()
+    pairs = find_duplicates(
+        _TextNeed(n.id or 0, n.household_id, n.item_code, f"{n.title} {n.description}")
+        for n in rows
+    )
+    wanted = set(need_ids)
+    out: dict[int, list[int]] = {}
+    for d in pairs:
+        first, second = int(d.first), int(d.second)  # type: ignore[call-overload]
+        if first in wanted:
+            out.setdefault(first, []).append(second)
+        if second in wanted:
+            out.setdefault(second, []).append(first)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def suggest_items(session: Session, text: str, k: int = 3) -> list[dict[str, object]]:
+    """The taxonomy items a free-text wish most likely belongs to (fuzzy matching)."""
+    names = {
+        i.code: (i.name_zh, i.name_en)
+        for i in session.exec(select(TaxonomyItem).where(TaxonomyItem.active))
+    }
+    return [
+        {
+            "item": code,
+            "name_zh": names[code][0],
+            "name_en": names[code][1],
+            "score": round(score, 1),
+        }
+        for code, score in text_suggest(text[:500], k=k)
+        if code in names
+    ]
