@@ -46,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register(app)
     if embedded and not app.testing and not (instance / "zhongfu.db").exists():
-        _first_run_on_first_request(app)
+        _first_run_on_first_request(app, instance)
     return app
 
 
@@ -60,7 +60,7 @@ def _instance_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
-def _first_run_on_first_request(app: Flask) -> None:
+def _first_run_on_first_request(app: Flask, instance: Path) -> None:
     """The embedded default creates, migrates and fills its database when it first serves
     (``flask --app marketplace run``); CLI commands on the same app do not."""
     import threading
@@ -74,7 +74,8 @@ def _first_run_on_first_request(app: Flask) -> None:
         if done:
             return
         with lock:
-            if done:
+            if done or (instance / "zhongfu.db").exists():  # `zhongfu serve` initialised it
+                done = True
                 return
             from marketplace.cli import migrate
             from marketplace.db import get_engine, session_scope

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 from stdnum.cn import ric, uscc
 
-from marketplace.models import Hardship, Need, NeedKind, OrgType, Region, Role, User
+from marketplace.models import Hardship, Need, NeedKind, OrgType, Region, Role, User, utcnow
 from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn
 from marketplace.services import accounts, claims, households, offers, wishes
 
@@ -250,12 +250,12 @@ def seed_demo(session: Session, *, seed: int = 20261123) -> str:
                 title=ORGS[i][2],
                 description="面向困难家庭的公益帮扶项目",
                 items=OFFER_ITEMS[i],
-                regions=[]
-                if use_radius
-                else [districts[i % len(districts)], districts[(i + 3) % len(districts)]],
+                # Radius projects reach the urban core around their district; the others serve
+                # six districts, so that every district has offers for most items.
+                regions=[] if use_radius else [districts[(i + k) % len(districts)] for k in range(0, 13, 2)][:6],
                 lat=centre.lat if use_radius else None,
                 lon=centre.lon if use_radius else None,
-                radius_km=15.0 if use_radius else None,
+                radius_km=30.0 if use_radius else None,
                 capacity=rng.choice([10, 20, 30, 50]),
                 start=today - timedelta(days=30),
                 end=today + timedelta(days=180),
@@ -320,6 +320,9 @@ def seed_demo(session: Session, *, seed: int = 20261123) -> str:
                 n_needs += 1
                 if rng.random() < 0.85:
                     households.publish_need(session, actor=actor, need_id=need.id or 0)
+                    if kind == "wish" and rng.random() < 0.4:
+                        # Published weeks ago and still unclaimed: the next match round takes it.
+                        need.published_at = utcnow() - timedelta(days=rng.randrange(15, 40))
 
     # A few claims in every state so every page has something to show.
     policy = claims.ClaimPolicy(max_open=3, days=7)
