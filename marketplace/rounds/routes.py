@@ -15,6 +15,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace.auth.decorators import role_required
@@ -27,6 +28,25 @@ from marketplace.services import rounds
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 PAGE = 50
+
+
+REASON_TEXT = {
+    "nearest_eligible_offer": _l("the nearest eligible offer with capacity"),
+    "nearer_offers_full": _l("nearer offers were full"),
+}
+
+
+@bp.app_template_filter("match_reason")
+def match_reason(code: str) -> str:
+    """A solver reason code (``item:07-02``, ``priority:1``, ``distance_km:3.20``, …) in words."""
+    key, _sep, value = code.partition(":")
+    if key == "item":
+        return _("covers the item %(item)s", item=value)
+    if key == "priority":
+        return _("priority %(p)s (risk level)", p=value)
+    if key == "distance_km":
+        return _("%(km)s km away", km=value)
+    return str(REASON_TEXT.get(code, code))
 
 
 def me() -> User:
