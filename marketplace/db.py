@@ -23,6 +23,7 @@ def make_engine(url: str) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             poolclass=NullPool if ":memory:" not in url else None,
+            hide_parameters=True,  # no personal data in error messages and logs
         )
 
         @event.listens_for(engine, "connect")
@@ -46,7 +47,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+    )
 
 
 def init_app(app: Flask) -> None:

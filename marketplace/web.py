@@ -11,7 +11,7 @@ from flask import Flask, g, jsonify, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user, logout_user
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -56,6 +56,8 @@ def _has_nul(values: Any) -> bool:
 def init_app(app: Flask) -> None:
     if app.config.get("TESTING") and not app.config.get("STRONG_PASSWORD_HASH"):
         passwords.configure(time_cost=1, memory_cost_kib=8)
+    else:
+        passwords.use_default_profile()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -136,6 +138,16 @@ def init_app(app: Flask) -> None:
             return jsonify(error="invalid", message=message, errors={}), 422
         return render_template("error.html", status=400, message=message, errors={}), 400
 
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError) -> ResponseReturnValue:
+        # A constraint refused a write that raced another one (e.g. the same ID number registered
+        # twice at once): the request's work is undone and the user may try again.
+        db.rollback_request()
+        message = "This conflicts with a change made at the same time; reload and try again"
+        if is_api_request():
+            return jsonify(error="conflict", message=message, errors={}), 409
+        return render_template("error.html", status=409, message=message, errors={}), 409
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def _db_down(exc: Exception) -> ResponseReturnValue:
@@ -147,6 +159,9 @@ def init_app(app: Flask) -> None:
             return jsonify(
                 error="unavailable", message="The database is unavailable; try again shortly"
             ), 503
+        # The page must render without the database: the layout shows an anonymous visitor
+        # (loading the account or its unread count would fail again inside this handler).
+        g._login_user = login_manager.anonymous_user()
         return render_template("error.html", status=503, message=None, errors={}), 503
 
     @app.errorhandler(Exception)

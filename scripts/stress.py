@@ -34,11 +34,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlmodel import col, func, select  # noqa: E402
-from stdnum.cn import ric  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+from sqlmodel import col, func, select
+from stdnum.cn import ric
+from werkzeug.serving import make_server
 
 COMMUNITY = "330102001051"
 PASSWORD = "stress-password-123"
@@ -74,8 +74,12 @@ def post(port: int, path: str, token: str) -> tuple[int, float]:
     started = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
-        conn.request("POST", path, body=b"{}", headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        conn.request(
+            "POST",
+            path,
+            body=b"{}",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         response = conn.getresponse()
         response.read()
         status = response.status
@@ -123,7 +127,9 @@ def scratch_database(url: str) -> tuple[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--claimers", type=int, default=50)
@@ -143,38 +149,78 @@ def run(url: str, args: argparse.Namespace) -> int:
     from marketplace.cli import migrate
     from marketplace.db import get_engine, session_scope
     from marketplace.models import (
-        ACTIVE_CLAIM_STATUSES, Claim, MatchRound, Offer, Proposal, User,
+        ACTIVE_CLAIM_STATUSES,
+        Claim,
+        MatchRound,
+        Offer,
+        Proposal,
+        User,
     )
     from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn
     from marketplace.services import accounts, households, offers
 
     instance = tempfile.mkdtemp()
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": uuid.uuid4().hex, "DATABASE_URL": url,
-        "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, "MAX_OPEN_CLAIMS": 10**6,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": uuid.uuid4().hex,
+            "DATABASE_URL": url,
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+            "MAX_OPEN_CLAIMS": 10**6,
+        }
+    )
     app.instance_path = instance
     migrate(app)
     engine = get_engine(app)
     rng = random.Random(args.seed)
     tag = uuid.uuid4().hex[:6]
     with app.app_context(), session_scope(engine) as s:
-        staff = accounts.create_user(s, actor=None, username=f"stress_staff_{tag}", password=PASSWORD,
-                                     role="hub_staff", hub_code="330102")
+        staff = accounts.create_user(
+            s,
+            actor=None,
+            username=f"stress_staff_{tag}",
+            password=PASSWORD,
+            role="hub_staff",
+            hub_code="330102",
+        )
         members = [
-            accounts.create_user(s, actor=None, username=f"stress_m{i}_{tag}", password=PASSWORD, role="member")
+            accounts.create_user(
+                s, actor=None, username=f"stress_m{i}_{tag}", password=PASSWORD, role="member"
+            )
             for i in range(args.claimers)
         ]
         member_tokens = [accounts.issue_token(s, user=m, days=1) for m in members]
-        staff_tokens = [accounts.issue_token(s, user=staff, days=1) for _ in range(10 * args.capacity)]
-        household = households.create_household(s, actor=staff, data=HouseholdIn(
-            name="压测户", id_number=id_number(rng), phone="13800000000", address="压测路1号",
-            community_code=COMMUNITY, hardship_type="care", risk_score=40))
-        org = offers.register_org(s, actor=None, data=OrgIn(
-            name=f"压测组织{tag}", type="ngo", credit_code=_credit_code(rng)))
+        staff_tokens = [
+            accounts.issue_token(s, user=staff, days=1) for _ in range(10 * args.capacity)
+        ]
+        household = households.create_household(
+            s,
+            actor=staff,
+            data=HouseholdIn(
+                name="压测户",
+                id_number=id_number(rng),
+                phone="13800000000",
+                address="压测路1号",
+                community_code=COMMUNITY,
+                hardship_type="care",
+                risk_score=40,
+            ),
+        )
+        org = offers.register_org(
+            s,
+            actor=None,
+            data=OrgIn(name=f"压测组织{tag}", type="ngo", credit_code=_credit_code(rng)),
+        )
         org.status = "vetted"
-        org_user = accounts.create_user(s, actor=None, username=f"stress_org_{tag}", password=PASSWORD,
-                                        role="org", org_id=org.id)
+        org_user = accounts.create_user(
+            s,
+            actor=None,
+            username=f"stress_org_{tag}",
+            password=PASSWORD,
+            role="org",
+            org_id=org.id,
+        )
         staff_id, household_id, org_user_id = staff.id, household.id, org_user.id
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -188,49 +234,96 @@ def run(url: str, args: argparse.Namespace) -> int:
             # Claim race --------------------------------------------------------------------
             with app.app_context(), session_scope(engine) as s:
                 actor = s.get(User, staff_id)
-                need = households.create_need(s, actor=actor, data=NeedIn(  # type: ignore[arg-type]
-                    household_id=household_id, kind="wish", item="07-02", title="压测心愿"))
+                need = households.create_need(
+                    s,
+                    actor=actor,
+                    data=NeedIn(  # type: ignore[arg-type]
+                        household_id=household_id, kind="wish", item="07-02", title="压测心愿"
+                    ),
+                )
                 wish_id = households.publish_need(s, actor=actor, need_id=need.id).id  # type: ignore[arg-type]
             fire(port, [(f"/api/v1/wishes/{wish_id}/claim", t) for t in member_tokens], claim_tally)
             with session_scope(engine) as s:
-                active = s.exec(select(func.count()).select_from(Claim).where(
-                    Claim.need_id == wish_id, col(Claim.status).in_(ACTIVE_CLAIM_STATUSES))).one()
+                active = s.exec(
+                    select(func.count())
+                    .select_from(Claim)
+                    .where(Claim.need_id == wish_id, col(Claim.status).in_(ACTIVE_CLAIM_STATUSES))
+                ).one()
             claim_tally.anomalies += abs(active - 1)
             # Capacity race ------------------------------------------------------------------
             with app.app_context(), session_scope(engine) as s:
                 actor = s.get(User, staff_id)
-                offer = offers.create_offer(s, actor=s.get(User, org_user_id), data=OfferIn(  # type: ignore[arg-type]
-                    title="压测项目", items=["01-01"], regions=["330102"], capacity=args.capacity,
-                    start=date.today() - timedelta(days=1), end=date.today() + timedelta(days=30)))
+                offer = offers.create_offer(
+                    s,
+                    actor=s.get(User, org_user_id),
+                    data=OfferIn(  # type: ignore[arg-type]
+                        title="压测项目",
+                        items=["01-01"],
+                        regions=["330102"],
+                        capacity=args.capacity,
+                        start=date.today() - timedelta(days=1),
+                        end=date.today() + timedelta(days=30),
+                    ),
+                )
                 need_ids = []
                 for i in range(10 * args.capacity):
-                    n = households.create_need(s, actor=actor, data=NeedIn(  # type: ignore[arg-type]
-                        household_id=household_id, kind="service", item="01-01", title=f"压测服务{i}"))
+                    n = households.create_need(
+                        s,
+                        actor=actor,
+                        data=NeedIn(  # type: ignore[arg-type]
+                            household_id=household_id,
+                            kind="service",
+                            item="01-01",
+                            title=f"压测服务{i}",
+                        ),
+                    )
                     need_ids.append(households.publish_need(s, actor=actor, need_id=n.id).id)  # type: ignore[arg-type]
                 rnd = MatchRound(scope_code="330102", started_by=staff_id, status="done")
                 s.add(rnd)
                 s.flush()
-                s.execute(insert(Proposal), [
-                    {"round_id": rnd.id, "need_id": nid, "offer_id": offer.id, "distance_km": 1.0,
-                     "reasons": [], "status": "proposed"} for nid in need_ids])
+                s.execute(
+                    insert(Proposal),
+                    [
+                        {
+                            "round_id": rnd.id,
+                            "need_id": nid,
+                            "offer_id": offer.id,
+                            "distance_km": 1.0,
+                            "reasons": [],
+                            "status": "proposed",
+                        }
+                        for nid in need_ids
+                    ],
+                )
                 proposal_ids = list(s.exec(select(Proposal.id).where(Proposal.round_id == rnd.id)))
                 offer_id = offer.id
-            fire(port, [(f"/api/v1/proposals/{p}/accept", t)
-                        for p, t in zip(proposal_ids, staff_tokens, strict=True)], capacity_tally)
+            fire(
+                port,
+                [
+                    (f"/api/v1/proposals/{p}/accept", t)
+                    for p, t in zip(proposal_ids, staff_tokens, strict=True)
+                ],
+                capacity_tally,
+            )
             with session_scope(engine) as s:
                 remaining = s.get(Offer, offer_id).remaining  # type: ignore[union-attr]
-                taken = s.exec(select(func.count()).select_from(Claim).where(Claim.offer_id == offer_id)).one()
+                taken = s.exec(
+                    select(func.count()).select_from(Claim).where(Claim.offer_id == offer_id)
+                ).one()
             capacity_tally.anomalies += int(remaining < 0) + abs(taken - args.capacity)
     finally:
         server.shutdown()
         server.server_close()
         engine.dispose()
-    print(f"database: {engine.dialect.name}; repetitions: {args.repeat}; claimers: {args.claimers}; "
-          f"capacity: {args.capacity} (×10 accepts); {time.perf_counter() - started:.1f}s")
+    print(
+        f"database: {engine.dialect.name}; repetitions: {args.repeat}; claimers: {args.claimers}; "
+        f"capacity: {args.capacity} (×10 accepts); {time.perf_counter() - started:.1f}s"
+    )
     print(claim_tally.line("claim race", 201))
     print(capacity_tally.line("capacity race", 200))
     bad = (
-        claim_tally.anomalies + capacity_tally.anomalies
+        claim_tally.anomalies
+        + capacity_tally.anomalies
         + sum(n for s, n in (claim_tally.statuses + capacity_tally.statuses).items() if s >= 500)
         + abs(claim_tally.statuses.get(201, 0) - args.repeat)
         + abs(capacity_tally.statuses.get(200, 0) - args.repeat * args.capacity)

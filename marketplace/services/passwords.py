@@ -14,6 +14,12 @@ def configure(*, time_cost: int, memory_cost_kib: int) -> None:
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=1)
 
 
+def use_default_profile() -> None:
+    """The production profile (undoes ``configure``: several apps may share one process)."""
+    global _hasher
+    _hasher = PasswordHasher()
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -253,3 +253,21 @@ def test_duplicates_are_flagged_and_items_suggested(client, make_user, api_token
     r = client.get("/api/v1/items/suggest", query_string={"text": "家里的电饭煲坏了"}, headers=h)
     assert r.status_code == 200 and r.get_json()["items"][0]["item"] == "07-02"
     assert client.get("/api/v1/items/suggest", headers=h).status_code == 422
+
+
+def test_a_constraint_race_is_a_conflict_not_an_outage(client, make_user, api_token, monkeypatch):
+    """Two staff registering the same ID number at once: the database refuses the second → 409."""
+    from marketplace.services import households
+
+    h = api_token(make_user(Role.HUB_STAFF, hub="330102"))
+    assert client.post("/api/v1/households", json=household_payload(), headers=h).status_code == 201
+    # Simulate the race: the check-before-insert saw nothing, the unique index catches it.
+    real_select = households.select
+
+    def blind_select(*args):
+        stmt = real_select(*args)
+        return stmt.where(False) if args and getattr(args[0], "key", "") == "id" else stmt
+
+    monkeypatch.setattr(households, "select", blind_select)
+    r = client.post("/api/v1/households", json=household_payload(), headers=h)
+    assert r.status_code == 409 and r.get_json()["error"] == "conflict"

@@ -1,0 +1,314 @@
+"""Access-control matrix: every route in ``app.url_map`` × every method × every attacker role.
+
+The attackers never own the resources: every id belongs to a household of district 330102, to a
+claim of another member or to another organisation. An attacker's request must be refused
+(401/403/404/405 or a redirect to the login page), unless the table below says the role may use the
+endpoint on resources it does not own (the masked wish pool, its own lists, starting a round in its
+own area...). Whatever the outcome: never a 5xx, never a household's personal data in the body and
+never a change to the owners' data.
+
+A route the table does not know fails the test: new routes must be classified here.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import select
+
+from marketplace.db import get_engine, session_scope
+from marketplace.models import Claim, Household, Need, Offer, Proposal, User
+from tests.conftest import PASSWORD
+from tests.security.conftest import World
+
+ROLES = ("anonymous", "member", "org", "hub_staff", "admin")
+ANY_ACCOUNT = frozenset({"member", "org", "hub_staff", "admin"})
+PUBLIC = frozenset(ROLES)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``allowed``: roles that may call the endpoint at all (decorators). ``foreign``: of those,
+    the roles for which the test's resource ids belong to someone else, so the scope check must
+    refuse them too."""
+
+    allowed: frozenset[str]
+    foreign: frozenset[str] = frozenset()
+
+
+def _r(allowed: set[str] | frozenset[str], foreign: set[str] | None = None) -> Rule:
+    return Rule(frozenset(allowed), frozenset(foreign or set()))
+
+
+# The JSON API, endpoint by endpoint (from the @api_auth decorators).
+API: dict[str, Rule] = {
+    "api.openapi": _r(PUBLIC),
+    "api.create_token": _r(PUBLIC),
+    "api.happiness_json": _r(PUBLIC),  # the opaque token is the credential
+    "api.create_household": _r({"hub_staff"}, {"hub_staff"}),  # body: a 330102 community
+    "api.search_households": _r({"hub_staff"}),  # results limited to the caller's area
+    "api.get_household": _r({"hub_staff"}, {"hub_staff"}),
+    "api.create_need": _r({"hub_staff"}, {"hub_staff"}),  # body: a 330102 household
+    "api.get_need": _r({"hub_staff"}, {"hub_staff"}),
+    "api.publish_need": _r({"hub_staff"}, {"hub_staff"}),
+    "api.cancel_need": _r({"hub_staff"}, {"hub_staff"}),
+    "api.confirm_need": _r({"hub_staff"}, {"hub_staff"}),
+    "api.reject_need_delivery": _r({"hub_staff"}, {"hub_staff"}),
+    "api.suggest_items": _r({"hub_staff"}),  # taxonomy suggestions for free text
+    "api.list_wishes": _r(ANY_ACCOUNT),  # masked
+    "api.get_wish": _r(ANY_ACCOUNT),  # masked
+    "api.claim_wish": _r({"member"}),  # the wish is already claimed: 409
+    "api.my_claims": _r({"member"}),
+    "api.deliver": _r({"member", "org"}, {"member", "org"}),
+    "api.register_org": _r({"admin", "org"}),
+    "api.vet_org": _r({"admin"}),
+    "api.create_offer": _r({"org"}),
+    "api.my_offers": _r({"org"}),
+    "api.get_offer": _r({"org"}, {"org"}),
+    "api.start_round": _r({"hub_staff", "admin"}),  # the caller's own area
+    "api.get_round": _r({"hub_staff", "admin"}, {"hub_staff"}),
+    "api.list_proposals": _r({"hub_staff", "admin"}, {"hub_staff"}),
+    "api.decide_proposal": _r({"hub_staff", "admin"}, {"hub_staff"}),
+}
+
+# HTML pages: the role comes from the URL prefix, the scope from the URL's arguments.
+PREFIX_ROLES: list[tuple[str, frozenset[str]]] = [
+    ("/hub/", frozenset({"hub_staff"})),
+    ("/rounds/", frozenset({"hub_staff", "admin"})),  # admin: the whole city
+    ("/member/", frozenset({"member"})),
+    ("/org/", frozenset({"org"})),
+    ("/admin/", frozenset({"admin"})),
+    ("/h/", PUBLIC),  # public by token
+    ("/auth/", PUBLIC),
+]
+# Roles that see every area under a prefix (their ids are never "foreign").
+CITY_WIDE = {"/rounds/": frozenset({"admin"})}
+# Routes at the root, one by one.
+ROOT: dict[str, frozenset[str]] = {
+    "/": PUBLIC,
+    "/lang/<code>": PUBLIC,
+    "/large-text": PUBLIC,
+    "/notifications": ANY_ACCOUNT,
+    "/notifications/read": ANY_ACCOUNT,
+}
+# URL arguments naming a resource owned by someone (scope-checked) or not.
+SCOPED_ARGS = {"household_id", "need_id", "claim_id", "offer_id", "name", "round_id", "proposal_id"}
+UNSCOPED_ARGS = {"wish_id", "org_id", "user_id", "code", "token", "action"}
+
+
+class Unclassified(Exception):
+    pass
+
+
+def classify(endpoint: str, path: str, arguments: set[str]) -> Rule:
+    if endpoint.startswith("api."):
+        if endpoint not in API:
+            raise Unclassified(f"{endpoint} {path}: add it to API in {__file__}")
+        return API[endpoint]
+    unknown = arguments - SCOPED_ARGS - UNSCOPED_ARGS
+    if unknown:
+        raise Unclassified(f"{endpoint} {path}: classify URL argument(s) {sorted(unknown)}")
+    if path in ROOT:
+        return _r(ROOT[path])
+    for prefix, roles in PREFIX_ROLES:
+        if path.startswith(prefix) or path == prefix.rstrip("/"):
+            foreign = roles if arguments & SCOPED_ARGS and roles != PUBLIC else frozenset()
+            foreign -= CITY_WIDE.get(prefix, frozenset())
+            return Rule(roles, foreign)
+    raise Unclassified(f"{endpoint} {path}: unknown URL prefix; classify it in {__file__}")
+
+
+def url_values(world: World, endpoint: str, arguments: set[str]) -> Iterator[dict[str, Any]]:
+    values: dict[str, Any] = {
+        "household_id": world.household_ids[0],
+        "need_id": world.wish_delivered,  # publishable, cancellable, confirmable, rejectable
+        "claim_id": world.claim_org if endpoint.startswith("org.") else world.claim_active,
+        "wish_id": world.wish_claimed,  # already claimed: a member's claim is a 409
+        "offer_id": world.offer_id,
+        "org_id": world.org_owner_id,
+        "user_id": world.users["admin"].id,  # admin disabling itself is refused
+        "round_id": world.round_id,
+        "proposal_id": world.proposal_id,
+        "name": world.photo_name,
+        "code": "en",
+    }
+    base = {a: values[a] for a in arguments if a in values}
+    tokens = ["not-a-real-token-000000"]
+    if "token" in arguments and "claim_id" not in arguments:
+        tokens.append(world.household_tokens[0])
+    actions = ["accept", "reject", "lock"] if "action" in arguments else [None]
+    for token in tokens if "token" in arguments else [None]:
+        for action in actions:
+            extra = {k: v for k, v in (("token", token), ("action", action)) if v is not None}
+            yield base | extra
+
+
+def body_for(world: World, endpoint: str) -> dict[str, Any]:
+    if endpoint == "api.create_household":
+        return {
+            "name": "攻击者",
+            "id_number": "11010519491231002X",
+            "phone": "13800000000",
+            "address": "某路1号",
+            "community_code": "330102001051",
+            "hardship_type": "care",
+            "risk_score": 10,
+        }
+    if endpoint == "api.create_need":
+        return {
+            "household_id": world.household_ids[0],
+            "kind": "wish",
+            "item": "07-02",
+            "title": "x",
+        }
+    return {"reason": "test", "note": "test", "approve": True}
+
+
+def state(app: Flask) -> dict[str, Any]:
+    """The owners' data an attacker must not be able to change."""
+    with session_scope(get_engine(app)) as s:
+        return {
+            "households": sorted(s.exec(select(Household.id, Household.community_code)).all()),
+            "needs": sorted(s.exec(select(Need.id, Need.status)).all()),
+            "claims": sorted(s.exec(select(Claim.id, Claim.status, Claim.acknowledged_at)).all()),
+            "offers": sorted(s.exec(select(Offer.id, Offer.status, Offer.remaining)).all()),
+            "proposals": sorted(s.exec(select(Proposal.id, Proposal.status)).all()),
+            "users": sorted(s.exec(select(User.id, User.active, User.role)).all()),
+        }
+
+
+def login(app: Flask, user: User | None) -> FlaskClient:
+    client = app.test_client()
+    if user is not None:
+        r = client.post("/auth/login", data={"username": user.username, "password": PASSWORD})
+        assert r.status_code == 302, r.status_code
+    return client
+
+
+def readable(response: Any) -> str:
+    """A response's text; spreadsheets (exports) are unzipped so their cells can be scanned."""
+    raw = response.get_data()
+    if raw[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            return "\n".join(book.read(n).decode("utf-8", "replace") for n in book.namelist())
+    return raw.decode("utf-8", "replace")
+
+
+def is_denied(status: int, location: str) -> bool:
+    if status in (401, 403, 404, 405):
+        return True
+    return status in (302, 303) and "/auth/login" in location
+
+
+def test_every_route_is_classified(app):
+    problems = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        try:
+            classify(rule.endpoint, rule.rule, set(rule.arguments))
+        except Unclassified as exc:
+            problems.append(str(exc))
+    assert not problems, "\n".join(problems)
+
+
+def test_access_matrix(app, world: World):
+    before = state(app)
+    attackers = {role: (world.users.get(role)) for role in ROLES}
+    clients = {role: login(app, user) for role, user in attackers.items()}
+    violations: list[str] = []
+    leaks: list[str] = []
+    checked = 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static":
+            continue
+        policy = classify(rule.endpoint, rule.rule, set(rule.arguments))
+        is_api = rule.endpoint.startswith("api.")
+        for values in url_values(world, rule.endpoint, set(rule.arguments)):
+            path = rule.build(values, append_unknown=False)[1]
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                for role in ROLES:
+                    if rule.endpoint == "auth.logout":
+                        continue  # would end the session the rest of the matrix uses
+                    client = clients[role]
+                    kwargs: dict[str, Any] = {}
+                    if is_api:
+                        if role != "anonymous":
+                            kwargs["headers"] = world.tokens[role]
+                        if method == "POST":
+                            kwargs["json"] = body_for(world, rule.endpoint)
+                    elif method == "POST":
+                        kwargs["data"] = {"reason": "test", "note": "test", "active": "0"}
+                    r = client.open(path, method=method, **kwargs)
+                    r.close()
+                    checked += 1
+                    where = f"{role:9} {method:4} {path} → {r.status_code}"
+                    if r.status_code >= 500:
+                        violations.append("server error: " + where)
+                        continue
+                    allowed = role in policy.allowed and role not in policy.foreign
+                    if "token" in values and values["token"].startswith("not-a-real"):
+                        allowed = False  # a wrong 幸福码 token opens nothing
+                    if not allowed and not is_denied(r.status_code, r.headers.get("Location", "")):
+                        violations.append("not refused: " + where)
+                    body = readable(r)
+                    leaks += [f"{where}: {v}" for v in world.pii if v in body]
+                    after = state(app)
+                    if role != "admin" and after != before:  # admin acts city-wide by design
+                        violations.append("changed the owners' data: " + where)
+                    before = after
+    assert checked > 300
+    assert not violations, "\n".join(violations)
+    assert not leaks, "\n".join(leaks)
+
+
+def test_owner_controls(app, world: World):
+    """The same ids are reachable by their owners: the matrix refuses for the right reason."""
+    staff = world.tokens["hub_owner"]
+    client = app.test_client()
+    assert (
+        client.get(f"/api/v1/households/{world.household_ids[0]}", headers=staff).status_code == 200
+    )
+    assert client.get(f"/api/v1/needs/{world.wish_delivered}", headers=staff).status_code == 200
+    assert client.get(f"/api/v1/match-rounds/{world.round_id}", headers=staff).status_code == 200
+    assert (
+        client.get(
+            f"/api/v1/offers/{world.offer_id}", headers=world.tokens["org_owner"]
+        ).status_code
+        == 200
+    )
+    owner = login(app, world.users["member_owner"])
+    assert owner.get(f"/member/claims/{world.claim_active}/deliver").status_code == 200
+    hub = login(app, world.users["hub_owner"])
+    assert hub.get(f"/hub/households/{world.household_ids[0]}").status_code == 200
+    photo = hub.get(f"/hub/photos/{world.photo_name}")
+    assert photo.status_code == 200
+    photo.close()
+    org = login(app, world.users["org_owner"])
+    assert org.get(f"/org/assignments/{world.claim_org}/deliver").status_code == 200
+
+
+def test_wrong_token_shapes_are_refused(app, world: World):
+    client = app.test_client()
+    for header in (
+        "Bearer",
+        "Bearer ",
+        "Basic abc",
+        "bearer zf_nonexistent",
+        "Bearer " + "A" * 5000,
+        "Bearer zf_\x00",
+        world.tokens["member"]["Authorization"] + "x",
+    ):
+        r = client.get("/api/v1/claims", headers={"Authorization": header})
+        assert r.status_code == 401, (header[:40], r.status_code)
+    for token in ("", "a" * 65, "../../etc/passwd", "%00", "x" * 5000):
+        r = client.get("/api/v1/happiness/" + token)
+        assert r.status_code in (400, 404, 405), (token[:20], r.status_code)
+        assert not re.search(r"Traceback", r.get_data(as_text=True))
