@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 DEFAULT_SECRET = "dev-only-insecure-secret"
 
@@ -22,6 +22,11 @@ class Defaults:
     MATCH_MAX_PER_HOUSEHOLD = 2  # needs of one household served per round
     MATCH_ASSIGNMENT_DAYS = 14  # an accepted proposal is due within this
     PAGE_SIZE = 20
+    # Map (optional): a tile server URL such as https://tiles.example/{z}/{x}/{y}.png and a
+    # GeoJSON file of district boundaries. Without them the map is a plain background.
+    MAP_TILE_URL = ""
+    MAP_BOUNDARIES_FILE = ""
+    HUB_PHONES: ClassVar[dict[str, str]] = {}  # region code → phone, printed on the 幸福码 card
     UPLOAD_MAX_BYTES = 8 * 1024 * 1024
     UPLOAD_MAX_PIXELS = 40_000_000
     API_TOKEN_DAYS = 30

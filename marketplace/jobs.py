@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -57,15 +58,17 @@ def job_app() -> Flask:
 
 @huey.periodic_task(crontab(minute="*"))
 def housekeeping() -> dict[str, Any]:
-    """Expire overdue claims (wishes go back to the pool) and needs past their deadline."""
+    """Expire overdue claims (wishes go back to the pool) and needs past their deadline; send the
+    periodic alerts (claims about to expire, deliveries to confirm or overdue, offers running out)."""
     from marketplace.db import get_engine, session_scope
-    from marketplace.services import claims, households
+    from marketplace.services import alerts, claims, households
 
     app = job_app()
     with app.app_context(), session_scope(get_engine(app)) as session:
         return {
             "claims_expired": claims.expire_claims(session),
             "needs_expired": households.expire_needs(session),
+            "alerts": alerts.run_alerts(session),
         }
 
 
@@ -126,9 +129,11 @@ def execute_round(app: Flask, round_id: int) -> None:
             )
         except matching.SolveTimeout as exc:
             _fail(engine, round_id, f"timeout: {exc}")
-        except Exception as exc:
-            log.exception("round %s failed", round_id)
-            _fail(engine, round_id, f"failed: {type(exc).__name__}: {exc}")
+        except Exception:
+            # Staff see a reference, the log keeps the details (which may quote data).
+            ref = secrets.token_hex(4)
+            log.exception("round %s failed (reference %s)", round_id, ref)
+            _fail(engine, round_id, f"failed: internal error (reference {ref})")
 
 
 def _fail(engine: Any, round_id: int, message: str) -> None:
@@ -142,3 +147,11 @@ def _fail(engine: Any, round_id: int, message: str) -> None:
 @huey.task()
 def run_match_round(round_id: int) -> None:
     execute_round(job_app(), round_id)
+
+
+@huey.task()
+def run_import(job_id: str, user_id: int, path: str) -> None:
+    """Excel import of households and needs (progress polled by the import page)."""
+    from marketplace.hub.import_job import execute_import
+
+    execute_import(job_app(), job_id, user_id, path)

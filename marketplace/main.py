@@ -103,6 +103,10 @@ NOTIFICATION_LABELS = {
     "delivery_rejected": _l("Delivery not confirmed"),
     "claim_expired": _l("Claim expired"),
     "assignment": _l("New assignment"),
+    "claim_expiring": _l("Claim due soon"),
+    "delivery_awaiting": _l("Delivery to confirm"),
+    "delivery_overdue": _l("Overdue confirmation"),
+    "offer_low": _l("Offer nearly used up"),
 }
 
 # Service messages with a variable part: (pattern, msgid with named placeholders).
@@ -136,6 +140,22 @@ _DYNAMIC_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^Unknown region codes: (?P<codes>.+)$"), "Unknown region codes: %(codes)s"),
     (re.compile(r"^Delivery confirmed: (?P<title>.+)$"), "Delivery confirmed: %(title)s"),
     (re.compile(r"^Delivery not confirmed: (?P<title>.+)$"), "Delivery not confirmed: %(title)s"),
+    (
+        re.compile(r"^Your claim is due within a day: (?P<title>.+)$"),
+        "Your claim is due within a day: %(title)s",
+    ),
+    (
+        re.compile(r"^A delivery awaits your confirmation: (?P<title>.+)$"),
+        "A delivery awaits your confirmation: %(title)s",
+    ),
+    (
+        re.compile(r"^Overdue: a delivery waits past its confirmation deadline: (?P<title>.+)$"),
+        "Overdue: a delivery waits past its confirmation deadline: %(title)s",
+    ),
+    (
+        re.compile(r"^Offer nearly used up \((?P<r>\d+) of (?P<c>\d+) left\): (?P<title>.+)$"),
+        "Offer nearly used up (%(r)s of %(c)s left): %(title)s",
+    ),
 )
 _STATUS_WORDS = NEED_STATUS_LABELS | CLAIM_STATUS_LABELS
 

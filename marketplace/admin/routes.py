@@ -9,15 +9,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace import insight
 from marketplace.admin.forms import VetForm
 from marketplace.auth.decorators import role_required
 from marketplace.db import get_session
 from marketplace.main import EmptyForm
 from marketplace.models import Role, User
-from marketplace.services import accounts, offers, ui_queries
+from marketplace.services import accounts, exports, listings, offers, ui_queries
 from marketplace.services.errors import Conflict
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE = 50
 
 
 def me() -> User:
@@ -51,16 +53,44 @@ def vet(org_id: int) -> ResponseReturnValue:
 @bp.get("/users")
 @role_required(Role.ADMIN)
 def users() -> ResponseReturnValue:
-    q = request.args.get("q", "")[:64]
+    db = get_session()
+    q, role, sort = _user_args()
+    page = listings.paginate(
+        db,
+        listings.users_query(db, actor=me(), q=q, role=role, sort=sort),
+        request.args.get("page", 1, type=int),
+        PAGE,
+    )
+    return render_template(
+        "admin/users.html",
+        rows=[u for (u,) in page.rows],
+        page=page,
+        sort=sort,
+        args=_list_args(),
+        q=q,
+        role=role,
+        form=EmptyForm(),
+    )
+
+
+def _list_args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k != "page" and v}
+
+
+def _user_args() -> tuple[str, str, listings.Sort]:
     role = request.args.get("role", "")
     if role not in {r.value for r in Role}:
         role = ""
-    rows, cursor = ui_queries.users_page(
-        get_session(), actor=me(), q=q, role=role, after_id=request.args.get("cursor", type=int)
-    )
-    return render_template(
-        "admin/users.html", rows=rows, next_cursor=cursor, q=q, role=role, form=EmptyForm()
-    )
+    sort = listings.parse_sort(request.args.get("sort"), listings.USER_SORTS, "-id")
+    return request.args.get("q", "")[:64], role, sort
+
+
+@bp.get("/users.xlsx")
+@role_required(Role.ADMIN)
+def users_xlsx() -> ResponseReturnValue:
+    q, role, sort = _user_args()
+    body = exports.users(get_session(), actor=me(), q=q, role=role, sort=sort, t=_)
+    return insight.xlsx_response(body, "users")
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -88,26 +118,118 @@ def _day(name: str) -> date | None:
         return None
 
 
-@bp.get("/audit")
-@role_required(Role.ADMIN)
-def audit() -> ResponseReturnValue:
-    db = get_session()
-    f = ui_queries.AuditFilter(
+def _audit_args() -> tuple[listings.AuditFilter, listings.Sort]:
+    f = listings.AuditFilter(
         action=request.args.get("action", "")[:48],
         object_type=request.args.get("object_type", "")[:32],
         actor=request.args.get("actor", "")[:64],
         day_from=_day("from"),
         day_to=_day("to"),
     )
-    rows, cursor = ui_queries.audit_page(
-        db, actor=me(), f=f, after_id=request.args.get("cursor", type=int)
+    return f, listings.parse_sort(request.args.get("sort"), listings.AUDIT_SORTS, "-at")
+
+
+@bp.get("/audit")
+@role_required(Role.ADMIN)
+def audit() -> ResponseReturnValue:
+    db = get_session()
+    f, sort = _audit_args()
+    page = listings.paginate(
+        db,
+        listings.audit_query(db, actor=me(), f=f, sort=sort),
+        request.args.get("page", 1, type=int),
+        PAGE,
     )
-    more_args = {k: v for k, v in request.args.items() if k != "cursor" and v}
     return render_template(
         "admin/audit.html",
-        rows=rows,
-        next_cursor=cursor,
+        rows=[a for (a,) in page.rows],
+        page=page,
+        sort=sort,
+        args=_list_args(),
         f=f,
-        more_args=more_args,
         choices=ui_queries.audit_choices(db, actor=me()),
     )
+
+
+@bp.get("/audit.xlsx")
+@role_required(Role.ADMIN)
+def audit_xlsx() -> ResponseReturnValue:
+    f, sort = _audit_args()
+    body = exports.audit_log(get_session(), actor=me(), f=f, sort=sort, t=_)
+    return insight.xlsx_response(body, "audit")
+
+
+@bp.get("/offers")
+@role_required(Role.ADMIN)
+def offers_list() -> ResponseReturnValue:
+    db = get_session()
+    q, status, sort = _offer_args()
+    page = listings.paginate(
+        db,
+        listings.offers_query(db, actor=me(), q=q, status=status, sort=sort),
+        request.args.get("page", 1, type=int),
+        PAGE,
+    )
+    return render_template(
+        "staff/offers.html",
+        page=page,
+        q=q,
+        status=status,
+        sort=sort,
+        args=_list_args(),
+        list_endpoint="admin.offers_list",
+        xlsx_endpoint="admin.offers_xlsx",
+    )
+
+
+def _offer_args() -> tuple[str, str, listings.Sort]:
+    status = request.args.get("status", "")
+    return (
+        request.args.get("q", "")[:64],
+        status if status in ("live", "closed") else "",
+        listings.parse_sort(request.args.get("sort"), listings.OFFER_SORTS, "-id"),
+    )
+
+
+@bp.get("/offers.xlsx")
+@role_required(Role.ADMIN)
+def offers_xlsx() -> ResponseReturnValue:
+    q, status, sort = _offer_args()
+    body = exports.offers(get_session(), actor=me(), q=q, status=status, sort=sort, t=_)
+    return insight.xlsx_response(body, "offers")
+
+
+@bp.get("/dashboard")
+@role_required(Role.ADMIN)
+def dashboard() -> ResponseReturnValue:
+    return insight.dashboard_page("admin")
+
+
+@bp.get("/dashboard.json")
+@role_required(Role.ADMIN)
+def dashboard_json() -> ResponseReturnValue:
+    return insight.dashboard_json()
+
+
+@bp.get("/dashboard.xlsx")
+@role_required(Role.ADMIN)
+def dashboard_xlsx() -> ResponseReturnValue:
+    return insight.dashboard_xlsx()
+
+
+@bp.get("/map")
+@role_required(Role.ADMIN)
+def map_page() -> ResponseReturnValue:
+    return insight.map_page("admin")
+
+
+@bp.get("/map.json")
+@role_required(Role.ADMIN)
+def map_json() -> ResponseReturnValue:
+    return insight.map_json()
+
+
+@bp.get("/map/boundaries.json")
+@role_required(Role.ADMIN)
+def map_boundaries() -> ResponseReturnValue:
+    return insight.map_boundaries()

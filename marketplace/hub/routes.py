@@ -2,27 +2,44 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+from typing import Any
+
 import segno
-from flask import Blueprint, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
+from marketplace import insight
 from marketplace.auth.decorators import role_required
 from marketplace.db import get_session
-from marketplace.hub.forms import HouseholdForm, NeedForm, ReasonForm
+from marketplace.hub import import_job
+from marketplace.hub.forms import HouseholdForm, ImportForm, NeedForm, ReasonForm
 from marketplace.main import EmptyForm, attach_errors, back, translate_message
 from marketplace.models import Hub, NeedStatus, Region, Role, User
 from marketplace.schemas import HouseholdIn, NeedIn, parse
-from marketplace.services import claims, households, ui_queries
+from marketplace.services import claims, exports, households, imports, listings, ui_queries
 from marketplace.services.access import get_household_for_staff
 from marketplace.services.errors import ServiceError
 from marketplace.uploads import upload_dir
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
-PAGE = 20
+PAGE = 50
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 def me() -> User:
@@ -48,15 +65,50 @@ def index() -> ResponseReturnValue:
 @bp.get("/households")
 @role_required(Role.HUB_STAFF)
 def households_list() -> ResponseReturnValue:
-    q = request.args.get("q", "")[:64]
-    cursor = request.args.get("cursor", type=int)
-    rows = households.search_households(get_session(), actor=me(), q=q, after_id=cursor, limit=PAGE)
-    next_cursor = rows[-1].id if len(rows) == PAGE else None
-    names = ui_queries.region_names(get_session(), {h.community_code for h in rows})
+    db = get_session()
+    f, sort = _household_filter()
+    page = listings.paginate(
+        db,
+        listings.households_query(db, actor=me(), f=f, sort=sort),
+        request.args.get("page", 1, type=int),
+        PAGE,
+    )
+    rows = [h for (h,) in page.rows]
+    names = ui_queries.region_names(db, {h.community_code for h in rows})
     return render_template(
         "hub/households.html",
-        names=names, rows=rows, q=q, next_cursor=next_cursor, cursor=cursor
+        names=names,
+        rows=rows,
+        page=page,
+        f=f,
+        sort=sort,
+        args=_list_args(),
+        streets=[s for s, _c in ui_queries.communities_in_scope(db, actor=me())],
     )
+
+
+def _list_args() -> dict[str, str]:
+    """The list's query arguments except the page (for sort links and the export link)."""
+    return {k: v for k, v in request.args.items() if k not in ("page",) and v}
+
+
+def _household_filter() -> tuple[listings.HouseholdFilter, listings.Sort]:
+    level = request.args.get("level", type=int)
+    f = listings.HouseholdFilter(
+        q=request.args.get("q", "")[:64],
+        hardship=request.args.get("hardship", "")[:16],
+        level=level if level in (1, 2, 3) else None,
+        area=request.args.get("area", "")[:12],
+    )
+    return f, listings.parse_sort(request.args.get("sort"), listings.HOUSEHOLD_SORTS, "-id")
+
+
+@bp.get("/households.xlsx")
+@role_required(Role.HUB_STAFF)
+def households_xlsx() -> ResponseReturnValue:
+    f, sort = _household_filter()
+    body = exports.households(get_session(), actor=me(), f=f, sort=sort, t=_)
+    return insight.xlsx_response(body, "households")
 
 
 def _community_choices(form: HouseholdForm) -> None:
@@ -105,7 +157,11 @@ def household_detail(household_id: int) -> ResponseReturnValue:
         claims=ui_queries.claims_of_need(db, actor=me(), need_ids=[n.id or 0 for n in needs]),
         community=db.get(Region, household.community_code),
         happiness_url=happiness_url,
-        qr_svg=Markup(segno.make(happiness_url, error="m").svg_inline(scale=4, border=2, title=_("Happiness code (幸福码)"))),
+        qr_svg=Markup(
+            segno.make(happiness_url, error="m").svg_inline(
+                scale=4, border=2, title=_("Happiness code (幸福码)")
+            )
+        ),
         form=EmptyForm(),
         reason_form=ReasonForm(),
     )
@@ -161,8 +217,49 @@ def need_new(household_id: int) -> ResponseReturnValue:
 @bp.get("/review")
 @role_required(Role.HUB_STAFF)
 def review() -> ResponseReturnValue:
-    rows = ui_queries.review_queue(get_session(), actor=me())
-    return render_template("hub/review.html", rows=rows, form=EmptyForm(), reason_form=ReasonForm())
+    db = get_session()
+    f, sort = _need_filter()
+    page = listings.paginate(
+        db,
+        listings.needs_query(db, actor=me(), f=f, sort=sort),
+        request.args.get("page", 1, type=int),
+        PAGE,
+    )
+    names = ui_queries.region_names(db, {n.community_code for n, _h in page.rows})
+    items = {i.code: i for _first, group in ui_queries.taxonomy_groups(db) for i in group}
+    return render_template(
+        "hub/review.html",
+        page=page,
+        names=names,
+        items=items,
+        groups=ui_queries.taxonomy_groups(db),
+        f=f,
+        sort=sort,
+        args=_list_args(),
+        statuses=list(NeedStatus),
+        form=EmptyForm(),
+        reason_form=ReasonForm(),
+    )
+
+
+def _need_filter() -> tuple[listings.NeedFilter, listings.Sort]:
+    status = request.args.get("status", NeedStatus.PENDING_REVIEW.value)
+    f = listings.NeedFilter(
+        status=status if status in {s.value for s in NeedStatus} else "",
+        kind=request.args.get("kind", "")[:8],
+        item=request.args.get("item", "")[:5],
+        q=request.args.get("q", "")[:64],
+    )
+    return f, listings.parse_sort(request.args.get("sort"), listings.NEED_SORTS, "id")
+
+
+@bp.get("/needs.xlsx")
+@role_required(Role.HUB_STAFF)
+def needs_xlsx() -> ResponseReturnValue:
+    f, sort = _need_filter()
+    return insight.xlsx_response(
+        exports.needs(get_session(), actor=me(), f=f, sort=sort, t=_), "needs"
+    )
 
 
 @bp.post("/needs/<int:need_id>/publish")
@@ -192,10 +289,44 @@ def cancel(need_id: int) -> ResponseReturnValue:
 @bp.get("/deliveries")
 @role_required(Role.HUB_STAFF)
 def deliveries() -> ResponseReturnValue:
-    rows = ui_queries.deliveries_to_confirm(get_session(), actor=me())
-    return render_template(
-        "hub/deliveries.html", rows=rows, form=EmptyForm(), reason_form=ReasonForm()
+    db = get_session()
+    sort = listings.parse_sort(request.args.get("sort"), listings.DELIVERY_SORTS, "delivered")
+    page = listings.paginate(
+        db,
+        listings.deliveries_query(db, actor=me(), sort=sort),
+        request.args.get("page", 1, type=int),
+        PAGE,
     )
+    names = ui_queries.region_names(db, {n.community_code for n, _h, _c in page.rows})
+    items = {i.code: i for _first, group in ui_queries.taxonomy_groups(db) for i in group}
+    rows = [
+        ui_queries.NeedRow(
+            n,
+            h,
+            items[n.item_code].name_zh if n.item_code in items else n.item_code,
+            names.get(n.community_code, ""),
+            c,
+            ui_queries.deliverer_label(db, c),
+        )
+        for n, h, c in page.rows
+    ]
+    return render_template(
+        "hub/deliveries.html",
+        rows=rows,
+        page=page,
+        sort=sort,
+        args=_list_args(),
+        form=EmptyForm(),
+        reason_form=ReasonForm(),
+    )
+
+
+@bp.get("/deliveries.xlsx")
+@role_required(Role.HUB_STAFF)
+def deliveries_xlsx() -> ResponseReturnValue:
+    sort = listings.parse_sort(request.args.get("sort"), listings.DELIVERY_SORTS, "delivered")
+    body = exports.deliveries(get_session(), actor=me(), sort=sort, t=_)
+    return insight.xlsx_response(body, "deliveries")
 
 
 @bp.post("/needs/<int:need_id>/confirm")
@@ -235,3 +366,172 @@ def photo(name: str) -> ResponseReturnValue:
     response = send_from_directory(upload_dir(), filename, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# Offers that served the subtree, dashboard, map ------------------------------------------------------
+
+
+@bp.get("/offers")
+@role_required(Role.HUB_STAFF)
+def offers_list() -> ResponseReturnValue:
+    db = get_session()
+    q, status, sort = _offer_args()
+    page = listings.paginate(
+        db,
+        listings.offers_query(db, actor=me(), q=q, status=status, sort=sort),
+        request.args.get("page", 1, type=int),
+        PAGE,
+    )
+    return render_template(
+        "staff/offers.html",
+        page=page,
+        q=q,
+        status=status,
+        sort=sort,
+        args=_list_args(),
+        list_endpoint="hub.offers_list",
+        xlsx_endpoint="hub.offers_xlsx",
+    )
+
+
+def _offer_args() -> tuple[str, str, listings.Sort]:
+    status = request.args.get("status", "")
+    return (
+        request.args.get("q", "")[:64],
+        status if status in ("live", "closed") else "",
+        listings.parse_sort(request.args.get("sort"), listings.OFFER_SORTS, "-id"),
+    )
+
+
+@bp.get("/offers.xlsx")
+@role_required(Role.HUB_STAFF)
+def offers_xlsx() -> ResponseReturnValue:
+    q, status, sort = _offer_args()
+    body = exports.offers(get_session(), actor=me(), q=q, status=status, sort=sort, t=_)
+    return insight.xlsx_response(body, "offers")
+
+
+@bp.get("/dashboard")
+@role_required(Role.HUB_STAFF)
+def dashboard() -> ResponseReturnValue:
+    return insight.dashboard_page("hub")
+
+
+@bp.get("/dashboard.json")
+@role_required(Role.HUB_STAFF)
+def dashboard_json() -> ResponseReturnValue:
+    return insight.dashboard_json()
+
+
+@bp.get("/dashboard.xlsx")
+@role_required(Role.HUB_STAFF)
+def dashboard_xlsx() -> ResponseReturnValue:
+    return insight.dashboard_xlsx()
+
+
+@bp.get("/map")
+@role_required(Role.HUB_STAFF)
+def map_page() -> ResponseReturnValue:
+    return insight.map_page("hub")
+
+
+@bp.get("/map.json")
+@role_required(Role.HUB_STAFF)
+def map_json() -> ResponseReturnValue:
+    return insight.map_json()
+
+
+@bp.get("/map/boundaries.json")
+@role_required(Role.HUB_STAFF)
+def map_boundaries() -> ResponseReturnValue:
+    return insight.map_boundaries()
+
+
+# 幸福码 card for the household's wall --------------------------------------------------------------
+
+
+@bp.get("/households/<int:household_id>/card")
+@role_required(Role.HUB_STAFF)
+def household_card(household_id: int) -> ResponseReturnValue:
+    db = get_session()
+    household = get_household_for_staff(db, household_id, me())
+    url = url_for("household.happiness_page", token=household.token, _external=True)
+    hub = db.get(Hub, me().hub_id)
+    phones = current_app.config.get("HUB_PHONES") or {}
+    return render_template(
+        "hub/card.html",
+        surname=household.name[:1] + "*",
+        community=db.get(Region, household.community_code),
+        hub=hub,
+        hub_phone=phones.get(hub.region_code) if hub else None,
+        url=url,
+        qr_svg=Markup(
+            segno.make(url, error="q").svg_inline(
+                scale=10, border=2, title=_("Happiness code (幸福码)")
+            )
+        ),
+    )
+
+
+# Excel import ------------------------------------------------------------------------------------
+
+
+@bp.get("/import/template.xlsx")
+@role_required(Role.HUB_STAFF)
+def import_template() -> ResponseReturnValue:
+    return insight.xlsx_response(imports.template(get_session(), actor=me()), "import-template")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(Role.HUB_STAFF)
+def import_page() -> ResponseReturnValue:
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(MAX_IMPORT_BYTES + 1)
+        if len(data) > MAX_IMPORT_BYTES or not data.startswith(b"PK"):
+            form.file.errors = [_("Upload an Excel workbook (.xlsx) of at most 5 MB.")]
+            return render_template("hub/import.html", form=form, state=None, job=None), 422
+        job_id = secrets.token_urlsafe(12)
+        folder = Path(current_app.instance_path) / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{job_id}.xlsx"
+        path.write_bytes(data)
+        import_job.put_state(job_id, {"user": me().id, "state": "queued", "done": 0, "total": 0})
+        from marketplace.jobs import run_import
+
+        # The job opens its own unit of work; end this request's transaction first (it has
+        # written nothing) so that, run in-process, the job does not wait on our write lock.
+        get_session().commit()
+        run_import(job_id, me().id or 0, str(path))
+        return redirect(url_for("hub.import_page", job=job_id))
+    job = request.args.get("job", "")[:40]
+    state = _own_state(job) if job else None
+    report = (
+        imports.ImportReport.from_dict(state["report"]) if state and "report" in state else None
+    )
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "hub/import.html", form=form, job=job if state else None, state=state, report=report
+    ), status
+
+
+def _own_state(job: str) -> dict[str, Any] | None:
+    state = import_job.get_state(job)
+    if state is None or state.get("user") != me().id:
+        return None
+    return state
+
+
+@bp.get("/import/status")
+@role_required(Role.HUB_STAFF)
+def import_status() -> ResponseReturnValue:
+    state = _own_state(request.args.get("job", "")[:40])
+    if state is None:
+        return jsonify(error="not_found"), 404
+    return jsonify(
+        state=state["state"],
+        done=state.get("done", 0),
+        total=state.get("total", 0),
+        ok=bool(state.get("report") and not state["report"]["errors"]),
+    )

@@ -123,9 +123,7 @@ def delivery_page(claim_id: int, *, done: str) -> ResponseReturnValue:
             data = parse(DeliveryIn, {"note": form.note.data or ""})
             upload = form.photo.data
             path = (
-                save_photo(upload)
-                if isinstance(upload, FileStorage) and upload.filename
-                else None
+                save_photo(upload) if isinstance(upload, FileStorage) and upload.filename else None
             )
             claims.report_delivery(
                 db, actor=me(), claim_id=claim_id, note=data.note, photo_path=path
@@ -144,3 +142,12 @@ def delivery_page(claim_id: int, *, done: str) -> ResponseReturnValue:
     return render_template(
         "member/deliver.html", form=form, c=c, w=view, general=general, done=done
     ), status
+
+
+@bp.get("/map.json")
+@role_required(Role.MEMBER)
+def map_json() -> ResponseReturnValue:
+    """Open wishes counted per community (masked), for the wish pool's small map."""
+    from marketplace import insight
+
+    return insight.map_json()

@@ -49,3 +49,25 @@ def mark_all_read(session: Session, user_id: int) -> None:
         .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
         .values(read_at=utcnow())
     )
+
+
+def already_sent(session: Session, user_id: int, kind: str, link: str) -> bool:
+    """Whether this user already has a notification of this kind about this link (one event)."""
+    return (
+        session.exec(
+            select(Notification.id).where(
+                Notification.user_id == user_id,
+                Notification.kind == kind,
+                Notification.link == link,
+            )
+        ).first()
+        is not None
+    )
+
+
+def notify_once(session: Session, user_id: int, kind: str, text: str, link: str) -> bool:
+    """``notify`` unless the same (user, kind, link) was already notified; True when sent."""
+    if already_sent(session, user_id, kind, link):
+        return False
+    notify(session, user_id, kind, text, link)
+    return True

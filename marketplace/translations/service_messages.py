@@ -103,4 +103,20 @@ MESSAGES = (
     gettext("Unknown region codes: %(codes)s"),
     gettext("Delivery confirmed: %(title)s"),
     gettext("Delivery not confirmed: %(title)s"),
+    # periodic alerts (marketplace.services.alerts)
+    gettext("Your claim is due within a day: %(title)s"),
+    gettext("A delivery awaits your confirmation: %(title)s"),
+    gettext("Overdue: a delivery waits past its confirmation deadline: %(title)s"),
+    gettext("Offer nearly used up (%(r)s of %(c)s left): %(title)s"),
+    # Excel import (marketplace.services.imports)
+    gettext("The district does not contain the community"),
+    gettext("The street does not contain the community"),
+    gettext("No household with this resident ID number in your area"),
+    gettext("Must be a number"),
+    gettext("The file is not an Excel workbook (.xlsx)"),
+    gettext("The workbook has no rows to import"),
+    gettext("The import failed; nothing was imported"),
+    gettext("The file has errors; nothing was imported"),
+    gettext("Only hub staff and the administrator see the dashboard"),
+    gettext("This map is for hub staff, the administrator and members"),
 )

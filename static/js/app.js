@@ -35,6 +35,11 @@
     });
   }
 
+  // The 幸福码 card's print button.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   // Ask before irreversible staff actions (cancel, reject, disable).
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

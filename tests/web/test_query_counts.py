@@ -27,7 +27,7 @@ def _statements(app, client, url, headers=None):
 
 
 def test_wish_pool_queries_are_constant(app, client, make_user, api_token, login_as, wishes):
-    staff, add = wishes
+    _staff, add = wishes
     member = make_user(Role.MEMBER)
     headers = api_token(member)
     add(2)

@@ -1,0 +1,375 @@
+"""看板 — the figures of the city (administrator) or of a hub's subtree (hub staff).
+
+Every figure is one or a few SQL aggregates (GROUP BY, COUNT, percentiles by ORDER BY … OFFSET):
+no Python loop over needs or claims, so the page stays fast with hundreds of thousands of needs.
+
+Definitions (shown on the page and in the workbook):
+
+- *time to help*: from a need's publication (``published_at``) to the confirmation of its delivery
+  (``Claim.confirmed_at``), confirmed needs only; median and 90th percentile in hours.
+- *SLA*: a reported delivery must be confirmed within 3 days for level-1 households (resilience
+  score below 60) and within 7 days for levels 2–3 (DESIGN §1, §3.5). Compliance = confirmed in
+  time / (all confirmed + those still waiting past their deadline).
+- *offer utilisation*: used = capacity − remaining, per offer and in total (admin: all offers;
+  hub staff: the offers that have served a need in their subtree).
+- *hub coverage*: share of community hubs (村社助联点) in scope with at least one registered household
+  / at least one open need.
+- *participation*: members with at least one claim in scope (all time and in the last 30 days),
+  claims per active member, confirmed deliveries by members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, and_, case, cast, distinct, func, literal, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from marketplace.models import (
+    Claim,
+    ClaimStatus,
+    Household,
+    Hub,
+    Need,
+    NeedStatus,
+    Offer,
+    Organisation,
+    Region,
+    Role,
+    User,
+    utcnow,
+)
+from marketplace.services.access import staff_scope
+from marketplace.services.errors import Forbidden
+from marketplace.services.regions import in_subtree
+
+SLA_DAYS = {1: 3, 2: 7, 3: 7}
+TOP_OFFERS = 30
+
+
+def dashboard_scope(session: Session, actor: User) -> str | None:
+    """Administrator → the whole city (None); hub staff → their hub's region code."""
+    if actor.role == Role.ADMIN:
+        return None
+    if actor.role == Role.HUB_STAFF:
+        return staff_scope(session, actor)
+    raise Forbidden("Only hub staff and the administrator see the dashboard")
+
+
+def _in_scope(column: Any, scope: str | None) -> ColumnElement[bool]:
+    return in_subtree(column, scope) if scope else literal(True)
+
+
+def _seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+    """``end - start`` in seconds, in the dialect's own date arithmetic."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("epoch", end - start), Float)
+    return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
+
+
+def _risk_level(score: Any) -> ColumnElement[int]:
+    return case((score < 60, 1), (score < 90, 2), else_=3)
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    code: str
+    name: str
+    counts: dict[str, int]
+    total: int
+
+
+@dataclass(frozen=True)
+class Durations:
+    count: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+@dataclass(frozen=True)
+class SlaRow:
+    level: str  # "1" or "2-3"
+    days: int
+    in_time: int
+    late: int
+    overdue_open: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    id: int
+    title: str
+    org: str
+    capacity: int
+    used: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    hubs: int
+    with_household: int
+    with_open_need: int
+    household_rate: float | None
+    open_need_rate: float | None
+
+
+@dataclass(frozen=True)
+class Participation:
+    active_members: int
+    active_members_30d: int
+    member_claims: int
+    claims_per_member: float | None
+    confirmed_deliveries: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    scope: str | None
+    area_level: str
+    statuses: list[str]
+    by_area: list[AreaRow]
+    status_totals: dict[str, int]
+    time_to_help: Durations
+    sla: list[SlaRow]
+    offers: list[OfferRow]
+    offers_total: dict[str, Any]
+    coverage: Coverage
+    participation: Participation
+    generated_at: datetime = field(default_factory=utcnow)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["generated_at"] = self.generated_at.isoformat()
+        return out
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def needs_by_area(session: Session, scope: str | None) -> tuple[str, list[AreaRow], dict[str, int]]:
+    """Needs by status, grouped by the level below the scope (districts for the city)."""
+    width = 6 if scope is None else min(len(scope) + 3, 12)
+    level = {6: "district", 9: "street", 12: "community"}[width]
+    area = func.substr(Need.community_code, 1, width)
+    rows = session.exec(
+        select(area, Need.status, func.count())
+        .where(_in_scope(Need.community_code, scope))
+        .group_by(area, Need.status)
+    ).all()
+    codes = {str(code) for code, _s, _n in rows}
+    names = (
+        dict(
+            session.exec(select(Region.code, Region.name).where(col(Region.code).in_(codes))).all()
+        )
+        if codes
+        else {}
+    )
+    grouped: dict[str, dict[str, int]] = {}
+    totals: dict[str, int] = {}
+    for code, status, n in rows:  # one row per (area, status): at most a few hundred
+        grouped.setdefault(str(code), {})[str(status)] = int(n)
+        totals[str(status)] = totals.get(str(status), 0) + int(n)
+    out = [
+        AreaRow(code, str(names.get(code, code)), counts, sum(counts.values()))
+        for code, counts in sorted(grouped.items())
+    ]
+    return level, out, totals
+
+
+def _percentile(session: Session, stmt: Any, seconds: Any, count: int, q: float) -> float | None:
+    """The q-quantile (nearest rank) of ``seconds`` over ``stmt``'s rows: ORDER BY … OFFSET."""
+    if count == 0:
+        return None
+    rank = max(0, min(count - 1, int(-(-q * count // 1)) - 1))
+    value = session.exec(
+        stmt.with_only_columns(seconds).order_by(seconds).offset(rank).limit(1)
+    ).first()
+    return round(float(value) / 3600.0, 1) if value is not None else None
+
+
+def time_to_help(session: Session, scope: str | None) -> Durations:
+    seconds = _seconds_between(session, Need.published_at, Claim.confirmed_at)
+    stmt = (
+        select(Need.id)
+        .join(Claim, col(Claim.need_id) == Need.id)
+        .where(
+            _in_scope(Need.community_code, scope),
+            Claim.status == ClaimStatus.CONFIRMED.value,
+            col(Need.published_at).is_not(None),
+            col(Claim.confirmed_at).is_not(None),
+        )
+    )
+    count = int(session.exec(select(func.count()).select_from(stmt.subquery())).one())
+    return Durations(
+        count,
+        _percentile(session, stmt, seconds, count, 0.5),
+        _percentile(session, stmt, seconds, count, 0.9),
+    )
+
+
+def sla(session: Session, scope: str | None, now: datetime | None = None) -> list[SlaRow]:
+    now = now or utcnow()
+    level = _risk_level(col(Household.risk_score))
+    band = case((level == 1, "1"), else_="2-3")
+    limit_s = case((level == 1, SLA_DAYS[1] * 86400.0), else_=SLA_DAYS[2] * 86400.0)
+    taken = _seconds_between(session, Claim.delivered_at, Claim.confirmed_at)
+    waiting = _seconds_between(session, Claim.delivered_at, literal(now.replace(tzinfo=None)))
+    confirmed = col(Claim.status) == ClaimStatus.CONFIRMED.value
+    delivered = col(Claim.status) == ClaimStatus.DELIVERED.value
+    rows = session.exec(
+        select(
+            band,
+            func.sum(case((and_(confirmed, taken <= limit_s), 1), else_=0)),
+            func.sum(case((and_(confirmed, taken > limit_s), 1), else_=0)),
+            func.sum(case((and_(delivered, waiting > limit_s), 1), else_=0)),
+        )
+        .select_from(Claim)
+        .join(Need, col(Need.id) == Claim.need_id)
+        .join(Household, col(Household.id) == Need.household_id)
+        .where(
+            _in_scope(Need.community_code, scope),
+            col(Claim.delivered_at).is_not(None),
+            or_(confirmed, delivered),
+        )
+        .group_by(band)
+    ).all()
+    found = {str(b): (int(a or 0), int(c or 0), int(d or 0)) for b, a, c, d in rows}
+    out = []
+    for key, days in (("1", SLA_DAYS[1]), ("2-3", SLA_DAYS[2])):
+        in_time, late, overdue = found.get(key, (0, 0, 0))
+        out.append(
+            SlaRow(key, days, in_time, late, overdue, _rate(in_time, in_time + late + overdue))
+        )
+    return out
+
+
+def offer_utilisation(
+    session: Session, scope: str | None, limit: int = TOP_OFFERS
+) -> tuple[list[OfferRow], dict[str, Any]]:
+    used = col(Offer.capacity) - col(Offer.remaining)
+    stmt = sa_select(
+        col(Offer.id), col(Offer.title), col(Organisation.name), col(Offer.capacity), used
+    ).join(Organisation, col(Organisation.id) == Offer.org_id)
+    if scope is not None:
+        served = (
+            select(Claim.offer_id)
+            .join(Need, col(Need.id) == Claim.need_id)
+            .where(in_subtree(Need.community_code, scope), col(Claim.offer_id).is_not(None))
+        )
+        stmt = stmt.where(col(Offer.id).in_(served))
+    totals = _offer_totals(session, scope)
+    rows = session.execute(stmt.order_by(used.desc(), col(Offer.id)).limit(limit)).all()
+    out = [
+        OfferRow(int(i), str(t), str(o), int(c), int(u), _rate(int(u), int(c)))
+        for i, t, o, c, u in rows
+    ]
+    return out, totals
+
+
+def _offer_totals(session: Session, scope: str | None) -> dict[str, Any]:
+    used = col(Offer.capacity) - col(Offer.remaining)
+    stmt = select(
+        func.count(), func.coalesce(func.sum(Offer.capacity), 0), func.coalesce(func.sum(used), 0)
+    ).select_from(Offer)
+    if scope is not None:
+        served = (
+            select(Claim.offer_id)
+            .join(Need, col(Need.id) == Claim.need_id)
+            .where(in_subtree(Need.community_code, scope), col(Claim.offer_id).is_not(None))
+        )
+        stmt = stmt.where(col(Offer.id).in_(served))
+    n, capacity, used_total = session.exec(stmt).one()
+    return {
+        "offers": int(n),
+        "capacity": int(capacity),
+        "used": int(used_total),
+        "rate": _rate(int(used_total), int(capacity)),
+    }
+
+
+def hub_coverage(session: Session, scope: str | None) -> Coverage:
+    hubs = select(Hub.region_code).where(
+        Hub.level == "community", _in_scope(Hub.region_code, scope)
+    )
+    total = int(session.exec(select(func.count()).select_from(hubs.subquery())).one())
+    with_household = int(
+        session.exec(
+            select(func.count(distinct(col(Household.community_code)))).where(
+                _in_scope(Household.community_code, scope),
+                col(Household.community_code).in_(hubs),
+            )
+        ).one()
+    )
+    with_open = int(
+        session.exec(
+            select(func.count(distinct(col(Need.community_code)))).where(
+                _in_scope(Need.community_code, scope),
+                Need.status == NeedStatus.OPEN.value,
+                col(Need.community_code).in_(hubs),
+            )
+        ).one()
+    )
+    return Coverage(
+        total, with_household, with_open, _rate(with_household, total), _rate(with_open, total)
+    )
+
+
+def participation(
+    session: Session, scope: str | None, now: datetime | None = None
+) -> Participation:
+    since = (now or utcnow()) - timedelta(days=30)
+    active, claims_n, confirmed = session.exec(
+        select(
+            func.count(distinct(col(Claim.member_id))),
+            func.count(),
+            func.sum(case((col(Claim.status) == ClaimStatus.CONFIRMED.value, 1), else_=0)),
+        )
+        .select_from(Claim)
+        .join(Need, col(Need.id) == Claim.need_id)
+        .where(_in_scope(Need.community_code, scope), col(Claim.member_id).is_not(None))
+    ).one()
+    active_30 = int(
+        session.exec(
+            select(func.count(distinct(col(Claim.member_id))))
+            .join(Need, col(Need.id) == Claim.need_id)
+            .where(
+                _in_scope(Need.community_code, scope),
+                col(Claim.member_id).is_not(None),
+                col(Claim.claimed_at) >= since,
+            )
+        ).one()
+    )
+    active_n, claims_total = int(active or 0), int(claims_n or 0)
+    return Participation(
+        active_n,
+        active_30,
+        claims_total,
+        round(claims_total / active_n, 2) if active_n else None,
+        int(confirmed or 0),
+    )
+
+
+def build(session: Session, *, actor: User, now: datetime | None = None) -> Dashboard:
+    """Every figure of the dashboard for the actor's scope."""
+    scope = dashboard_scope(session, actor)
+    level, areas, totals = needs_by_area(session, scope)
+    offers, offers_total = offer_utilisation(session, scope)
+    return Dashboard(
+        scope=scope,
+        area_level=level,
+        statuses=[s.value for s in NeedStatus],
+        by_area=areas,
+        status_totals=totals,
+        time_to_help=time_to_help(session, scope),
+        sla=sla(session, scope, now),
+        offers=offers,
+        offers_total=offers_total,
+        coverage=hub_coverage(session, scope),
+        participation=participation(session, scope, now),
+    )

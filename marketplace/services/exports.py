@@ -1,0 +1,447 @@
+"""Excel exports (.xlsx, openpyxl) of the staff lists and of the dashboard.
+
+Rows come from ``services.listings`` (already scoped: hub staff see only their subtree, org and
+member accounts are refused), so an export never holds more personal data than the page. Headers
+are marked with ``N_`` for the catalogue and translated by the caller's ``t`` (the web layer passes
+Flask-Babel's ``gettext``), so the service itself never touches Flask. Each export that contains
+personal data is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import Select
+from sqlmodel import Session
+
+from marketplace.models import User
+from marketplace.services import audit, listings
+from marketplace.services.dashboard import Dashboard
+from marketplace.services.ui_queries import region_names
+
+MAX_ROWS = 100_000
+TZ = ZoneInfo("Asia/Shanghai")
+Translate = Callable[[str], str]
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def N_(message: str) -> str:
+    return message
+
+
+HARDSHIP = {
+    "bottom": N_("Basic guarantee"),
+    "expense": N_("Expenditure-driven"),
+    "emergency": N_("Emergency"),
+    "development": N_("Developmental"),
+    "care": N_("Care-needing"),
+}
+KIND = {"wish": N_("Micro-wish"), "service": N_("Service need")}
+STATUS = {
+    "pending_review": N_("Pending review"),
+    "open": N_("Published"),
+    "claimed": N_("Claimed"),
+    "matched": N_("Matched"),
+    "delivered": N_("Delivered, awaiting confirmation"),
+    "confirmed": N_("Confirmed"),
+    "cancelled": N_("Cancelled"),
+    "expired": N_("Expired"),
+    "live": N_("Live"),
+    "closed": N_("Closed"),
+}
+ROLE = {
+    "admin": N_("Administrator"),
+    "hub_staff": N_("Hub staff"),
+    "member": N_("Party member / volunteer"),
+    "org": N_("Organisation"),
+}
+
+
+def _local(value: Any) -> Any:
+    """Datetimes in Asia/Shanghai without tzinfo (Excel has no time zones)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+        return aware.astimezone(TZ).replace(tzinfo=None, microsecond=0)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """A streamed (write-only) workbook: bold frozen header row, auto-filter, sensible widths."""
+    wb = Workbook(write_only=True)
+    bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="B3261E")
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title[:31])
+        ws.freeze_panes = "A2"
+        for i, h in enumerate(headers, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(h) * 2 + 4))
+        header_cells = []
+        for h in headers:
+            cell = WriteOnlyCell(ws, value=h)
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(vertical="center")
+            header_cells.append(cell)
+        ws.append(header_cells)
+        n = 0
+        for row in rows:
+            ws.append([_local(v) for v in row])
+            n += 1
+            if n >= MAX_ROWS:
+                break
+        if headers:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{n + 1}"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _rows(session: Session, stmt: Select[Any]) -> list[Any]:
+    return list(session.execute(stmt.limit(MAX_ROWS)).all())
+
+
+def _label(table: dict[str, str], value: str, t: Translate) -> str:
+    return t(table[value]) if value in table else value
+
+
+def households(
+    session: Session, *, actor: User, f: listings.HouseholdFilter, sort: listings.Sort, t: Translate
+) -> bytes:
+    rows = _rows(session, listings.households_query(session, actor=actor, f=f, sort=sort))
+    names = region_names(session, {h.community_code for (h,) in rows})
+    headers = [
+        t(N_("ID")),
+        t(N_("Name")),
+        t(N_("Resident ID number")),
+        t(N_("Phone")),
+        t(N_("Address")),
+        t(N_("Community code")),
+        t(N_("Community")),
+        t(N_("Hardship type")),
+        t(N_("Resilience score")),
+        t(N_("Risk level")),
+        t(N_("Household members")),
+        t(N_("Tags")),
+        t(N_("Registered")),
+    ]
+    data = (
+        [
+            h.id,
+            h.name,
+            h.id_number,
+            h.phone,
+            h.address,
+            h.community_code,
+            names.get(h.community_code, ""),
+            _label(HARDSHIP, h.hardship_type, t),
+            h.risk_score,
+            h.risk_level,
+            h.members,
+            h.tags,
+            h.created_at,
+        ]
+        for (h,) in rows
+    )
+    body = workbook([(t(N_("Households")), headers, data)])
+    _audit_export(session, actor, "households", len(rows))
+    return body
+
+
+def needs(
+    session: Session, *, actor: User, f: listings.NeedFilter, sort: listings.Sort, t: Translate
+) -> bytes:
+    rows = _rows(session, listings.needs_query(session, actor=actor, f=f, sort=sort))
+    names = region_names(session, {n.community_code for n, _h in rows})
+    headers = [
+        t(N_("ID")),
+        t(N_("Household")),
+        t(N_("Phone")),
+        t(N_("Community")),
+        t(N_("Kind")),
+        t(N_("Item")),
+        t(N_("Title")),
+        t(N_("Description")),
+        t(N_("Value (yuan)")),
+        t(N_("Deadline")),
+        t(N_("Status")),
+        t(N_("Recorded")),
+        t(N_("Published")),
+    ]
+    data = (
+        [
+            n.id,
+            h.name,
+            h.phone,
+            names.get(n.community_code, n.community_code),
+            _label(KIND, n.kind, t),
+            n.item_code,
+            n.title,
+            n.description,
+            n.value_yuan,
+            n.deadline,
+            _label(STATUS, n.status, t),
+            n.created_at,
+            n.published_at,
+        ]
+        for n, h in rows
+    )
+    body = workbook([(t(N_("Needs")), headers, data)])
+    _audit_export(session, actor, "needs", len(rows))
+    return body
+
+
+def deliveries(session: Session, *, actor: User, sort: listings.Sort, t: Translate) -> bytes:
+    rows = _rows(session, listings.deliveries_query(session, actor=actor, sort=sort))
+    names = region_names(session, {n.community_code for n, _h, _c in rows})
+    headers = [
+        t(N_("Need")),
+        t(N_("Household")),
+        t(N_("Community")),
+        t(N_("Risk level")),
+        t(N_("Item")),
+        t(N_("Title")),
+        t(N_("Reported")),
+        t(N_("Note")),
+        t(N_("Claim")),
+    ]
+    data = (
+        [
+            n.id,
+            h.name,
+            names.get(n.community_code, n.community_code),
+            h.risk_level,
+            n.item_code,
+            n.title,
+            c.delivered_at,
+            c.delivery_note or "",
+            c.id,
+        ]
+        for n, h, c in rows
+    )
+    body = workbook([(t(N_("Deliveries")), headers, data)])
+    _audit_export(session, actor, "deliveries", len(rows))
+    return body
+
+
+def offers(
+    session: Session, *, actor: User, q: str, status: str, sort: listings.Sort, t: Translate
+) -> bytes:
+    rows = _rows(
+        session, listings.offers_query(session, actor=actor, q=q, status=status, sort=sort)
+    )
+    headers = [
+        t(N_("ID")),
+        t(N_("Title")),
+        t(N_("Organisation")),
+        t(N_("Items")),
+        t(N_("Regions")),
+        t(N_("Radius (km)")),
+        t(N_("Capacity")),
+        t(N_("Used")),
+        t(N_("Remaining")),
+        t(N_("Start")),
+        t(N_("End")),
+        t(N_("Status")),
+    ]
+    data = (
+        [
+            o.id,
+            o.title,
+            org.name,
+            o.items,
+            o.regions,
+            o.radius_km,
+            o.capacity,
+            o.capacity - o.remaining,
+            o.remaining,
+            o.start,
+            o.end,
+            _label(STATUS, o.status, t),
+        ]
+        for o, org in rows
+    )
+    return workbook([(t(N_("Offers")), headers, data)])
+
+
+def users(
+    session: Session, *, actor: User, q: str, role: str, sort: listings.Sort, t: Translate
+) -> bytes:
+    rows = _rows(session, listings.users_query(session, actor=actor, q=q, role=role, sort=sort))
+    headers = [
+        t(N_("ID")),
+        t(N_("Username")),
+        t(N_("Name")),
+        t(N_("Role")),
+        t(N_("Hub")),
+        t(N_("Organisation")),
+        t(N_("Active")),
+        t(N_("Created")),
+    ]
+    data = (
+        [
+            u.id,
+            u.username,
+            u.display_name,
+            _label(ROLE, u.role, t),
+            u.hub_id,
+            u.org_id,
+            t(N_("Yes")) if u.active else t(N_("No")),
+            u.created_at,
+        ]
+        for (u,) in rows
+    )
+    _audit_export(session, actor, "users", len(rows))
+    return workbook([(t(N_("Users")), headers, data)])
+
+
+def audit_log(
+    session: Session, *, actor: User, f: listings.AuditFilter, sort: listings.Sort, t: Translate
+) -> bytes:
+    rows = _rows(session, listings.audit_query(session, actor=actor, f=f, sort=sort))
+    headers = [
+        t(N_("ID")),
+        t(N_("Time")),
+        t(N_("Actor")),
+        t(N_("Action")),
+        t(N_("Object")),
+        t(N_("Object ID")),
+        t(N_("Before")),
+        t(N_("After")),
+    ]
+    data = (
+        [
+            a.id,
+            a.at,
+            a.actor,
+            a.action,
+            a.object_type,
+            a.object_id,
+            str(a.before or ""),
+            str(a.after or ""),
+        ]
+        for (a,) in rows
+    )
+    _audit_export(session, actor, "audit", len(rows))
+    return workbook([(t(N_("Audit log")), headers, data)])
+
+
+def _audit_export(session: Session, actor: User, what: str, count: int) -> None:
+    """Who exported which list, and how many rows (the object is the exporting account)."""
+    audit.record(session, actor, f"export.{what}", actor, after={"rows": count})
+
+
+def dashboard(d: Dashboard, *, t: Translate, area_names: dict[str, str] | None = None) -> bytes:
+    """Every figure of the dashboard, one sheet each."""
+    status_headers = [_label(STATUS, s, t) for s in d.statuses]
+    areas = (
+        [a.code, a.name, *[a.counts.get(s, 0) for s in d.statuses], a.total] for a in d.by_area
+    )
+    totals = [
+        [
+            "",
+            t(N_("Total")),
+            *[d.status_totals.get(s, 0) for s in d.statuses],
+            sum(d.status_totals.values()),
+        ]
+    ]
+    tth = d.time_to_help
+    sheets: list[tuple[str, Sequence[str], Iterable[Sequence[Any]]]] = [
+        (
+            t(N_("Needs by area")),
+            [t(N_("Code")), t(N_("Area")), *status_headers, t(N_("Total"))],
+            [*areas, *totals],
+        ),
+        (
+            t(N_("Time to help")),
+            [t(N_("Confirmed needs")), t(N_("Median (hours)")), t(N_("90th percentile (hours)"))],
+            [[tth.count, tth.median_hours, tth.p90_hours]],
+        ),
+        (
+            t(N_("SLA")),
+            [
+                t(N_("Risk level")),
+                t(N_("Deadline (days)")),
+                t(N_("Confirmed in time")),
+                t(N_("Confirmed late")),
+                t(N_("Waiting past deadline")),
+                t(N_("Compliance")),
+            ],
+            [[s.level, s.days, s.in_time, s.late, s.overdue_open, s.rate] for s in d.sla],
+        ),
+        (
+            t(N_("Offer utilisation")),
+            [
+                t(N_("ID")),
+                t(N_("Offer")),
+                t(N_("Organisation")),
+                t(N_("Capacity")),
+                t(N_("Used")),
+                t(N_("Utilisation")),
+            ],
+            [
+                *([o.id, o.title, o.org, o.capacity, o.used, o.rate] for o in d.offers),
+                [
+                    "",
+                    t(N_("All offers")) + f" ({d.offers_total['offers']})",
+                    "",
+                    d.offers_total["capacity"],
+                    d.offers_total["used"],
+                    d.offers_total["rate"],
+                ],
+            ],
+        ),
+        (
+            t(N_("Hub coverage")),
+            [
+                t(N_("Community hubs")),
+                t(N_("With a registered household")),
+                t(N_("With an open need")),
+                t(N_("Share with households")),
+                t(N_("Share with open needs")),
+            ],
+            [
+                [
+                    d.coverage.hubs,
+                    d.coverage.with_household,
+                    d.coverage.with_open_need,
+                    d.coverage.household_rate,
+                    d.coverage.open_need_rate,
+                ]
+            ],
+        ),
+        (
+            t(N_("Participation")),
+            [
+                t(N_("Active members")),
+                t(N_("Active in the last 30 days")),
+                t(N_("Claims by members")),
+                t(N_("Claims per member")),
+                t(N_("Confirmed deliveries")),
+            ],
+            [
+                [
+                    d.participation.active_members,
+                    d.participation.active_members_30d,
+                    d.participation.member_claims,
+                    d.participation.claims_per_member,
+                    d.participation.confirmed_deliveries,
+                ]
+            ],
+        ),
+    ]
+    return workbook(sheets)
+
+
+def filename(stem: str, today: date | None = None) -> str:
+    return f"{stem}-{(today or date.today()).isoformat()}.xlsx"

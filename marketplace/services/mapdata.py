@@ -1,0 +1,162 @@
+"""地图 — what the map pages show, scoped by role, never a household's identity.
+
+Open wishes are counted per community (the masked location members already see); hubs and
+region-based offers are placed on their region's centre; radius offers are circles.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
+
+from marketplace.models import (
+    Hub,
+    Need,
+    NeedKind,
+    NeedStatus,
+    Offer,
+    OfferStatus,
+    Organisation,
+    Region,
+    Role,
+    User,
+)
+from marketplace.services.access import staff_scope
+from marketplace.services.errors import Forbidden
+from marketplace.services.regions import in_subtree
+
+
+def _scope(session: Session, actor: User) -> str | None:
+    if actor.role == Role.ADMIN:
+        return None
+    if actor.role == Role.HUB_STAFF:
+        return staff_scope(session, actor)
+    if actor.role == Role.MEMBER:
+        return None  # the whole (masked) wish pool
+    raise Forbidden("This map is for hub staff, the administrator and members")
+
+
+def _centres(session: Session, codes: set[str]) -> dict[str, tuple[str, float, float]]:
+    if not codes:
+        return {}
+    rows = session.exec(
+        select(Region.code, Region.name, Region.lat, Region.lon).where(
+            col(Region.code).in_(codes), col(Region.lat).is_not(None)
+        )
+    ).all()
+    return {
+        str(c): (str(n), float(la), float(lo))
+        for c, n, la, lo in rows
+        if la is not None and lo is not None
+    }
+
+
+def wishes_by_community(
+    session: Session, scope: str | None, *, wishes_only: bool
+) -> list[dict[str, Any]]:
+    stmt = select(Need.community_code, func.count()).where(Need.status == NeedStatus.OPEN.value)
+    if wishes_only:
+        stmt = stmt.where(Need.kind == NeedKind.WISH.value)
+    if scope:
+        stmt = stmt.where(in_subtree(Need.community_code, scope))
+    counts = {str(c): int(n) for c, n in session.exec(stmt.group_by(Need.community_code)).all()}
+    centres = _centres(session, set(counts))
+    return [
+        {
+            "code": code,
+            "name": centres[code][0],
+            "lat": centres[code][1],
+            "lon": centres[code][2],
+            "count": n,
+        }
+        for code, n in sorted(counts.items())
+        if code in centres
+    ]
+
+
+def hubs(session: Session, scope: str | None) -> list[dict[str, Any]]:
+    stmt = sa_select(
+        col(Hub.name), col(Hub.level), col(Region.code), col(Region.lat), col(Region.lon)
+    ).join(Region, col(Region.code) == Hub.region_code)
+    if scope:
+        stmt = stmt.where(in_subtree(Hub.region_code, scope))
+    return [
+        {"name": n, "level": lv, "code": c, "lat": la, "lon": lo}
+        for n, lv, c, la, lo in session.execute(stmt).all()
+        if la is not None and lo is not None
+    ]
+
+
+def _touches(regions: list[str], scope: str | None) -> bool:
+    if scope is None or not regions:
+        return True
+    return any(r.startswith(scope) or scope.startswith(r) for r in regions)
+
+
+def offers(session: Session, scope: str | None, today: date | None = None) -> list[dict[str, Any]]:
+    """Live offers: circles for radius offers, markers on the centre of each region otherwise.
+
+    Offers are few (hundreds), so the area test runs here rather than on JSON columns in SQL.
+    """
+    today = today or date.today()
+    rows = session.exec(
+        select(Offer, Organisation.name)
+        .join(Organisation, col(Organisation.id) == Offer.org_id)
+        .where(
+            Offer.status == OfferStatus.LIVE.value,
+            Organisation.status == "vetted",
+            col(Offer.start) <= today,
+            col(Offer.end) >= today,
+        )
+    ).all()
+    region_codes = {r for o, _ in rows for r in o.regions}
+    centres = _centres(session, region_codes)
+    out: list[dict[str, Any]] = []
+    for offer, org in rows:
+        if not _touches(offer.regions, scope):
+            continue
+        base = {
+            "id": offer.id,
+            "title": offer.title,
+            "org": org,
+            "remaining": offer.remaining,
+            "capacity": offer.capacity,
+            "items": offer.items,
+        }
+        if offer.radius_km and offer.lat is not None and offer.lon is not None:
+            out.append(
+                base
+                | {
+                    "shape": "circle",
+                    "lat": offer.lat,
+                    "lon": offer.lon,
+                    "radius_km": offer.radius_km,
+                }
+            )
+        for code in offer.regions:
+            if code in centres and (
+                scope is None or code.startswith(scope) or scope.startswith(code)
+            ):
+                name, lat, lon = centres[code]
+                out.append(base | {"shape": "region", "region": name, "lat": lat, "lon": lon})
+    return out
+
+
+def map_data(session: Session, *, actor: User) -> dict[str, Any]:
+    scope = _scope(session, actor)
+    member = actor.role == Role.MEMBER
+    centre = None
+    if scope:
+        region = session.get(Region, scope)
+        if region is not None and region.lat is not None:
+            centre = [region.lat, region.lon]
+    return {
+        "scope": scope,
+        "centre": centre,
+        "wishes": wishes_by_community(session, scope, wishes_only=member),
+        "hubs": [] if member else hubs(session, scope),
+        "offers": [] if member else offers(session, scope),
+    }
