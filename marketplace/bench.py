@@ -77,6 +77,7 @@ def bench_web(app: Flask, *, repeat: int = 40, district: str = "330102") -> list
     with session_scope(get_engine(app)) as session:
         _ensure_user(session, "bench_member", Role.MEMBER)
         _ensure_user(session, "bench_staff", Role.HUB_STAFF, district)
+        _ensure_user(session, "bench_admin", Role.ADMIN)
         household = session.exec(
             select(Household)
             .where(
@@ -107,8 +108,8 @@ def bench_web(app: Flask, *, repeat: int = 40, district: str = "330102") -> list
     for name in ("bench_member", "bench_staff"):
         r = api.post("/api/v1/tokens", json={"username": name, "password": BENCH_PASSWORD})
         tok[name] = {"Authorization": "Bearer " + r.get_json()["token"]}
-    web_member, web_staff = app.test_client(), app.test_client()
-    for client, name in ((web_member, "bench_member"), (web_staff, "bench_staff")):
+    web_member, web_staff, web_admin = app.test_client(), app.test_client(), app.test_client()
+    for client, name in ((web_member, "bench_member"), (web_staff, "bench_staff"), (web_admin, "bench_admin")):
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/auth/login").get_data(as_text=True))
         r = client.post("/auth/login", data={"username": name, "password": BENCH_PASSWORD, "csrf_token": token.group(1) if token else ""})
         if r.status_code != 302:
@@ -160,7 +161,9 @@ def bench_web(app: Flask, *, repeat: int = 40, district: str = "330102") -> list
             lambda: web_staff.get(f"/hub/households?q={hh_tail}"),
         ),
         ("page: staff household detail", lambda: web_staff.get(f"/hub/households/{hh_id}")),
-        ("page: hub dashboard (aggregates)", lambda: web_staff.get("/hub/")),
+        ("page: hub home (status counts)", lambda: web_staff.get("/hub/")),
+        ("dashboard data: district hub", lambda: web_staff.get("/hub/dashboard.json")),
+        ("dashboard data: whole city (admin)", lambda: web_admin.get("/admin/dashboard.json")),
     ]
     results = []
     for name, call in cases:

@@ -303,10 +303,10 @@ def seed_city(
         report("needs", n_needs)
         _reset_sequences(session, ("user", "organisation", "offer", "household", "need"))
         session.commit()
-        # Fresh statistics, so the planners pick the indexes for the new data distribution.
-        with engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
-            conn.commit()
+    # Fresh statistics (and, on PostgreSQL, the visibility map that index-only scans need), so
+    # the planners pick the indexes for the new data distribution.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
     return {
         "members": n_members,
         "organisations": scale.orgs,

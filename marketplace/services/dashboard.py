@@ -156,11 +156,23 @@ def needs_by_area(session: Session, scope: str | None) -> tuple[str, list[AreaRo
     """Needs by status, grouped by the level below the scope (districts for the city)."""
     width = 6 if scope is None else min(len(scope) + 3, 12)
     level = {6: "district", 9: "street", 12: "community"}[width]
-    area = func.substr(Need.community_code, 1, width)
-    rows = session.exec(
-        select(area, Need.status, func.count())
+    # Count per (community, status) first — a streaming aggregate over the (community_code,
+    # status) index — then roll the few thousand groups up to the level shown.
+    per_community = (
+        select(
+            col(Need.community_code).label("code"),
+            col(Need.status).label("status"),
+            func.count().label("n"),
+        )
         .where(_in_scope(Need.community_code, scope))
-        .group_by(area, Need.status)
+        .group_by(col(Need.community_code), col(Need.status))
+        .subquery()
+    )
+    area = func.substr(per_community.c.code, 1, width)
+    rows = session.exec(
+        select(area, per_community.c.status, func.sum(per_community.c.n)).group_by(
+            area, per_community.c.status
+        )
     ).all()
     codes = {str(code) for code, _s, _n in rows}
     names = (
@@ -294,27 +306,27 @@ def _offer_totals(session: Session, scope: str | None) -> dict[str, Any]:
 
 
 def hub_coverage(session: Session, scope: str | None) -> Coverage:
-    hubs = select(Hub.region_code).where(
-        Hub.level == "community", _in_scope(Hub.region_code, scope)
+    """Community hubs with at least one registered household / open need: one indexed probe per
+    hub (EXISTS), instead of a DISTINCT over every household and need of the area."""
+    in_area = and_(col(Hub.level) == "community", _in_scope(Hub.region_code, scope))
+    has_household = (
+        select(Household.id).where(col(Household.community_code) == col(Hub.region_code)).exists()
     )
-    total = int(session.exec(select(func.count()).select_from(hubs.subquery())).one())
-    with_household = int(
-        session.exec(
-            select(func.count(distinct(col(Household.community_code)))).where(
-                _in_scope(Household.community_code, scope),
-                col(Household.community_code).in_(hubs),
-            )
-        ).one()
+    has_open_need = (
+        select(Need.id)
+        .where(
+            col(Need.community_code) == col(Hub.region_code), Need.status == NeedStatus.OPEN.value
+        )
+        .exists()
     )
-    with_open = int(
-        session.exec(
-            select(func.count(distinct(col(Need.community_code)))).where(
-                _in_scope(Need.community_code, scope),
-                Need.status == NeedStatus.OPEN.value,
-                col(Need.community_code).in_(hubs),
-            )
-        ).one()
-    )
+    total, with_household, with_open = session.exec(
+        select(
+            func.count(),
+            func.sum(case((has_household, 1), else_=0)),
+            func.sum(case((has_open_need, 1), else_=0)),
+        ).where(in_area)
+    ).one()
+    total, with_household, with_open = int(total), int(with_household or 0), int(with_open or 0)
     return Coverage(
         total, with_household, with_open, _rate(with_household, total), _rate(with_open, total)
     )
