@@ -1,6 +1,7 @@
 """Mixed traffic for the load test (see BENCHMARKS in the README).
 
-browse 70 %, wish detail 15 %, claim 5 %, staff pages 10 %. Members are the city data set's
+browse 70 %, wish detail 15 %, claim 5 %, staff pages 10 % (9 member users to 1 staff user, each at
+one request a second). Members are the city data set's
 synthetic accounts (``zhongfu seed --city``: m0000002… with password ``zhongfu-city-2026``); staff
 is the bench account ``bench_staff`` created by ``zhongfu bench web``. A 409 on a claim ("already
 claimed", or the member's 3-claim limit) is the correct answer under contention, not an error.
@@ -27,28 +28,29 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 class Member(FastHttpUser):
-    """A Party member on a phone: browses, reads, sometimes claims. Plus a share of staff traffic."""
+    """A Party member on a phone: browses (70 %), reads a wish (15 %), sometimes claims (5 %)."""
 
+    weight = 9
     wait_time = constant_throughput(1.0)  # one request a second per user: USERS ≈ req/s
 
     def on_start(self) -> None:
         username = f"m{next(_member_ids):07d}"
         r = self.client.post("/api/v1/tokens", json={"username": username, "password": MEMBER_PASSWORD}, name="login (setup)")
         self.headers = {"Authorization": "Bearer " + r.json()["token"]}
-        self.staff_logged_in = False
 
     @task(70)
     def browse(self) -> None:
         roll = random.random()
         if roll < 0.4:
-            url = "/api/v1/wishes"
+            url, name = "/api/v1/wishes", "/api/v1/wishes"
         elif roll < 0.6:
-            url = f"/api/v1/wishes?item={random.choice(ITEMS)}"
+            url, name = f"/api/v1/wishes?item={random.choice(ITEMS)}", "/api/v1/wishes?item"
         elif roll < 0.8:
-            url = f"/api/v1/wishes?region={random.choice(DISTRICTS)}"
+            url, name = f"/api/v1/wishes?region={random.choice(DISTRICTS)}", "/api/v1/wishes?region"
         else:
-            url = f"/api/v1/wishes?lat={30.2 + random.random() * 0.15:.4f}&lon={120.1 + random.random() * 0.15:.4f}&radius_km=3"
-        with self.client.get(url, headers=self.headers, name=url.split("?")[0] + ("?" + url.split("?")[1].split("=")[0] if "?" in url else ""), catch_response=True) as r:
+            lat, lon = 30.2 + random.random() * 0.15, 120.1 + random.random() * 0.15
+            url, name = f"/api/v1/wishes?lat={lat:.4f}&lon={lon:.4f}&radius_km=3", "/api/v1/wishes?near"
+        with self.client.get(url, headers=self.headers, name=name, catch_response=True) as r:
             if r.status_code == 200:
                 items = r.json()["items"]
                 if items and len(wish_ids) < 5000:
@@ -68,14 +70,21 @@ class Member(FastHttpUser):
             if r.status_code in (201, 409):
                 r.success()
 
-    @task(10)
+
+class Staff(FastHttpUser):
+    """Hub staff at a desk (10 % of the traffic): dashboard, households, review, deliveries."""
+
+    weight = 1
+    wait_time = constant_throughput(1.0)
+
+    def on_start(self) -> None:
+        page = self.client.get("/auth/login", name="staff login (setup)")
+        token = CSRF.search(page.text or "")
+        data = {"username": STAFF, "password": STAFF_PASSWORD, "csrf_token": token.group(1) if token else ""}
+        self.client.post("/auth/login", data=data, name="staff login (setup)")
+
+    @task
     def staff_pages(self) -> None:
-        if not self.staff_logged_in:
-            page = self.client.get("/auth/login", name="staff login (setup)")
-            token = CSRF.search(page.text or "")
-            data = {"username": STAFF, "password": STAFF_PASSWORD, "csrf_token": token.group(1) if token else ""}
-            self.client.post("/auth/login", data=data, name="staff login (setup)")
-            self.staff_logged_in = True
         page = random.choice(["/hub/", "/hub/households", "/hub/review", "/hub/deliveries", "/hub/households?q=王"])
         self.client.get(page, name="staff " + page.split("?")[0])
 

@@ -80,8 +80,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _session_timeouts() -> ResponseReturnValue | None:
-        if request.endpoint == "static":
-            return None
+        if request.endpoint == "static" or is_api_request():
+            return None  # the API authenticates by bearer token and never reads the cookie
         session.permanent = True  # absolute lifetime: PERMANENT_SESSION_LIFETIME
         if current_user.is_authenticated and getattr(current_user, "role", None) in STAFF_ROLES:
             now = int(time.time())

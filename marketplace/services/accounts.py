@@ -191,11 +191,17 @@ def issue_token(session: Session, *, user: User, days: int) -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-        return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    """The active account behind a live (unexpired, unrevoked) API token, in one query."""
+    return session.exec(
+        select(User)
+        .join(ApiToken, col(ApiToken.user_id) == User.id)
+        .where(
+            ApiToken.token_hash == _token_hash(token),
+            col(ApiToken.revoked_at).is_(None),
+            col(ApiToken.expires_at) > utcnow(),
+            col(User.active).is_(True),
+        )
+    ).first()
 
 
 def load_session_user(session: Session, session_id: str) -> User | None:

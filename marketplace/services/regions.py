@@ -12,12 +12,12 @@ import csv
 import hashlib
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from sqlalchemy import ColumnElement, and_
@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from marketplace.models import Hub, Region, TaxonomyItem
 from matching import taxonomy
 
+T = TypeVar("T")
 LEVEL_BY_LENGTH = {6: "district", 9: "street", 12: "community"}
 HUB_SUFFIX = {"district": "区县助联体", "street": "镇街助联站", "community": "村社助联点"}
 
@@ -155,7 +156,7 @@ def import_coordinates(session: Session, rows: Iterable[dict[str, str]]) -> int:
         region.lat, region.lon, region.coords_source = lat, lon, "imported"
         updated += 1
     session.flush()
-    _centres.clear()
+    _cache.clear()
     return updated
 
 
@@ -169,29 +170,56 @@ def in_subtree(column: Any, code: str) -> ColumnElement[bool]:
     return and_(col(column) >= code, col(column) < code + ":")
 
 
-_CENTRES_TTL_S = 300.0
-_centres: dict[str, tuple[float, tuple[list[str], Any, Any]]] = {}
+_TTL_S = 300.0
+_cache: dict[tuple[str, str], tuple[float, Any]] = {}
+
+
+def _cached(session: Session, name: str, load: Callable[[], T]) -> T:
+    """Reference data read on every page (names, centres), kept per database for a few minutes:
+    region names never change, coordinates and item names rarely (and clear the cache)."""
+    key = (str(session.get_bind().engine.url), name)
+    hit = _cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < _TTL_S:
+        return cast(T, hit[1])
+    value = load()
+    _cache[key] = (time.monotonic(), value)
+    return value
+
+
+def region_names(session: Session) -> dict[str, str]:
+    """Code → name of every region (3,530 rows)."""
+    return _cached(
+        session, "names", lambda: dict(session.exec(select(Region.code, Region.name)).all())
+    )
+
+
+def item_names(session: Session) -> dict[str, str]:
+    """Taxonomy item code → Chinese name."""
+    return _cached(
+        session,
+        "items",
+        lambda: dict(session.exec(select(TaxonomyItem.code, TaxonomyItem.name_zh)).all()),
+    )
 
 
 def _community_centres(session: Session) -> tuple[list[str], Any, Any]:
-    """Codes and coordinates of all communities, cached per database for a few minutes."""
-    bind = session.get_bind()
-    key = str(bind.engine.url)
-    hit = _centres.get(key)
-    if hit is not None and time.monotonic() - hit[0] < _CENTRES_TTL_S:
-        return hit[1]
-    rows = session.exec(
-        select(Region.code, Region.lat, Region.lon).where(
-            Region.level == "community", col(Region.lat).is_not(None), col(Region.lon).is_not(None)
+    """Codes and coordinates of all communities."""
+
+    def load() -> tuple[list[str], Any, Any]:
+        rows = session.exec(
+            select(Region.code, Region.lat, Region.lon).where(
+                Region.level == "community",
+                col(Region.lat).is_not(None),
+                col(Region.lon).is_not(None),
+            )
+        ).all()
+        return (
+            [r[0] for r in rows],
+            np.array([r[1] for r in rows], dtype=float),
+            np.array([r[2] for r in rows], dtype=float),
         )
-    ).all()
-    value = (
-        [r[0] for r in rows],
-        np.array([r[1] for r in rows], dtype=float),
-        np.array([r[2] for r in rows], dtype=float),
-    )
-    _centres[key] = (time.monotonic(), value)
-    return value
+
+    return _cached(session, "centres", load)
 
 
 def communities_near(session: Session, lat: float, lon: float, radius_km: float) -> list[str]:

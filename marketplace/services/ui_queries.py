@@ -31,7 +31,8 @@ from marketplace.models import (
 from marketplace.services.access import get_claim_for_deliverer, staff_scope
 from marketplace.services.errors import Forbidden, NotFound
 from marketplace.services.offers import live_offers_query
-from marketplace.services.regions import in_subtree
+from marketplace.services.regions import in_subtree, item_names
+from marketplace.services.regions import region_names as reference_region_names
 from marketplace.services.wishes import WishView, to_views
 
 
@@ -124,10 +125,8 @@ class NeedRow:
 
 
 def _region_names(session: Session, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    rows = session.exec(select(Region.code, Region.name).where(col(Region.code).in_(codes))).all()
-    return {str(code): str(name) for code, name in rows}
+    names = reference_region_names(session)
+    return {code: names.get(code, code) for code in codes}
 
 
 def region_names(session: Session, codes: set[str]) -> dict[str, str]:
@@ -136,7 +135,7 @@ def region_names(session: Session, codes: set[str]) -> dict[str, str]:
 
 
 def _item_names(session: Session) -> dict[str, str]:
-    return {i.code: i.name_zh for i in session.exec(select(TaxonomyItem))}
+    return item_names(session)
 
 
 def review_queue(

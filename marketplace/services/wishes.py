@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
-from marketplace.models import Household, Need, NeedKind, NeedStatus, Region, TaxonomyItem
+from marketplace.models import Household, Need, NeedKind, NeedStatus
 from marketplace.services.errors import NotFound
 from marketplace.services.privacy import mask_name, scrub_text
-from marketplace.services.regions import communities_near, in_subtree
+from marketplace.services.regions import communities_near, in_subtree, item_names, region_names
 
 
 @dataclass(frozen=True)
@@ -71,25 +71,12 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0088 * 2 * math.asin(math.sqrt(a))
 
 
-def _region_names(session: Session, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return dict(
-        session.exec(select(Region.code, Region.name).where(col(Region.code).in_(codes))).all()
-    )
-
-
 def to_views(
     session: Session, rows: list[tuple[Need, str]], near: tuple[float, float] | None = None
 ) -> list[WishView]:
-    """Mask a batch of (need, household name) rows with two extra queries in all (no N+1)."""
-    codes = (
-        {n.community_code for n, _ in rows}
-        | {n.community_code[:9] for n, _ in rows}
-        | {n.community_code[:6] for n, _ in rows}
-    )
-    names = _region_names(session, codes)
-    items = dict(session.exec(select(TaxonomyItem.code, TaxonomyItem.name_zh)).all())
+    """Mask a batch of (need, household name) rows; names come from cached reference data."""
+    names = region_names(session)
+    items = item_names(session)
     out = []
     for need, hh_name in rows:
         dist = None

@@ -20,6 +20,7 @@ def wishes(make_user, make_household, make_need):
 
 
 def _statements(app, client, url, headers=None):
+    client.get(url, headers=headers)  # warm the reference-data caches (region and item names)
     with count_statements(app) as seen:
         response = client.get(url, headers=headers)
     assert response.status_code == 200, url
