@@ -9,10 +9,14 @@ claimed", or the member's 3-claim limit) is the correct answer under contention,
 
 from __future__ import annotations
 
-import itertools
+import http.cookiejar
+import json
 import os
 import random
 import re
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 from locust import FastHttpUser, constant_throughput, events, task
 
@@ -20,7 +24,6 @@ MEMBER_PASSWORD = os.environ.get("LOAD_MEMBER_PASSWORD", "zhongfu-city-2026")
 STAFF = os.environ.get("LOAD_STAFF", "bench_staff")
 STAFF_PASSWORD = os.environ.get("LOAD_STAFF_PASSWORD", "bench-password-2026")
 FIRST_MEMBER = int(os.environ.get("LOAD_FIRST_MEMBER", "2"))
-_member_ids = itertools.count(FIRST_MEMBER)
 ITEMS = [f"{c:02d}-{i:02d}" for c, n in ((1, 5), (2, 3), (3, 4), (4, 4), (5, 3), (6, 3), (7, 3), (8, 3), (9, 3)) for i in range(1, n + 1)]
 DISTRICTS = ["330102", "330105", "330106", "330108", "330109", "330110", "330113"]
 wish_ids: list[int] = []
@@ -34,9 +37,7 @@ class Member(FastHttpUser):
     wait_time = constant_throughput(1.0)  # one request a second per user: USERS ≈ req/s
 
     def on_start(self) -> None:
-        username = f"m{next(_member_ids):07d}"
-        r = self.client.post("/api/v1/tokens", json={"username": username, "password": MEMBER_PASSWORD}, name="login (setup)")
-        self.headers = {"Authorization": "Bearer " + r.json()["token"]}
+        self.headers = {"Authorization": "Bearer " + _tokens.pop()}
 
     @task(70)
     def browse(self) -> None:
@@ -77,16 +78,39 @@ class Staff(FastHttpUser):
     weight = 1
     wait_time = constant_throughput(1.0)
 
-    def on_start(self) -> None:
-        page = self.client.get("/auth/login", name="staff login (setup)")
-        token = CSRF.search(page.text or "")
-        data = {"username": STAFF, "password": STAFF_PASSWORD, "csrf_token": token.group(1) if token else ""}
-        self.client.post("/auth/login", data=data, name="staff login (setup)")
-
     @task
     def staff_pages(self) -> None:
         page = random.choice(["/hub/", "/hub/households", "/hub/review", "/hub/deliveries", "/hub/households?q=王"])
-        self.client.get(page, name="staff " + page.split("?")[0])
+        self.client.get(page, headers={"Cookie": _staff_cookie[0]}, name="staff " + page.split("?")[0])
+
+
+_tokens: list[str] = []
+_staff_cookie: list[str] = [""]
+
+
+@events.test_start.add_listener
+def _log_in_everyone(environment, **_kw) -> None:  # type: ignore[no-untyped-def]
+    """Log every simulated member and the staff account in before the load starts: logins are
+    argon2id (64 MiB, deliberately slow) and are not the traffic being measured."""
+    base = environment.host.rstrip("/")
+    users = environment.parsed_options.num_users if environment.parsed_options else 200
+
+    def token(i: int) -> str:
+        body = json.dumps({"username": f"m{FIRST_MEMBER + i:07d}", "password": MEMBER_PASSWORD}).encode()
+        req = urllib.request.Request(base + "/api/v1/tokens", data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return str(json.loads(r.read())["token"])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        _tokens.extend(pool.map(token, range(users)))
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/auth/login", timeout=60).read().decode()
+    csrf = CSRF.search(page)
+    form = urllib.parse.urlencode({"username": STAFF, "password": STAFF_PASSWORD, "csrf_token": csrf.group(1) if csrf else ""})
+    opener.open(base + "/auth/login", data=form.encode(), timeout=60)
+    _staff_cookie[0] = "; ".join(f"{c.name}={c.value}" for c in jar)
+    print(f"logged in {len(_tokens)} members and {STAFF}")
 
 
 @events.quitting.add_listener

@@ -22,6 +22,7 @@ class Defaults:
     MATCH_MAX_PER_HOUSEHOLD = 2  # needs of one household served per round
     MATCH_ASSIGNMENT_DAYS = 14  # an accepted proposal is due within this
     PAGE_SIZE = 20
+    WISH_POOL_CACHE_S = 2.0  # reuse a wish-pool page this long (0 turns the micro-cache off)
     # Map (optional): a tile server URL such as https://tiles.example/{z}/{x}/{y}.png and a
     # GeoJSON file of district boundaries. Without them the map is a plain background.
     MAP_TILE_URL = ""

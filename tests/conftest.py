@@ -58,6 +58,7 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "JOBS_IMMEDIATE": True,
+    "WISH_POOL_CACHE_S": 0,  # tests read their own writes at once (tests/services/test_wish_cache.py)
 }
 
 

@@ -156,7 +156,9 @@ def create_need() -> ResponseReturnValue:
     session = get_session()
     need = households.create_need(session, actor=me(), data=data)
     payload = serialise.need_staff(need)
-    payload["possible_duplicates"] = households.possible_duplicates(session, [need.id or 0]).get(need.id or 0, [])
+    payload["possible_duplicates"] = households.possible_duplicates(session, [need.id or 0]).get(
+        need.id or 0, []
+    )
     return created(payload)
 
 
@@ -222,8 +224,12 @@ def reject_need_delivery(need_id: int) -> ResponseReturnValue:
 def list_wishes() -> ResponseReturnValue:
     f = serialise.wish_filter(request.args)
     limit = max(1, min(100, request.args.get("limit", 20, type=int) or 20))
-    views, cursor = wishes.browse(
-        get_session(), f, after_id=request.args.get("cursor", type=int), limit=limit
+    views, cursor = wishes.browse_page(
+        get_session(),
+        f,
+        after_id=request.args.get("cursor", type=int),
+        limit=limit,
+        max_age_s=current_app.config["WISH_POOL_CACHE_S"],
     )
     return jsonify(items=[v.as_json() for v in views], next_cursor=cursor)
 

@@ -45,7 +45,13 @@ def index() -> ResponseReturnValue:
     except ValidationFailed as exc:
         errors = exc.errors
         f = wishes.WishFilter()
-    views, cursor = wishes.browse(db, f, after_id=request.args.get("cursor", type=int), limit=PAGE)
+    views, cursor = wishes.browse_page(
+        db,
+        f,
+        after_id=request.args.get("cursor", type=int),
+        limit=PAGE,
+        max_age_s=current_app.config["WISH_POOL_CACHE_S"],
+    )
     more_args = {k: v for k, v in request.args.items() if k != "cursor" and v}
     return render_template(
         "member/index.html",

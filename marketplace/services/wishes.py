@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -161,3 +163,39 @@ def wish_detail(session: Session, wish_id: int) -> WishView:
     ):
         raise NotFound("Wish not found")
     return to_views(session, [row])[0]
+
+
+# Micro-cache of wish-pool pages. Browsing is most of the traffic and every member sees the same
+# masked page for the same filters, so a page is reused for a couple of seconds per process.
+# "Near me" pages (a point per member) are not cached. A page may show a wish claimed within that
+# window; claiming it then answers "already claimed", exactly as when two members race.
+_POOL_CACHE_MAX = 2048
+_pool_cache: dict[
+    tuple[str, str | None, str | None, int | None, int],
+    tuple[float, tuple[list[WishView], int | None]],
+] = {}
+_pool_lock = threading.Lock()
+
+
+def browse_page(
+    session: Session,
+    f: WishFilter,
+    *,
+    after_id: int | None = None,
+    limit: int = 20,
+    max_age_s: float = 2.0,
+) -> tuple[list[WishView], int | None]:
+    """``browse``, served from the micro-cache when the same page was built < ``max_age_s`` ago."""
+    if f.lat is not None or max_age_s <= 0:
+        return browse(session, f, after_id=after_id, limit=limit)
+    key = (str(session.get_bind().engine.url), f.item, f.region, after_id, limit)
+    now = time.monotonic()
+    hit = _pool_cache.get(key)
+    if hit is not None and now - hit[0] < max_age_s:
+        return hit[1]
+    page = browse(session, f, after_id=after_id, limit=limit)
+    with _pool_lock:
+        if len(_pool_cache) >= _POOL_CACHE_MAX:
+            _pool_cache.clear()
+        _pool_cache[key] = (now, page)
+    return page
