@@ -38,7 +38,7 @@ from marketplace.services.errors import ServiceError
 from marketplace.uploads import upload_dir
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
-PAGE = 50
+PAGE = 25  # rows per page of the staff tables (each row carries its own action forms)
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
