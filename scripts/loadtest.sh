@@ -14,7 +14,7 @@ export ZHONGFU_INSTANCE_PATH="${ZHONGFU_INSTANCE_PATH:-$(mktemp -d)}"
 export ZHONGFU_LOGIN_RATE_LIMIT="100000 per minute"
 .venv/bin/zhongfu bench web --repeat 3 >/dev/null   # creates bench_staff / bench_member
 .venv/bin/gunicorn -c gunicorn.conf.py marketplace.wsgi:app --bind "127.0.0.1:$port" \
-  --workers "${GUNICORN_WORKERS:-4}" --threads "${GUNICORN_THREADS:-8}" >"$ZHONGFU_INSTANCE_PATH/gunicorn.log" 2>&1 &
+  --workers "${GUNICORN_WORKERS:-3}" --threads "${GUNICORN_THREADS:-4}" >"$ZHONGFU_INSTANCE_PATH/gunicorn.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 1; done
