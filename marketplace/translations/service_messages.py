@@ -119,4 +119,11 @@ MESSAGES = (
     gettext("The file has errors; nothing was imported"),
     gettext("Only hub staff and the administrator see the dashboard"),
     gettext("This map is for hub staff, the administrator and members"),
+    gettext("This conflicts with a change made at the same time; reload and try again"),
+    gettext("Give the wish text"),
+    gettext("Match round not found"),
+    gettext("Proposal not found"),
+    gettext("The need is no longer open (claimed, matched or closed since the round)"),
+    gettext("The offer has no capacity left"),
+    gettext("Give a reason"),
 )
