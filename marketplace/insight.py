@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Response, current_app, jsonify, render_template, url_for
+from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, format_percent, gettext
 from flask_login import current_user
@@ -19,7 +19,7 @@ from flask_login import current_user
 from marketplace.db import get_session
 from marketplace.main import NEED_STATUS_LABELS
 from marketplace.models import User
-from marketplace.services import dashboard, exports, mapdata
+from marketplace.services import dashboard, exports, listings, mapdata
 from marketplace.web import CSP
 
 
@@ -120,3 +120,45 @@ def map_boundaries() -> ResponseReturnValue:
     response = jsonify(data)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def list_args() -> dict[str, str]:
+    """A staff list's query arguments except the page (for sort links and the export link)."""
+    return {k: v for k, v in request.args.items() if k != "page" and v}
+
+
+def _offer_args() -> tuple[str, str, listings.Sort]:
+    status = request.args.get("status", "")
+    return (
+        request.args.get("q", "")[:64],
+        status if status in ("live", "closed") else "",
+        listings.parse_sort(request.args.get("sort"), listings.OFFER_SORTS, "-id"),
+    )
+
+
+def offers_page(prefix: str, per_page: int) -> ResponseReturnValue:
+    """The offers list (hub staff: offers reaching their area; admin: all), sortable, filterable."""
+    db = get_session()
+    q, status, sort = _offer_args()
+    page = listings.paginate(
+        db,
+        listings.offers_query(db, actor=me(), q=q, status=status, sort=sort),
+        request.args.get("page", 1, type=int),
+        per_page,
+    )
+    return render_template(
+        "staff/offers.html",
+        page=page,
+        q=q,
+        status=status,
+        sort=sort,
+        args=list_args(),
+        list_endpoint=f"{prefix}.offers_list",
+        xlsx_endpoint=f"{prefix}.offers_xlsx",
+    )
+
+
+def offers_xlsx() -> ResponseReturnValue:
+    q, status, sort = _offer_args()
+    body = exports.offers(get_session(), actor=me(), q=q, status=status, sort=sort, t=gettext)
+    return xlsx_response(body, "offers")

@@ -66,15 +66,11 @@ def users() -> ResponseReturnValue:
         rows=[u for (u,) in page.rows],
         page=page,
         sort=sort,
-        args=_list_args(),
+        args=insight.list_args(),
         q=q,
         role=role,
         form=EmptyForm(),
     )
-
-
-def _list_args() -> dict[str, str]:
-    return {k: v for k, v in request.args.items() if k != "page" and v}
 
 
 def _user_args() -> tuple[str, str, listings.Sort]:
@@ -145,7 +141,7 @@ def audit() -> ResponseReturnValue:
         rows=[a for (a,) in page.rows],
         page=page,
         sort=sort,
-        args=_list_args(),
+        args=insight.list_args(),
         f=f,
         choices=ui_queries.audit_choices(db, actor=me()),
     )
@@ -162,41 +158,13 @@ def audit_xlsx() -> ResponseReturnValue:
 @bp.get("/offers")
 @role_required(Role.ADMIN)
 def offers_list() -> ResponseReturnValue:
-    db = get_session()
-    q, status, sort = _offer_args()
-    page = listings.paginate(
-        db,
-        listings.offers_query(db, actor=me(), q=q, status=status, sort=sort),
-        request.args.get("page", 1, type=int),
-        PAGE,
-    )
-    return render_template(
-        "staff/offers.html",
-        page=page,
-        q=q,
-        status=status,
-        sort=sort,
-        args=_list_args(),
-        list_endpoint="admin.offers_list",
-        xlsx_endpoint="admin.offers_xlsx",
-    )
-
-
-def _offer_args() -> tuple[str, str, listings.Sort]:
-    status = request.args.get("status", "")
-    return (
-        request.args.get("q", "")[:64],
-        status if status in ("live", "closed") else "",
-        listings.parse_sort(request.args.get("sort"), listings.OFFER_SORTS, "-id"),
-    )
+    return insight.offers_page("admin", PAGE)
 
 
 @bp.get("/offers.xlsx")
 @role_required(Role.ADMIN)
 def offers_xlsx() -> ResponseReturnValue:
-    q, status, sort = _offer_args()
-    body = exports.offers(get_session(), actor=me(), q=q, status=status, sort=sort, t=_)
-    return insight.xlsx_response(body, "offers")
+    return insight.offers_xlsx()
 
 
 @bp.get("/dashboard")

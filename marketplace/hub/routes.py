@@ -82,14 +82,9 @@ def households_list() -> ResponseReturnValue:
         page=page,
         f=f,
         sort=sort,
-        args=_list_args(),
+        args=insight.list_args(),
         streets=[s for s, _c in ui_queries.communities_in_scope(db, actor=me())],
     )
-
-
-def _list_args() -> dict[str, str]:
-    """The list's query arguments except the page (for sort links and the export link)."""
-    return {k: v for k, v in request.args.items() if k not in ("page",) and v}
 
 
 def _household_filter() -> tuple[listings.HouseholdFilter, listings.Sort]:
@@ -235,7 +230,7 @@ def review() -> ResponseReturnValue:
         groups=ui_queries.taxonomy_groups(db),
         f=f,
         sort=sort,
-        args=_list_args(),
+        args=insight.list_args(),
         statuses=list(NeedStatus),
         form=EmptyForm(),
         reason_form=ReasonForm(),
@@ -315,7 +310,7 @@ def deliveries() -> ResponseReturnValue:
         rows=rows,
         page=page,
         sort=sort,
-        args=_list_args(),
+        args=insight.list_args(),
         form=EmptyForm(),
         reason_form=ReasonForm(),
     )
@@ -374,41 +369,13 @@ def photo(name: str) -> ResponseReturnValue:
 @bp.get("/offers")
 @role_required(Role.HUB_STAFF)
 def offers_list() -> ResponseReturnValue:
-    db = get_session()
-    q, status, sort = _offer_args()
-    page = listings.paginate(
-        db,
-        listings.offers_query(db, actor=me(), q=q, status=status, sort=sort),
-        request.args.get("page", 1, type=int),
-        PAGE,
-    )
-    return render_template(
-        "staff/offers.html",
-        page=page,
-        q=q,
-        status=status,
-        sort=sort,
-        args=_list_args(),
-        list_endpoint="hub.offers_list",
-        xlsx_endpoint="hub.offers_xlsx",
-    )
-
-
-def _offer_args() -> tuple[str, str, listings.Sort]:
-    status = request.args.get("status", "")
-    return (
-        request.args.get("q", "")[:64],
-        status if status in ("live", "closed") else "",
-        listings.parse_sort(request.args.get("sort"), listings.OFFER_SORTS, "-id"),
-    )
+    return insight.offers_page("hub", PAGE)
 
 
 @bp.get("/offers.xlsx")
 @role_required(Role.HUB_STAFF)
 def offers_xlsx() -> ResponseReturnValue:
-    q, status, sort = _offer_args()
-    body = exports.offers(get_session(), actor=me(), q=q, status=status, sort=sort, t=_)
-    return insight.xlsx_response(body, "offers")
+    return insight.offers_xlsx()
 
 
 @bp.get("/dashboard")
