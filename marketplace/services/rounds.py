@@ -364,39 +364,30 @@ def accept_proposal(
 
 
 def reject_proposal(session: Session, *, actor: User, proposal_id: int, reason: str) -> Proposal:
-    if not reason.strip():
-        raise ValidationFailed({"reason": "Give a reason"})
-    proposal, _ = _proposal_in_scope(session, actor, proposal_id)
-    _move(
-        session,
-        proposal,
-        (ProposalStatus.PROPOSED.value, ProposalStatus.LOCKED.value),
-        ProposalStatus.REJECTED.value,
-        actor,
-        reason.strip(),
+    allowed = (ProposalStatus.PROPOSED.value, ProposalStatus.LOCKED.value)
+    return _decide_with_reason(
+        session, actor, proposal_id, reason, allowed, ProposalStatus.REJECTED.value
     )
-    audit.record(
-        session, actor, "proposal.reject", proposal, after={"status": "rejected", "reason": reason}
-    )
-    return proposal
 
 
 def lock_proposal(session: Session, *, actor: User, proposal_id: int, reason: str) -> Proposal:
     """Hold a proposal for a decision later (e.g. waiting for the family); it can still be accepted."""
+    allowed = (ProposalStatus.PROPOSED.value,)
+    return _decide_with_reason(
+        session, actor, proposal_id, reason, allowed, ProposalStatus.LOCKED.value
+    )
+
+
+def _decide_with_reason(
+    session: Session, actor: User, proposal_id: int, reason: str, allowed: tuple[str, ...], to: str
+) -> Proposal:
+    """Reject or hold: both need a reason, and both are audited with it."""
     if not reason.strip():
         raise ValidationFailed({"reason": "Give a reason"})
     proposal, _ = _proposal_in_scope(session, actor, proposal_id)
-    _move(
-        session,
-        proposal,
-        (ProposalStatus.PROPOSED.value,),
-        ProposalStatus.LOCKED.value,
-        actor,
-        reason.strip(),
-    )
-    audit.record(
-        session, actor, "proposal.lock", proposal, after={"status": "locked", "reason": reason}
-    )
+    _move(session, proposal, allowed, to, actor, reason.strip())
+    action = "proposal.reject" if to == ProposalStatus.REJECTED.value else "proposal.lock"
+    audit.record(session, actor, action, proposal, after={"status": to, "reason": reason})
     return proposal
 
 
