@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from marketplace import create_app
+from marketplace.db import get_engine
 from tests.conftest import TEST_CONFIG
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -46,11 +47,16 @@ def test_login_rate_limit_is_shared_between_app_processes(redis_url, database_ur
         "RATELIMIT_KEY_PREFIX": f"zf-test-{uuid.uuid4().hex}",
         "LOGIN_RATE_LIMIT": "4 per minute",
     }
-    one, two = create_app(config).test_client(), create_app(config).test_client()
-    codes = [
-        c.post("/api/v1/tokens", json={"username": "nobody", "password": "x"}).status_code
-        for c in (one, two) * 3
-    ]
+    apps = [create_app(config), create_app(config)]
+    try:
+        one, two = (a.test_client() for a in apps)
+        codes = [
+            c.post("/api/v1/tokens", json={"username": "nobody", "password": "x"}).status_code
+            for c in (one, two) * 3
+        ]
+    finally:
+        for a in apps:
+            get_engine(a).dispose()  # no pooled connection outlives the test
     assert codes[:4] == [401, 401, 401, 401]
     assert codes[4:] == [429, 429]
     # The counters live in Redis, not in either process.
