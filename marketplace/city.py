@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from marketplace.bulk import bulk_insert
+from marketplace.demo import ROADS
 from marketplace.models import Household, Need, Offer, Organisation, Region, User
 from marketplace.services import passwords
 from matching import taxonomy
@@ -42,18 +43,6 @@ GIVEN = "秀英桂兰玉华建国强志明海燕丽金凤春梅德文杰晓东�
 INITIALS = {
     "王": "w", "李": "l", "张": "z", "刘": "l", "陈": "c", "杨": "y", "黄": "h", "赵": "z", "吴": "w", "周": "z",
 }  # fmt: skip
-ROADS = (
-    "解放路",
-    "延安路",
-    "庆春路",
-    "凤起路",
-    "文三路",
-    "莫干山路",
-    "江南大道",
-    "市心路",
-    "人民路",
-    "迎宾路",
-)
 # Service radii of radius-based projects: mostly a street or two around a hub; a few city-wide.
 RADII_KM = (3.0, 5.0, 10.0, 20.0, 30.0)
 RADII_P = (0.3, 0.3, 0.25, 0.1, 0.05)
