@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -51,6 +51,27 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _request_translations() -> Any:
+    """The request's catalogue, looked up once per request and locale. A table page calls
+    ``_()`` a few hundred times; Flask-Babel resolves the domain, the locale and its cache key on
+    every call. Keyed on the locale object, so ``force_locale`` and ``refresh`` still apply."""
+    locale = get_locale()
+    cached = g.get("_zf_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g._zf_translations = (locale, get_translations())
+    return cached[1]
+
+
+def _install_request_gettext(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _request_translations().ugettext(s),
+        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def _has_nul(values: Any) -> bool:
     return any("\x00" in k or "\x00" in v for k, v in values.items(multi=True))
 
@@ -66,6 +87,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    _install_request_gettext(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
     app.url_map.converters["int"] = IdConverter  # before any blueprint adds its rules
