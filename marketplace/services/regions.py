@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, String, and_, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from marketplace.models import Hub, Region, TaxonomyItem
@@ -168,6 +169,17 @@ def in_subtree(column: Any, code: str) -> ColumnElement[bool]:
     PostgreSQL alike, where ``LIKE 'code%'`` with a bound parameter would scan the table.
     """
     return and_(col(column) >= code, col(column) < code + ":")
+
+
+def code_in(session: Session, column: Any, codes: list[str]) -> ColumnElement[bool]:
+    """SQL condition: ``column`` is one of ``codes`` (e.g. the communities near a point).
+
+    On PostgreSQL one array parameter (``= ANY(:codes)``): the statement text is the same for
+    any number of codes, so it is compiled once and prepared by the driver, where ``IN`` renders
+    (and the server parses) a placeholder per code."""
+    if session.get_bind().dialect.name == "postgresql":
+        return col(column) == any_(bindparam(None, codes, type_=ARRAY(String)))
+    return col(column).in_(codes)
 
 
 _TTL_S = 300.0

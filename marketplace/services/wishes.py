@@ -14,7 +14,13 @@ from sqlmodel import Session, col, func, select
 from marketplace.models import Household, Need, NeedKind, NeedStatus
 from marketplace.services.errors import NotFound
 from marketplace.services.privacy import mask_name, scrub_text
-from marketplace.services.regions import communities_near, in_subtree, item_names, region_names
+from marketplace.services.regions import (
+    code_in,
+    communities_near,
+    in_subtree,
+    item_names,
+    region_names,
+)
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,7 @@ def browse(
         codes = communities_near(session, f.lat, f.lon, radius)
         if not codes:
             return [], None
-        stmt = stmt.where(col(Need.community_code).in_(codes))
+        stmt = stmt.where(code_in(session, Need.community_code, codes))
     if after_id is not None:
         stmt = stmt.where(col(Need.id) < after_id)
     rows = [
