@@ -192,6 +192,8 @@ class Household(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("risk_score >= 0 AND risk_score <= 100", name="ck_household_risk"),
         CheckConstraint("members >= 1", name="ck_household_members"),
+        # Name search inside a subtree reads the names from the index, not the table.
+        Index("ix_household_region_name", "community_code", "name"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -225,6 +227,8 @@ class Need(SQLModel, table=True):
         Index("ix_need_pool", "status", "kind", "id"),
         Index("ix_need_pool_region", "status", "kind", "community_code", "id"),
         Index("ix_need_region", "community_code", "status"),
+        # Staff queues: the needs of one status in a subtree (counted for the pager).
+        Index("ix_need_status_region", "status", "community_code"),
         Index("ix_need_status_published", "status", "published_at"),
         CheckConstraint("value_yuan >= 0", name="ck_need_value"),
     )

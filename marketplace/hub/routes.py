@@ -219,6 +219,7 @@ def review() -> ResponseReturnValue:
         listings.needs_query(db, actor=me(), f=f, sort=sort),
         request.args.get("page", 1, type=int),
         PAGE,
+        count=listings.needs_count(db, actor=me(), f=f),
     )
     names = ui_queries.region_names(db, {n.community_code for n, _h in page.rows})
     items = {i.code: i for _first, group in ui_queries.taxonomy_groups(db) for i in group}

@@ -15,11 +15,12 @@ from marketplace.auth.decorators import role_required
 from marketplace.db import get_session
 from marketplace.main import EmptyForm, attach_errors
 from marketplace.member.routes import delivery_page
-from marketplace.models import OrgStatus, Role, TaxonomyItem, User
+from marketplace.models import OrgStatus, Role, User
 from marketplace.org.forms import OfferForm
 from marketplace.schemas import OfferIn, parse
 from marketplace.services import offers, regions, ui_queries
 from marketplace.services.errors import ServiceError
+from marketplace.services.regions import ItemRef
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -46,7 +47,7 @@ def index() -> ResponseReturnValue:
     )
 
 
-def _choices(form: OfferForm) -> list[tuple[TaxonomyItem, list[TaxonomyItem]]]:
+def _choices(form: OfferForm) -> list[tuple[ItemRef, list[ItemRef]]]:
     db = get_session()
     groups = ui_queries.taxonomy_groups(db)
     form.items.choices = [

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from marketplace.models import Claim, Household, Hub, Need, Offer, Organisation, Role, User
+from marketplace.models import Claim, Household, Need, Offer, Organisation, Role, User
 from marketplace.services.errors import Forbidden, NotFound
+from marketplace.services.regions import hub_region
 
 
 def staff_scope(session: Session, user: User) -> str:
     """The region code whose subtree a hub staff member serves."""
     if user.role != Role.HUB_STAFF or user.hub_id is None:
         raise Forbidden("Only hub staff may do this")
-    hub = session.get(Hub, user.hub_id)
-    if hub is None:
+    code = hub_region(session, user.hub_id)
+    if code is None:
         raise Forbidden("Your account has no hub")
-    return hub.region_code
+    return code
 
 
 def round_scope(session: Session, user: User) -> str | None:

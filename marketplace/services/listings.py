@@ -80,13 +80,21 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(session: Session, stmt: Select[Any], page: int = 1, per_page: int = 50) -> Page:
+def paginate(
+    session: Session,
+    stmt: Select[Any],
+    page: int = 1,
+    per_page: int = 50,
+    *,
+    count: Select[Any] | None = None,
+) -> Page:
+    """One page of ``stmt`` and the total for the pager. ``count`` is a cheaper statement for
+    the same total where ``stmt`` joins tables only to show them (the database does not drop
+    an inner join from a count)."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    total = int(
-        session.execute(
-            sa_select(func.count()).select_from(stmt.order_by(None).subquery())
-        ).scalar_one()
-    )
+    if count is None:
+        count = sa_select(func.count()).select_from(stmt.order_by(None).subquery())
+    total = int(session.execute(count).scalar_one())
     pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
     rows = list(session.execute(stmt.offset((page - 1) * per_page).limit(per_page)).all())
@@ -169,22 +177,31 @@ class NeedFilter:
     q: str = ""
 
 
+def _need_conditions(session: Session, actor: User, f: NeedFilter) -> list[Any]:
+    conditions = [in_subtree(Need.community_code, staff_scope(session, actor))]
+    if f.status:
+        conditions.append(col(Need.status) == f.status)
+    if f.kind:
+        conditions.append(col(Need.kind) == f.kind)
+    if f.item:
+        conditions.append(col(Need.item_code) == f.item)
+    if f.q.strip():
+        conditions.append(col(Need.title).contains(f.q.strip()))
+    return conditions
+
+
 def needs_query(session: Session, *, actor: User, f: NeedFilter, sort: Sort) -> Select[Any]:
-    scope = staff_scope(session, actor)
     stmt = (
         sa_select(Need, Household)
         .join(Household, col(Household.id) == Need.household_id)
-        .where(in_subtree(Need.community_code, scope))
+        .where(*_need_conditions(session, actor, f))
     )
-    if f.status:
-        stmt = stmt.where(col(Need.status) == f.status)
-    if f.kind:
-        stmt = stmt.where(col(Need.kind) == f.kind)
-    if f.item:
-        stmt = stmt.where(col(Need.item_code) == f.item)
-    if f.q.strip():
-        stmt = stmt.where(col(Need.title).contains(f.q.strip()))
     return _order(stmt, NEED_SORTS, sort, col(Need.id))
+
+
+def needs_count(session: Session, *, actor: User, f: NeedFilter) -> Select[Any]:
+    """The number of rows of ``needs_query`` (every need has its household: no join)."""
+    return sa_select(func.count()).select_from(Need).where(*_need_conditions(session, actor, f))
 
 
 # Deliveries awaiting confirmation ------------------------------------------------------------------

@@ -214,6 +214,49 @@ def item_names(session: Session) -> dict[str, str]:
     )
 
 
+@dataclass(frozen=True)
+class ItemRef:
+    """A taxonomy item as the pages show it (a plain copy: safe to share across requests)."""
+
+    code: str
+    category_code: str
+    category_zh: str
+    category_en: str
+    name_zh: str
+    name_en: str
+
+
+def active_items(session: Session) -> tuple[ItemRef, ...]:
+    """Active taxonomy items in code order (the item pickers and labels of many pages)."""
+
+    def load() -> tuple[ItemRef, ...]:
+        rows = session.exec(
+            select(TaxonomyItem)
+            .where(col(TaxonomyItem.active).is_(True))
+            .order_by(TaxonomyItem.code)
+        ).all()
+        return tuple(
+            ItemRef(
+                i.code, i.category_code, i.category_zh, i.category_en, i.name_zh, i.name_en
+            )
+            for i in rows
+        )
+
+    return _cached(session, "active_items", load)
+
+
+def hub_region(session: Session, hub_id: int) -> str | None:
+    """The region code a hub serves. Hubs are reference data (one per region, never moved), so
+    the map is cached like the names; a hub added since is looked up directly."""
+    code = _cached(
+        session, "hubs", lambda: dict(session.exec(select(Hub.id, Hub.region_code)).all())
+    ).get(hub_id)
+    if code is None:
+        hub = session.get(Hub, hub_id)
+        code = hub.region_code if hub else None
+    return code
+
+
 def _community_centres(session: Session) -> tuple[list[str], Any, Any]:
     """Codes and coordinates of all communities."""
 

@@ -25,13 +25,12 @@ from marketplace.models import (
     OrgStatus,
     Region,
     Role,
-    TaxonomyItem,
     User,
 )
 from marketplace.services.access import get_claim_for_deliverer, staff_scope
 from marketplace.services.errors import Forbidden, NotFound
 from marketplace.services.offers import live_offers_query
-from marketplace.services.regions import in_subtree, item_names
+from marketplace.services.regions import ItemRef, active_items, in_subtree, item_names
 from marketplace.services.regions import region_names as reference_region_names
 from marketplace.services.wishes import WishView, to_views
 
@@ -57,13 +56,10 @@ def home_counters(session: Session) -> HomeCounters:
     return HomeCounters(int(open_wishes), int(live), int(confirmed))
 
 
-def taxonomy_groups(session: Session) -> list[tuple[TaxonomyItem, list[TaxonomyItem]]]:
+def taxonomy_groups(session: Session) -> list[tuple[ItemRef, list[ItemRef]]]:
     """Active items grouped by category: [(first item of the category, items), ...]."""
-    rows = session.exec(
-        select(TaxonomyItem).where(col(TaxonomyItem.active).is_(True)).order_by(TaxonomyItem.code)
-    ).all()
-    groups: dict[str, list[TaxonomyItem]] = {}
-    for item in rows:
+    groups: dict[str, list[ItemRef]] = {}
+    for item in active_items(session):
         groups.setdefault(item.category_code, []).append(item)
     return [(items[0], items) for items in groups.values()]
 
