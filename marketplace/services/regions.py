@@ -12,6 +12,7 @@ import csv
 import hashlib
 import math
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -203,6 +204,25 @@ def region_names(session: Session) -> dict[str, str]:
     return _cached(
         session, "names", lambda: dict(session.exec(select(Region.code, Region.name)).all())
     )
+
+
+@dataclass(frozen=True)
+class RegionRef:
+    """A region as lists and pickers show it (a plain copy of cached reference data)."""
+
+    code: str
+    name: str
+
+
+def subtree(session: Session, code: str) -> list[RegionRef]:
+    """``code`` and the regions below it, in code order (a range of the cached names)."""
+    ordered = _cached(
+        session,
+        "ordered",
+        lambda: [RegionRef(c, n) for c, n in sorted(region_names(session).items())],
+    )
+    lo = bisect_left(ordered, code, key=lambda r: r.code)
+    return ordered[lo : bisect_left(ordered, code + ":", lo, key=lambda r: r.code)]
 
 
 def item_names(session: Session) -> dict[str, str]:

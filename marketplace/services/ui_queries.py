@@ -23,14 +23,20 @@ from marketplace.models import (
     Offer,
     Organisation,
     OrgStatus,
-    Region,
     Role,
     User,
 )
 from marketplace.services.access import get_claim_for_deliverer, staff_scope
 from marketplace.services.errors import Forbidden, NotFound
 from marketplace.services.offers import live_offers_query
-from marketplace.services.regions import ItemRef, active_items, in_subtree, item_names
+from marketplace.services.regions import (
+    ItemRef,
+    RegionRef,
+    active_items,
+    in_subtree,
+    item_names,
+    subtree,
+)
 from marketplace.services.regions import region_names as reference_region_names
 from marketplace.services.wishes import WishView, to_views
 
@@ -89,25 +95,21 @@ def hub_households_count(session: Session, *, actor: User) -> int:
     )
 
 
-def communities_in_scope(session: Session, *, actor: User) -> list[tuple[Region, list[Region]]]:
+def communities_in_scope(
+    session: Session, *, actor: User
+) -> list[tuple[RegionRef, list[RegionRef]]]:
     """The communities a staff member may register households in, grouped by street."""
     scope = staff_scope(session, actor)
-    rows = session.exec(
-        select(Region)
-        .where(in_subtree(Region.code, scope), col(Region.level).in_(("street", "community")))
-        .order_by(Region.code)
-    ).all()
-    streets = {r.code: r for r in rows if r.level == "street"}
-    groups: dict[str, list[Region]] = {}
-    for r in rows:
-        if r.level == "community":
-            groups.setdefault(r.code[:9], []).append(r)
-    out = []
-    for street_code, communities in groups.items():
-        street = streets.get(street_code) or session.get(Region, street_code)
-        if street is not None:
-            out.append((street, communities))
-    return out
+    groups: dict[str, list[RegionRef]] = {}
+    for region in subtree(session, scope):
+        if len(region.code) == 12:  # communities; a street's code has 9 digits
+            groups.setdefault(region.code[:9], []).append(region)
+    names = reference_region_names(session)
+    return [
+        (RegionRef(street, names[street]), communities)
+        for street, communities in groups.items()
+        if street in names
+    ]
 
 
 @dataclass(frozen=True)
