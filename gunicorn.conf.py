@@ -13,7 +13,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 preload_app = True
 timeout = 60
 graceful_timeout = 30
-keepalive = 5
+# Idle keep-alive connections wait in the worker's poller at no cost. Behind the reverse proxy (its
+# upstream keep-alive) and for clients that pause between requests, a short timeout only makes the
+# server close connections that a client may be reusing at that very moment, which fails a POST.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 75))
 # Recycle a worker now and then (a guard against slow leaks), not every minute at full load.
 max_requests = 50000
 max_requests_jitter = 5000
