@@ -6,7 +6,6 @@ rolls back. Services only ``add``/``flush``.
 
 from __future__ import annotations
 
-import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
@@ -49,22 +47,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
-    event.listen(engine, "checkout", _refuse_dead_connection)
-    return engine
-
-
-def _refuse_dead_connection(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
-    """Pessimistic disconnect handling without a round trip per checkout (``pool_pre_ping``
-    costs one query per request): an idle pooled connection has nothing to read, so a readable
-    socket means the server closed it (restart, ``pg_terminate_backend``, idle timeout).
-    ``DisconnectionError`` makes the pool discard it and connect afresh."""
-    if dbapi_conn.closed or dbapi_conn.broken:
-        raise DisconnectionError("connection closed")
-    poller = select.poll()
-    poller.register(dbapi_conn.pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
-    if poller.poll(0):
-        raise DisconnectionError("the server closed the connection")
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+    )
 
 
 def init_app(app: Flask) -> None:

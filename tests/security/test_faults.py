@@ -121,7 +121,7 @@ def test_postgres_backends_killed_between_requests(app: Flask, world: World):
     for _ in range(3):
         assert client.get("/api/v1/wishes", headers=headers).status_code == 200
         assert _terminate_app_backends(app) >= 1
-        # The checkout probe notices the dead connection and opens a new one: no error at all.
+        # pool_pre_ping notices the dead connection and opens a new one: no error at all.
         assert client.get("/api/v1/wishes", headers=headers).status_code == 200
 
 
