@@ -216,16 +216,11 @@ def import_coords(path: str) -> None:
 @click.command("housekeeping")
 @with_appcontext
 def housekeeping_command() -> None:
-    """Expire overdue claims and needs now (the worker does this every minute)."""
-    from marketplace.services import claims, households
+    """Expire overdue claims and needs, send the periodic alerts and rebuild the dashboards'
+    counts now (the worker does this every minute)."""
+    from marketplace.jobs import run_housekeeping
 
-    with session_scope(get_engine()) as session:
-        click.echo(
-            {
-                "claims_expired": claims.expire_claims(session),
-                "needs_expired": households.expire_needs(session),
-            }
-        )
+    click.echo(run_housekeeping(current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
 @click.group("bench")

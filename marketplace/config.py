@@ -23,6 +23,9 @@ class Defaults:
     MATCH_ASSIGNMENT_DAYS = 14  # an accepted proposal is due within this
     PAGE_SIZE = 20
     WISH_POOL_CACHE_S = 2.0  # reuse a wish-pool page this long (0 turns the micro-cache off)
+    # Dashboards count needs from a snapshot that housekeeping rebuilds every minute; a view that
+    # finds it older than this rebuilds it first (0: count on every view).
+    DASHBOARD_COUNTS_MAX_AGE_S = 120
     # Map (optional): a tile server URL such as https://tiles.example/{z}/{x}/{y}.png and a
     # GeoJSON file of district boundaries. Without them the map is a plain background.
     MAP_TILE_URL = ""
@@ -56,6 +59,8 @@ def _coerce(value: str, default: Any) -> Any:
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(value)
+    if isinstance(default, float):
+        return float(value)
     if isinstance(default, timedelta):
         return timedelta(seconds=int(value))
     return value

@@ -36,8 +36,17 @@ def _num(value: float | None) -> str:
     return format_decimal(value, "#,##0.#") if value is not None else "—"
 
 
+def _counts_max_age() -> float:
+    """How old the snapshot of needs by status may be when a page reads it (services/tally.py)."""
+    return float(current_app.config["DASHBOARD_COUNTS_MAX_AGE_S"])
+
+
+def _dashboard() -> dashboard.Dashboard:
+    return dashboard.build(get_session(), actor=me(), counts_max_age_s=_counts_max_age())
+
+
 def dashboard_page(prefix: str) -> ResponseReturnValue:
-    d = dashboard.build(get_session(), actor=me())
+    d = _dashboard()
     return render_template(
         "staff/dashboard.html",
         d=d,
@@ -49,7 +58,7 @@ def dashboard_page(prefix: str) -> ResponseReturnValue:
 
 
 def dashboard_json() -> ResponseReturnValue:
-    d = dashboard.build(get_session(), actor=me())
+    d = _dashboard()
     body = d.as_dict()
     body["labels"] = {
         "statuses": {s: str(NEED_STATUS_LABELS.get(s, s)) for s in d.statuses},
@@ -67,7 +76,7 @@ def dashboard_json() -> ResponseReturnValue:
 
 
 def dashboard_xlsx() -> ResponseReturnValue:
-    d = dashboard.build(get_session(), actor=me())
+    d = _dashboard()
     return xlsx_response(exports.dashboard(d, t=gettext), "dashboard")
 
 
@@ -105,7 +114,9 @@ def map_page(prefix: str) -> ResponseReturnValue:
 
 
 def map_json() -> ResponseReturnValue:
-    return jsonify(mapdata.map_data(get_session(), actor=me()))
+    return jsonify(
+        mapdata.map_data(get_session(), actor=me(), counts_max_age_s=_counts_max_age())
+    )
 
 
 def map_boundaries() -> ResponseReturnValue:

@@ -58,17 +58,22 @@ def job_app() -> Flask:
 
 @huey.periodic_task(crontab(minute="*"))
 def housekeeping() -> dict[str, Any]:
-    """Expire overdue claims (wishes go back to the pool) and needs past their deadline; send the
-    periodic alerts (claims about to expire, deliveries to confirm or overdue, offers running out)."""
-    from marketplace.db import get_engine, session_scope
-    from marketplace.services import alerts, claims, households
+    return run_housekeeping(job_app())
 
-    app = job_app()
+
+def run_housekeeping(app: Flask) -> dict[str, Any]:
+    """Expire overdue claims (wishes go back to the pool) and needs past their deadline; send the
+    periodic alerts (claims about to expire, deliveries to confirm or overdue, offers running out);
+    rebuild the dashboards' snapshot of needs by status. One unit of work."""
+    from marketplace.db import get_engine, session_scope
+    from marketplace.services import alerts, claims, households, tally
+
     with app.app_context(), session_scope(get_engine(app)) as session:
         return {
             "claims_expired": claims.expire_claims(session),
             "needs_expired": households.expire_needs(session),
             "alerts": alerts.run_alerts(session),
+            "tally_taken_at": tally.refresh(session).isoformat(),
         }
 
 

@@ -255,6 +255,20 @@ class Need(SQLModel, table=True):
     close_reason: str | None = Field(default=None, max_length=500)
 
 
+class NeedTally(SQLModel, table=True):
+    """需求统计快照 — needs counted by community, kind and status, for the dashboards and the map.
+
+    Derived data, rebuilt whole (services/tally.py): readers sum a few thousand rows instead of
+    counting every need of the city.
+    """
+
+    community_code: str = Field(primary_key=True, max_length=12)
+    kind: str = Field(primary_key=True, max_length=8)
+    status: str = Field(primary_key=True, max_length=16)
+    n: int
+    taken_at: datetime
+
+
 class Offer(SQLModel, table=True):
     """帮扶项目 — an organisation's assistance project with items, area, capacity and dates."""
 

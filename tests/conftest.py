@@ -59,6 +59,7 @@ TEST_CONFIG = {
     "RATELIMIT_ENABLED": False,
     "JOBS_IMMEDIATE": True,
     "WISH_POOL_CACHE_S": 0,  # tests read their own writes at once (tests/services/test_wish_cache.py)
+    "DASHBOARD_COUNTS_MAX_AGE_S": 0,  # likewise the dashboards (tests/services/test_tally.py)
 }
 
 

@@ -35,16 +35,17 @@ from marketplace.models import (
     Hub,
     Need,
     NeedStatus,
+    NeedTally,
     Offer,
     Organisation,
-    Region,
     Role,
     User,
     utcnow,
 )
+from marketplace.services import tally
 from marketplace.services.access import staff_scope
 from marketplace.services.errors import Forbidden
-from marketplace.services.regions import in_subtree
+from marketplace.services.regions import in_subtree, region_names
 
 SLA_DAYS = {1: 3, 2: 7, 3: 7}
 TOP_OFFERS = 30
@@ -140,11 +141,13 @@ class Dashboard:
     offers_total: dict[str, Any]
     coverage: Coverage
     participation: Participation
+    counts_as_of: datetime  # when the needs by status were counted (services/tally.py)
     generated_at: datetime = field(default_factory=utcnow)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["generated_at"] = self.generated_at.isoformat()
+        out["counts_as_of"] = self.counts_as_of.isoformat()
         return out
 
 
@@ -153,35 +156,17 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def needs_by_area(session: Session, scope: str | None) -> tuple[str, list[AreaRow], dict[str, int]]:
-    """Needs by status, grouped by the level below the scope (districts for the city)."""
+    """Needs by status, grouped by the level below the scope (districts for the city), from the
+    per-community snapshot (services/tally.py: a few thousand rows, not every need)."""
     width = 6 if scope is None else min(len(scope) + 3, 12)
     level = {6: "district", 9: "street", 12: "community"}[width]
-    # Count per (community, status) first — a streaming aggregate over the (community_code,
-    # status) index — then roll the few thousand groups up to the level shown.
-    per_community = (
-        select(
-            col(Need.community_code).label("code"),
-            col(Need.status).label("status"),
-            func.count().label("n"),
-        )
-        .where(_in_scope(Need.community_code, scope))
-        .group_by(col(Need.community_code), col(Need.status))
-        .subquery()
-    )
-    area = func.substr(per_community.c.code, 1, width)
+    area = func.substr(col(NeedTally.community_code), 1, width)
     rows = session.exec(
-        select(area, per_community.c.status, func.sum(per_community.c.n)).group_by(
-            area, per_community.c.status
-        )
+        select(area, col(NeedTally.status), func.sum(col(NeedTally.n)))
+        .where(_in_scope(NeedTally.community_code, scope))
+        .group_by(area, col(NeedTally.status))
     ).all()
-    codes = {str(code) for code, _s, _n in rows}
-    names = (
-        dict(
-            session.exec(select(Region.code, Region.name).where(col(Region.code).in_(codes))).all()
-        )
-        if codes
-        else {}
-    )
+    names = region_names(session)
     grouped: dict[str, dict[str, int]] = {}
     totals: dict[str, int] = {}
     for code, status, n in rows:  # one row per (area, status): at most a few hundred
@@ -367,9 +352,13 @@ def participation(
     )
 
 
-def build(session: Session, *, actor: User, now: datetime | None = None) -> Dashboard:
-    """Every figure of the dashboard for the actor's scope."""
+def build(
+    session: Session, *, actor: User, now: datetime | None = None, counts_max_age_s: float = 0.0
+) -> Dashboard:
+    """Every figure of the dashboard for the actor's scope. The needs by status come from the
+    snapshot, rebuilt first if it is older than ``counts_max_age_s`` (0: counted now)."""
     scope = dashboard_scope(session, actor)
+    counts_as_of = tally.ensure(session, max_age_s=counts_max_age_s, now=now)
     level, areas, totals = needs_by_area(session, scope)
     offers, offers_total = offer_utilisation(session, scope)
     return Dashboard(
@@ -384,4 +373,5 @@ def build(session: Session, *, actor: User, now: datetime | None = None) -> Dash
         offers_total=offers_total,
         coverage=hub_coverage(session, scope),
         participation=participation(session, scope, now),
+        counts_as_of=counts_as_of,
     )

@@ -14,9 +14,9 @@ from sqlmodel import Session, col, func, select
 
 from marketplace.models import (
     Hub,
-    Need,
     NeedKind,
     NeedStatus,
+    NeedTally,
     Offer,
     OfferStatus,
     Organisation,
@@ -24,6 +24,7 @@ from marketplace.models import (
     Role,
     User,
 )
+from marketplace.services import tally
 from marketplace.services.access import staff_scope
 from marketplace.services.errors import Forbidden
 from marketplace.services.regions import in_subtree
@@ -57,12 +58,17 @@ def _centres(session: Session, codes: set[str]) -> dict[str, tuple[str, float, f
 def wishes_by_community(
     session: Session, scope: str | None, *, wishes_only: bool
 ) -> list[dict[str, Any]]:
-    stmt = select(Need.community_code, func.count()).where(Need.status == NeedStatus.OPEN.value)
+    """Open needs (members: open wishes) per community, from the snapshot (services/tally.py)."""
+    stmt = select(NeedTally.community_code, func.sum(NeedTally.n)).where(
+        NeedTally.status == NeedStatus.OPEN.value
+    )
     if wishes_only:
-        stmt = stmt.where(Need.kind == NeedKind.WISH.value)
+        stmt = stmt.where(NeedTally.kind == NeedKind.WISH.value)
     if scope:
-        stmt = stmt.where(in_subtree(Need.community_code, scope))
-    counts = {str(c): int(n) for c, n in session.exec(stmt.group_by(Need.community_code)).all()}
+        stmt = stmt.where(in_subtree(NeedTally.community_code, scope))
+    counts = {
+        str(c): int(n) for c, n in session.exec(stmt.group_by(NeedTally.community_code)).all()
+    }
     centres = _centres(session, set(counts))
     return [
         {
@@ -145,8 +151,11 @@ def offers(session: Session, scope: str | None, today: date | None = None) -> li
     return out
 
 
-def map_data(session: Session, *, actor: User) -> dict[str, Any]:
+def map_data(session: Session, *, actor: User, counts_max_age_s: float = 0.0) -> dict[str, Any]:
+    """The map's layers for the actor's scope; the wish counts come from the snapshot, rebuilt
+    first if it is older than ``counts_max_age_s`` (0: counted now)."""
     scope = _scope(session, actor)
+    counts_as_of = tally.ensure(session, max_age_s=counts_max_age_s)
     member = actor.role == Role.MEMBER
     centre = None
     if scope:
@@ -159,4 +168,5 @@ def map_data(session: Session, *, actor: User) -> dict[str, Any]:
         "wishes": wishes_by_community(session, scope, wishes_only=member),
         "hubs": [] if member else hubs(session, scope),
         "offers": [] if member else offers(session, scope),
+        "counts_as_of": counts_as_of.isoformat(),
     }
