@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pypinyin import Style, lazy_pinyin
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
 from marketplace.models import (
@@ -91,23 +92,31 @@ def view_household(session: Session, *, actor: User, household_id: int) -> House
     return household
 
 
+def search_conditions(q: str) -> list[ColumnElement[bool]]:
+    """What a staff search box means: pinyin initials (letters), the tail of the ID number
+    (digits, X; its last four through the indexed ``id_tail``) or part of the name."""
+    q = q.strip()
+    if not q:
+        return []
+    if q.isascii() and q.isalpha():
+        return [col(Household.name_initials).startswith(q.lower())]
+    if q.upper().rstrip("X").isdigit():
+        tail = q.upper()
+        conditions = [col(Household.id_number).endswith(tail)]
+        if len(tail) >= 4:
+            conditions.append(col(Household.id_tail) == tail[-4:])
+        return conditions
+    return [col(Household.name).contains(q)]
+
+
 def search_households(
     session: Session, *, actor: User, q: str = "", after_id: int | None = None, limit: int = 20
 ) -> list[Household]:
     """Staff search by name, pinyin initials or the tail of the ID number; keyset pagination."""
     scope = staff_scope(session, actor)
-    stmt = select(Household).where(in_subtree(Household.community_code, scope))
-    q = q.strip()
-    if q:
-        if q.isascii() and q.isalpha():
-            stmt = stmt.where(col(Household.name_initials).startswith(q.lower()))
-        elif q.upper().rstrip("X").isdigit():
-            tail = q.upper()
-            stmt = stmt.where(col(Household.id_number).endswith(tail))
-            if len(tail) >= 4:
-                stmt = stmt.where(col(Household.id_tail) == tail[-4:])
-        else:
-            stmt = stmt.where(col(Household.name).contains(q))
+    stmt = select(Household).where(
+        in_subtree(Household.community_code, scope), *search_conditions(q)
+    )
     if after_id is not None:
         stmt = stmt.where(col(Household.id) < after_id)
     return list(session.exec(stmt.order_by(col(Household.id).desc()).limit(limit)))

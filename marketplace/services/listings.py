@@ -29,6 +29,7 @@ from marketplace.models import (
 )
 from marketplace.services.access import staff_scope
 from marketplace.services.errors import Forbidden
+from marketplace.services.households import search_conditions
 from marketplace.services.regions import in_subtree
 
 MAX_PER_PAGE = 200
@@ -131,15 +132,9 @@ def households_query(
     session: Session, *, actor: User, f: HouseholdFilter, sort: Sort
 ) -> Select[Any]:
     scope = staff_scope(session, actor)
-    stmt = sa_select(Household).where(in_subtree(Household.community_code, scope))
-    q = f.q.strip()
-    if q:
-        if q.isascii() and q.isalpha():
-            stmt = stmt.where(col(Household.name_initials).startswith(q.lower()))
-        elif q.upper().rstrip("X").isdigit():
-            stmt = stmt.where(col(Household.id_number).endswith(q.upper()))
-        else:
-            stmt = stmt.where(col(Household.name).contains(q))
+    stmt = sa_select(Household).where(
+        in_subtree(Household.community_code, scope), *search_conditions(f.q)
+    )
     if f.hardship:
         stmt = stmt.where(col(Household.hardship_type) == f.hardship)
     if f.level == 1:
