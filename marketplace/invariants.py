@@ -30,7 +30,7 @@ CHECKS: dict[str, str] = {
 }
 
 COUNTED_TABLES = ("region", "hub", "taxonomyitem", "user", "organisation", "household", "need", "offer", "claim",
-                  "matchround", "proposal", "auditlog")  # fmt: skip
+                  "matchround", "proposal", "auditlog", "needtally")  # fmt: skip
 
 
 def violations(session: Session) -> dict[str, int]:

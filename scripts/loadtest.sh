@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db="${1:-postgresql://postgres@127.0.0.1:5432/zhongfu_city}"
-users="${2:-220}"
-seconds="${3:-90}"
+users="${2:-200}"
+seconds="${3:-200}"
 port=8765
 export ZHONGFU_DATABASE_URL="$db"
 export ZHONGFU_INSTANCE_PATH="${ZHONGFU_INSTANCE_PATH:-$(mktemp -d)}"
