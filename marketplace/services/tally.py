@@ -19,8 +19,9 @@ from marketplace.models import Need, NeedTally, utcnow
 
 
 def taken_at(session: Session) -> datetime | None:
-    """When the snapshot was taken (None: never, or the database holds no needs)."""
-    value: datetime | None = session.exec(select(func.max(NeedTally.taken_at))).one()
+    """When the snapshot was taken (None: never, or the database holds no needs). A rebuild
+    replaces every row with rows of one time, so any row tells it (max() would read them all)."""
+    value: datetime | None = session.exec(select(NeedTally.taken_at).limit(1)).first()
     return value
 
 
