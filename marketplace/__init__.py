@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     web.init_app(app)
     init_jobs(app)
+    _register_blueprints(app)
 
     from marketplace.cli import register
 
@@ -48,6 +49,35 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if embedded and not app.testing and not (instance / "zhongfu.db").exists():
         _first_run_on_first_request(app, instance)
     return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.admin.routes import bp as admin_bp
+    from marketplace.api.routes import bp as api_bp
+    from marketplace.auth.routes import bp as auth_bp
+    from marketplace.extensions import csrf
+    from marketplace.household.routes import bp as household_bp
+    from marketplace.hub.routes import bp as hub_bp
+    from marketplace.main.routes import bp as main_bp
+    from marketplace.member.routes import bp as member_bp
+    from marketplace.org.routes import bp as org_bp
+    from marketplace.rounds.routes import bp as rounds_bp
+    from marketplace.staff.routes import bp as staff_bp
+
+    csrf.exempt(api_bp)  # bearer tokens, no cookie
+    for bp in (
+        main_bp,
+        auth_bp,
+        hub_bp,
+        member_bp,
+        org_bp,
+        admin_bp,
+        household_bp,
+        rounds_bp,
+        staff_bp,
+        api_bp,
+    ):
+        app.register_blueprint(bp)
 
 
 def _instance_secret(instance: Path) -> str:

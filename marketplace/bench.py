@@ -110,9 +110,23 @@ def bench_web(app: Flask, *, repeat: int = 40, district: str = "330102") -> list
         r = api.post("/api/v1/tokens", json={"username": name, "password": BENCH_PASSWORD})
         tok[name] = {"Authorization": "Bearer " + r.get_json()["token"]}
     web_member, web_staff, web_admin = app.test_client(), app.test_client(), app.test_client()
-    for client, name in ((web_member, "bench_member"), (web_staff, "bench_staff"), (web_admin, "bench_admin")):
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/auth/login").get_data(as_text=True))
-        r = client.post("/auth/login", data={"username": name, "password": BENCH_PASSWORD, "csrf_token": token.group(1) if token else ""})
+    for client, name in (
+        (web_member, "bench_member"),
+        (web_staff, "bench_staff"),
+        (web_admin, "bench_admin"),
+    ):
+        token = re.search(
+            r'name="csrf_token"[^>]*value="([^"]+)"',
+            client.get("/auth/login").get_data(as_text=True),
+        )
+        r = client.post(
+            "/auth/login",
+            data={
+                "username": name,
+                "password": BENCH_PASSWORD,
+                "csrf_token": token.group(1) if token else "",
+            },
+        )
         if r.status_code != 302:
             raise RuntimeError(f"bench login of {name} failed with HTTP {r.status_code}")
     cases: list[tuple[str, Callable[[], Any]]] = [
@@ -163,8 +177,8 @@ def bench_web(app: Flask, *, repeat: int = 40, district: str = "330102") -> list
         ),
         ("page: staff household detail", lambda: web_staff.get(f"/hub/households/{hh_id}")),
         ("page: hub home (status counts)", lambda: web_staff.get("/hub/")),
-        ("dashboard data: district hub", lambda: web_staff.get("/hub/dashboard.json")),
-        ("dashboard data: whole city (admin)", lambda: web_admin.get("/admin/dashboard.json")),
+        ("dashboard data: district hub", lambda: web_staff.get("/staff/dashboard.json")),
+        ("dashboard data: whole city (admin)", lambda: web_admin.get("/staff/dashboard.json")),
     ]
     results = []
     for name, call in cases:

@@ -252,7 +252,9 @@ def seed_demo(session: Session, *, seed: int = 20261123) -> str:
                 items=OFFER_ITEMS[i],
                 # Radius projects reach the urban core around their district; the others serve
                 # six districts, so that every district has offers for most items.
-                regions=[] if use_radius else [districts[(i + k) % len(districts)] for k in range(0, 13, 2)][:6],
+                regions=[]
+                if use_radius
+                else [districts[(i + k) % len(districts)] for k in range(0, 13, 2)][:6],
                 lat=centre.lat if use_radius else None,
                 lon=centre.lon if use_radius else None,
                 radius_km=30.0 if use_radius else None,

@@ -39,4 +39,7 @@ def violations(session: Session) -> dict[str, int]:
 
 
 def row_counts(session: Session) -> dict[str, int]:
-    return {t: int(session.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()) for t in COUNTED_TABLES}
+    return {
+        t: int(session.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one())
+        for t in COUNTED_TABLES
+    }

@@ -7,24 +7,17 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from marketplace import insight
 from marketplace.admin.forms import VetForm
-from marketplace.auth.decorators import role_required
 from marketplace.db import get_session
-from marketplace.main import EmptyForm
-from marketplace.models import Role, User
+from marketplace.models import Role
 from marketplace.services import accounts, exports, listings, offers, ui_queries
 from marketplace.services.errors import Conflict
+from marketplace.web.access import role_required
+from marketplace.web.helpers import EmptyForm, list_args, me, xlsx_response
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
-
-
-def me() -> User:
-    user: User = current_user._get_current_object()
-    return user
 
 
 @bp.get("/")
@@ -66,7 +59,7 @@ def users() -> ResponseReturnValue:
         rows=[u for (u,) in page.rows],
         page=page,
         sort=sort,
-        args=insight.list_args(),
+        args=list_args(),
         q=q,
         role=role,
         form=EmptyForm(),
@@ -86,7 +79,7 @@ def _user_args() -> tuple[str, str, listings.Sort]:
 def users_xlsx() -> ResponseReturnValue:
     q, role, sort = _user_args()
     body = exports.users(get_session(), actor=me(), q=q, role=role, sort=sort, t=_)
-    return insight.xlsx_response(body, "users")
+    return xlsx_response(body, "users")
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -141,7 +134,7 @@ def audit() -> ResponseReturnValue:
         rows=[a for (a,) in page.rows],
         page=page,
         sort=sort,
-        args=insight.list_args(),
+        args=list_args(),
         f=f,
         choices=ui_queries.audit_choices(db, actor=me()),
     )
@@ -152,52 +145,4 @@ def audit() -> ResponseReturnValue:
 def audit_xlsx() -> ResponseReturnValue:
     f, sort = _audit_args()
     body = exports.audit_log(get_session(), actor=me(), f=f, sort=sort, t=_)
-    return insight.xlsx_response(body, "audit")
-
-
-@bp.get("/offers")
-@role_required(Role.ADMIN)
-def offers_list() -> ResponseReturnValue:
-    return insight.offers_page("admin", PAGE)
-
-
-@bp.get("/offers.xlsx")
-@role_required(Role.ADMIN)
-def offers_xlsx() -> ResponseReturnValue:
-    return insight.offers_xlsx()
-
-
-@bp.get("/dashboard")
-@role_required(Role.ADMIN)
-def dashboard() -> ResponseReturnValue:
-    return insight.dashboard_page("admin")
-
-
-@bp.get("/dashboard.json")
-@role_required(Role.ADMIN)
-def dashboard_json() -> ResponseReturnValue:
-    return insight.dashboard_json()
-
-
-@bp.get("/dashboard.xlsx")
-@role_required(Role.ADMIN)
-def dashboard_xlsx() -> ResponseReturnValue:
-    return insight.dashboard_xlsx()
-
-
-@bp.get("/map")
-@role_required(Role.ADMIN)
-def map_page() -> ResponseReturnValue:
-    return insight.map_page("admin")
-
-
-@bp.get("/map.json")
-@role_required(Role.ADMIN)
-def map_json() -> ResponseReturnValue:
-    return insight.map_json()
-
-
-@bp.get("/map/boundaries.json")
-@role_required(Role.ADMIN)
-def map_boundaries() -> ResponseReturnValue:
-    return insight.map_boundaries()
+    return xlsx_response(body, "audit")

@@ -161,7 +161,14 @@ def build_spec() -> dict[str, Any]:
         "/items/suggest": {
             "get": _op(
                 "Suggest taxonomy items for a free-text wish (top 3)",
-                params=[{"name": "text", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 500}}],
+                params=[
+                    {
+                        "name": "text",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 500},
+                    }
+                ],
                 tag="needs",
             )
         },

@@ -222,7 +222,7 @@ def reject_need_delivery(need_id: int) -> ResponseReturnValue:
 @bp.get("/wishes")
 @api_auth()
 def list_wishes() -> ResponseReturnValue:
-    f = serialise.wish_filter(request.args)
+    f = wishes.parse_filter(request.args)
     limit = max(1, min(100, request.args.get("limit", 20, type=int) or 20))
     views, cursor = wishes.browse_page(
         get_session(),

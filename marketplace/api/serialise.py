@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from werkzeug.datastructures import MultiDict
-
 from marketplace.models import Claim, Household, MatchRound, Need, Offer, Organisation, Proposal
-from marketplace.services.errors import ValidationFailed
-from marketplace.services.wishes import WishFilter
 
 
 def _iso(value: Any) -> str | None:
@@ -108,42 +104,6 @@ def offer(o: Offer, *, live: bool) -> dict[str, Any]:
         "status": o.status,
         "live": live,
     }
-
-
-def wish_filter(args: MultiDict[str, str]) -> WishFilter:
-    """Query-string filters of the wish pool, validated."""
-    errors: dict[str, str] = {}
-
-    def number(name: str, lo: float, hi: float) -> float | None:
-        raw = args.get(name)
-        if raw in (None, ""):
-            return None
-        try:
-            value = float(raw)
-        except ValueError:
-            errors[name] = "Must be a number"
-            return None
-        if not lo <= value <= hi:
-            errors[name] = f"Must be between {lo:g} and {hi:g}"
-            return None
-        return value
-
-    lat, lon, radius = (
-        number("lat", -90, 90),
-        number("lon", -180, 180),
-        number("radius_km", 0.1, 100),
-    )
-    if (lat is None) != (lon is None) and not errors:
-        errors["lat"] = "Give both lat and lon"
-    region = args.get("region") or None
-    if region is not None and not (region.isdigit() and len(region) in (6, 9, 12)):
-        errors["region"] = "Must be a 6-, 9- or 12-digit region code"
-    item = args.get("item") or None
-    if item is not None and not (len(item) == 5 and item[2] == "-"):
-        errors["item"] = "Must be a taxonomy code such as 07-02"
-    if errors:
-        raise ValidationFailed(errors)
-    return WishFilter(item=item, region=region, lat=lat, lon=lon, radius_km=radius)
 
 
 def match_round(r: MatchRound) -> dict[str, Any]:

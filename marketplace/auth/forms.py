@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from marketplace.main import ORG_TYPE_LABELS, choices
+from marketplace.web.helpers import choices
+from marketplace.web.labels import ORG_TYPE_LABELS
 
 
 class LoginForm(FlaskForm):

@@ -12,11 +12,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marketplace.auth.forms import LoginForm, OrgRegisterForm
 from marketplace.db import get_session
 from marketplace.extensions import limiter
-from marketplace.main import EmptyForm, attach_errors, safe_next, translate_message
 from marketplace.models import Role, User
 from marketplace.schemas import OrgIn, parse
 from marketplace.services import accounts, offers
 from marketplace.services.errors import ServiceError
+from marketplace.web.helpers import EmptyForm, attach_errors, safe_next
+from marketplace.web.messages import translate_message
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

@@ -18,7 +18,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace.main import HARDSHIP_LABELS, KIND_LABELS, TAG_LABELS, choices
+from marketplace.web.helpers import choices
+from marketplace.web.labels import HARDSHIP_LABELS, KIND_LABELS, TAG_LABELS
 
 
 class MultiCheckboxField(SelectMultipleField):

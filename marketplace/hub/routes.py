@@ -20,31 +20,25 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from marketplace import insight
-from marketplace.auth.decorators import role_required
 from marketplace.db import get_session
 from marketplace.hub import import_job
 from marketplace.hub.forms import HouseholdForm, ImportForm, NeedForm, ReasonForm
-from marketplace.main import EmptyForm, attach_errors, back, translate_message
-from marketplace.models import Hub, NeedStatus, Region, Role, User
+from marketplace.models import Hub, NeedStatus, Region, Role
 from marketplace.schemas import HouseholdIn, NeedIn, parse
 from marketplace.services import claims, exports, households, imports, listings, ui_queries
 from marketplace.services.access import get_household_for_staff
 from marketplace.services.errors import ServiceError
 from marketplace.uploads import upload_dir
+from marketplace.web.access import role_required
+from marketplace.web.helpers import EmptyForm, attach_errors, back, list_args, me, xlsx_response
+from marketplace.web.messages import translate_message
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
 PAGE = 25  # rows per page of the staff tables (each row carries its own action forms)
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
-
-def me() -> User:
-    user: User = current_user._get_current_object()
-    return user
 
 
 @bp.get("/")
@@ -82,7 +76,7 @@ def households_list() -> ResponseReturnValue:
         page=page,
         f=f,
         sort=sort,
-        args=insight.list_args(),
+        args=list_args(),
         streets=[s for s, _c in ui_queries.communities_in_scope(db, actor=me())],
     )
 
@@ -103,7 +97,7 @@ def _household_filter() -> tuple[listings.HouseholdFilter, listings.Sort]:
 def households_xlsx() -> ResponseReturnValue:
     f, sort = _household_filter()
     body = exports.households(get_session(), actor=me(), f=f, sort=sort, t=_)
-    return insight.xlsx_response(body, "households")
+    return xlsx_response(body, "households")
 
 
 def _community_choices(form: HouseholdForm) -> None:
@@ -231,7 +225,7 @@ def review() -> ResponseReturnValue:
         groups=ui_queries.taxonomy_groups(db),
         f=f,
         sort=sort,
-        args=insight.list_args(),
+        args=list_args(),
         statuses=list(NeedStatus),
         form=EmptyForm(),
         reason_form=ReasonForm(),
@@ -253,9 +247,7 @@ def _need_filter() -> tuple[listings.NeedFilter, listings.Sort]:
 @role_required(Role.HUB_STAFF)
 def needs_xlsx() -> ResponseReturnValue:
     f, sort = _need_filter()
-    return insight.xlsx_response(
-        exports.needs(get_session(), actor=me(), f=f, sort=sort, t=_), "needs"
-    )
+    return xlsx_response(exports.needs(get_session(), actor=me(), f=f, sort=sort, t=_), "needs")
 
 
 @bp.post("/needs/<int:need_id>/publish")
@@ -311,7 +303,7 @@ def deliveries() -> ResponseReturnValue:
         rows=rows,
         page=page,
         sort=sort,
-        args=insight.list_args(),
+        args=list_args(),
         form=EmptyForm(),
         reason_form=ReasonForm(),
     )
@@ -322,7 +314,7 @@ def deliveries() -> ResponseReturnValue:
 def deliveries_xlsx() -> ResponseReturnValue:
     sort = listings.parse_sort(request.args.get("sort"), listings.DELIVERY_SORTS, "delivered")
     body = exports.deliveries(get_session(), actor=me(), sort=sort, t=_)
-    return insight.xlsx_response(body, "deliveries")
+    return xlsx_response(body, "deliveries")
 
 
 @bp.post("/needs/<int:need_id>/confirm")
@@ -367,54 +359,6 @@ def photo(name: str) -> ResponseReturnValue:
 # Offers that served the subtree, dashboard, map ------------------------------------------------------
 
 
-@bp.get("/offers")
-@role_required(Role.HUB_STAFF)
-def offers_list() -> ResponseReturnValue:
-    return insight.offers_page("hub", PAGE)
-
-
-@bp.get("/offers.xlsx")
-@role_required(Role.HUB_STAFF)
-def offers_xlsx() -> ResponseReturnValue:
-    return insight.offers_xlsx()
-
-
-@bp.get("/dashboard")
-@role_required(Role.HUB_STAFF)
-def dashboard() -> ResponseReturnValue:
-    return insight.dashboard_page("hub")
-
-
-@bp.get("/dashboard.json")
-@role_required(Role.HUB_STAFF)
-def dashboard_json() -> ResponseReturnValue:
-    return insight.dashboard_json()
-
-
-@bp.get("/dashboard.xlsx")
-@role_required(Role.HUB_STAFF)
-def dashboard_xlsx() -> ResponseReturnValue:
-    return insight.dashboard_xlsx()
-
-
-@bp.get("/map")
-@role_required(Role.HUB_STAFF)
-def map_page() -> ResponseReturnValue:
-    return insight.map_page("hub")
-
-
-@bp.get("/map.json")
-@role_required(Role.HUB_STAFF)
-def map_json() -> ResponseReturnValue:
-    return insight.map_json()
-
-
-@bp.get("/map/boundaries.json")
-@role_required(Role.HUB_STAFF)
-def map_boundaries() -> ResponseReturnValue:
-    return insight.map_boundaries()
-
-
 # 幸福码 card for the household's wall --------------------------------------------------------------
 
 
@@ -447,7 +391,7 @@ def household_card(household_id: int) -> ResponseReturnValue:
 @bp.get("/import/template.xlsx")
 @role_required(Role.HUB_STAFF)
 def import_template() -> ResponseReturnValue:
-    return insight.xlsx_response(imports.template(get_session(), actor=me()), "import-template")
+    return xlsx_response(imports.template(get_session(), actor=me()), "import-template")
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
-from marketplace.api.serialise import wish_filter
-from marketplace.auth.decorators import role_required
 from marketplace.db import get_session, rollback_request
-from marketplace.main import EmptyForm, attach_errors
 from marketplace.member.forms import DeliveryForm
-from marketplace.models import Role, User
+from marketplace.models import Role
 from marketplace.schemas import DeliveryIn, parse
-from marketplace.services import claims, regions, ui_queries, wishes
+from marketplace.services import claims, mapdata, regions, ui_queries, wishes
 from marketplace.services.errors import Conflict, ServiceError, ValidationFailed
 from marketplace.uploads import save_photo
+from marketplace.web.access import role_required
+from marketplace.web.helpers import EmptyForm, attach_errors, me
 
 bp = Blueprint("member", __name__, url_prefix="/member")
 PAGE = 20
-
-
-def me() -> User:
-    user: User = current_user._get_current_object()
-    return user
 
 
 @bp.get("/")
@@ -41,7 +43,7 @@ def index() -> ResponseReturnValue:
     args["region"] = street or district
     errors: dict[str, str] = {}
     try:
-        f = wish_filter(args)
+        f = wishes.parse_filter(args)
     except ValidationFailed as exc:
         errors = exc.errors
         f = wishes.WishFilter()
@@ -154,6 +156,10 @@ def delivery_page(claim_id: int, *, done: str) -> ResponseReturnValue:
 @role_required(Role.MEMBER)
 def map_json() -> ResponseReturnValue:
     """Open wishes counted per community (masked), for the wish pool's small map."""
-    from marketplace import insight
-
-    return insight.map_json()
+    return jsonify(
+        mapdata.map_data(
+            get_session(),
+            actor=me(),
+            counts_max_age_s=float(current_app.config["DASHBOARD_COUNTS_MAX_AGE_S"]),
+        )
+    )

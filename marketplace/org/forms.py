@@ -14,7 +14,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from marketplace.hub.forms import MultiCheckboxField
-from marketplace.main import HARDSHIP_LABELS, choices
+from marketplace.web.helpers import choices
+from marketplace.web.labels import HARDSHIP_LABELS
 
 
 class OfferForm(FlaskForm):

@@ -8,26 +8,20 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from marketplace.auth.decorators import role_required
 from marketplace.db import get_session
-from marketplace.main import EmptyForm, attach_errors
 from marketplace.member.routes import delivery_page
-from marketplace.models import OrgStatus, Role, User
+from marketplace.models import OrgStatus, Role
 from marketplace.org.forms import OfferForm
 from marketplace.schemas import OfferIn, parse
 from marketplace.services import offers, regions, ui_queries
 from marketplace.services.errors import ServiceError
 from marketplace.services.regions import ItemRef
+from marketplace.web.access import role_required
+from marketplace.web.helpers import EmptyForm, attach_errors, me
 
 bp = Blueprint("org", __name__, url_prefix="/org")
-
-
-def me() -> User:
-    user: User = current_user._get_current_object()
-    return user
 
 
 @bp.get("/")
@@ -36,7 +30,9 @@ def index() -> ResponseReturnValue:
     db = get_session()
     org = ui_queries.org_of(db, actor=me())
     rows = [(o, offers.is_live(db, o)) for o in offers.offers_of_org(db, me())]
-    item_names = {i.code: i.name_zh for _first, items in ui_queries.taxonomy_groups(db) for i in items}
+    item_names = {
+        i.code: i.name_zh for _first, items in ui_queries.taxonomy_groups(db) for i in items
+    }
     return render_template(
         "org/index.html",
         org=org,

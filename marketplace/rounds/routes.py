@@ -16,15 +16,14 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from marketplace.auth.decorators import role_required
 from marketplace.db import get_session
 from marketplace.jobs import round_settings, run_match_round
-from marketplace.main import EmptyForm
-from marketplace.models import ProposalStatus, Role, User
+from marketplace.models import ProposalStatus, Role
 from marketplace.rounds.forms import DecisionForm
 from marketplace.services import rounds
+from marketplace.web.access import role_required
+from marketplace.web.helpers import EmptyForm, me
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 PAGE = 50
@@ -47,11 +46,6 @@ def match_reason(code: str) -> str:
     if key == "distance_km":
         return _("%(km)s km away", km=value)
     return str(REASON_TEXT.get(code, code))
-
-
-def me() -> User:
-    user: User = current_user._get_current_object()
-    return user
 
 
 @bp.get("/")

@@ -256,9 +256,7 @@ def active_items(session: Session) -> tuple[ItemRef, ...]:
             .order_by(TaxonomyItem.code)
         ).all()
         return tuple(
-            ItemRef(
-                i.code, i.category_code, i.category_zh, i.category_en, i.name_zh, i.name_en
-            )
+            ItemRef(i.code, i.category_code, i.category_zh, i.category_en, i.name_zh, i.name_en)
             for i in rows
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, func, select
 
 from marketplace.models import Household, Need, NeedKind, NeedStatus
-from marketplace.services.errors import NotFound
+from marketplace.services.errors import NotFound, ValidationFailed
 from marketplace.services.privacy import mask_name, scrub_text
 from marketplace.services.regions import (
     code_in,
@@ -70,6 +71,42 @@ class WishFilter:
     lat: float | None = None
     lon: float | None = None
     radius_km: float | None = None
+
+
+def parse_filter(args: Mapping[str, str]) -> WishFilter:
+    """Query-string filters of the wish pool, validated."""
+    errors: dict[str, str] = {}
+
+    def number(name: str, lo: float, hi: float) -> float | None:
+        raw = args.get(name)
+        if raw in (None, ""):
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            errors[name] = "Must be a number"
+            return None
+        if not lo <= value <= hi:
+            errors[name] = f"Must be between {lo:g} and {hi:g}"
+            return None
+        return value
+
+    lat, lon, radius = (
+        number("lat", -90, 90),
+        number("lon", -180, 180),
+        number("radius_km", 0.1, 100),
+    )
+    if (lat is None) != (lon is None) and not errors:
+        errors["lat"] = "Give both lat and lon"
+    region = args.get("region") or None
+    if region is not None and not (region.isdigit() and len(region) in (6, 9, 12)):
+        errors["region"] = "Must be a 6-, 9- or 12-digit region code"
+    item = args.get("item") or None
+    if item is not None and not (len(item) == 5 and item[2] == "-"):
+        errors["item"] = "Must be a taxonomy code such as 07-02"
+    if errors:
+        raise ValidationFailed(errors)
+    return WishFilter(item=item, region=region, lat=lat, lon=lon, radius_km=radius)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

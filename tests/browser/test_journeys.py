@@ -97,7 +97,7 @@ def test_hub_staff_import_excel_and_confirm_a_delivery(new_page, tmp_path):
     shot(page, "hub-import-done-desktop-zh")
     page.goto("/hub/households?q=zap")
     assert "周阿婆" in page.inner_text("main")
-    page.goto("/hub/map")
+    page.goto("/staff/map")
     page.wait_for_selector(".leaflet-marker-icon", timeout=10000)  # drawn offline, no tiles
     assert page.inner_text("#map-status") == ""
     page.goto("/hub/deliveries")
@@ -132,8 +132,8 @@ PAGES = {
         "/hub/households",
         "/hub/review",
         "/hub/deliveries",
-        "/hub/dashboard",
-        "/hub/map",
+        "/staff/dashboard",
+        "/staff/map",
         "/hub/import",
     ],
     "org_party": ["/org/"],
@@ -141,9 +141,9 @@ PAGES = {
         "/admin/",
         "/admin/users",
         "/admin/audit",
-        "/admin/dashboard",
-        "/admin/map",
-        "/admin/offers",
+        "/staff/dashboard",
+        "/staff/map",
+        "/staff/offers",
     ],
 }
 

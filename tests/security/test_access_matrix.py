@@ -82,6 +82,7 @@ API: dict[str, Rule] = {
 PREFIX_ROLES: list[tuple[str, frozenset[str]]] = [
     ("/hub/", frozenset({"hub_staff"})),
     ("/rounds/", frozenset({"hub_staff", "admin"})),  # admin: the whole city
+    ("/staff/", frozenset({"hub_staff", "admin"})),  # scoped by the acting user
     ("/member/", frozenset({"member"})),
     ("/org/", frozenset({"org"})),
     ("/admin/", frozenset({"admin"})),

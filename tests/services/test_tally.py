@@ -89,8 +89,8 @@ def test_housekeeping_rebuilds_the_snapshot(app, db, world):
 
 def test_dashboard_page_shows_when_needs_were_counted(app, client, world, login_as):
     login_as(world.admin)
-    page = client.get("/admin/dashboard")
+    page = client.get("/staff/dashboard")
     assert page.status_code == 200
     assert "各状态需求数统计于" in page.get_data(as_text=True)
-    body = client.get("/admin/dashboard.json").get_json()
+    body = client.get("/staff/dashboard.json").get_json()
     assert body["counts_as_of"] and sum(body["status_totals"].values()) > 0

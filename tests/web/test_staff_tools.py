@@ -72,11 +72,11 @@ def test_exports_are_scoped_and_audited(as_role, two_areas, db):
 
 def test_admin_exports_and_lists(as_role, two_areas):
     client = as_role("admin")
-    for url in ("/admin/users.xlsx", "/admin/audit.xlsx", "/admin/offers.xlsx"):
+    for url in ("/admin/users.xlsx", "/admin/audit.xlsx", "/staff/offers.xlsx"):
         assert len(_sheet(client.get(url))) >= 1, url
     page = text(client.get("/admin/users?sort=username"))
     assert 'aria-sort="ascending"' in page
-    assert client.get("/admin/offers").status_code == 200
+    assert client.get("/staff/offers").status_code == 200
     assert client.get("/admin/audit?sort=-at&page=2").status_code == 200
 
 
@@ -87,32 +87,32 @@ def test_no_export_for_members_and_organisations(as_role, role):
         "/hub/households.xlsx",
         "/hub/needs.xlsx",
         "/admin/users.xlsx",
-        "/admin/offers.xlsx",
-        "/hub/dashboard.xlsx",
-        "/admin/dashboard.json",
-        "/hub/map.json",
+        "/staff/offers.xlsx",
+        "/staff/dashboard.xlsx",
+        "/staff/dashboard.json",
+        "/staff/map.json",
     ):
         assert client.get(url).status_code == 403, url
 
 
 def test_dashboard_page_json_and_workbook(as_role, two_areas):
     client = as_role("hub_staff")
-    page = text(client.get("/hub/dashboard"))
-    assert 'data-url="/hub/dashboard.json"' in page and "<script>" not in page
-    data = client.get("/hub/dashboard.json").get_json()
+    page = text(client.get("/staff/dashboard"))
+    assert 'data-url="/staff/dashboard.json"' in page and "<script>" not in page
+    data = client.get("/staff/dashboard.json").get_json()
     assert data["scope"] == "330102" and sum(data["status_totals"].values()) == 2
     assert "labels" in data
-    wb = load_workbook(io.BytesIO(client.get("/hub/dashboard.xlsx").data))
+    wb = load_workbook(io.BytesIO(client.get("/staff/dashboard.xlsx").data))
     assert len(wb.sheetnames) == 6
     admin = as_role("admin")
-    assert sum(admin.get("/admin/dashboard.json").get_json()["status_totals"].values()) == 3
-    assert admin.get("/admin/dashboard").status_code == 200
+    assert sum(admin.get("/staff/dashboard.json").get_json()["status_totals"].values()) == 3
+    assert admin.get("/staff/dashboard").status_code == 200
 
 
 def test_dashboard_in_english_formats_numbers(as_role, two_areas):
     client = as_role("admin")
     client.get("/lang/en")
-    page = text(client.get("/admin/dashboard"))
+    page = text(client.get("/staff/dashboard"))
     assert "City statistics" in page
 
 
@@ -120,12 +120,12 @@ def test_map_data_is_scoped_and_masked(as_role, two_areas, users, make_offer):
     make_offer(users["org"], regions=["330102"])
     make_offer(users["org"], regions=[], lat=30.25, lon=120.16, radius_km=3)
     staff = as_role("hub_staff")
-    data = staff.get("/hub/map.json").get_json()
+    data = staff.get("/staff/map.json").get_json()
     assert data["scope"] == "330102"
     assert all(w["code"].startswith("330102") for w in data["wishes"])
     assert {o["shape"] for o in data["offers"]} == {"region", "circle"}
     assert all(h["code"].startswith("330102") for h in data["hubs"])
-    page = staff.get("/hub/map")
+    page = staff.get("/staff/map")
     assert "vendor/leaflet/leaflet.js" in text(page)
     assert "http" not in page.headers["Content-Security-Policy"]
     member = as_role("member").get("/member/map.json").get_json()
@@ -137,7 +137,7 @@ def test_map_data_is_scoped_and_masked(as_role, two_areas, users, make_offer):
 
 def test_map_tile_server_is_allowed_by_csp_only_when_configured(as_role, app):
     app.config["MAP_TILE_URL"] = "https://tiles.example.org/{z}/{x}/{y}.png"
-    response = as_role("admin").get("/admin/map")
+    response = as_role("admin").get("/staff/map")
     assert "img-src 'self' https://tiles.example.org" in response.headers["Content-Security-Policy"]
     assert 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in text(response)
 
@@ -149,8 +149,8 @@ def test_map_boundaries_from_configured_file(as_role, app, tmp_path):
     )
     app.config["MAP_BOUNDARIES_FILE"] = str(path)
     client = as_role("admin")
-    assert 'data-boundaries="/admin/map/boundaries.json"' in text(client.get("/admin/map"))
-    assert len(client.get("/admin/map/boundaries.json").get_json()["features"]) == 1
+    assert 'data-boundaries="/staff/map/boundaries.json"' in text(client.get("/staff/map"))
+    assert len(client.get("/staff/map/boundaries.json").get_json()["features"]) == 1
 
 
 def test_happiness_card_prints_masked_surname(as_role, two_areas):

@@ -1,8 +1,6 @@
-"""Pages shared by the hub and admin blueprints: the dashboard (看板) and the map (地图).
-
-Each blueprint adds thin routes that call these with its own endpoint names; the scope (city or
-the hub's subtree) comes from the services, from the logged-in account.
-"""
+"""Blueprint ``staff``: the pages hub staff and the administrator share — the dashboard (看板),
+the map (地图) and the offers list. One set of views; the scope (the hub's subtree, or the city
+for the administrator) comes from the services, from the acting user."""
 
 from __future__ import annotations
 
@@ -11,21 +9,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, format_percent, gettext
-from flask_login import current_user
 
 from marketplace.db import get_session
-from marketplace.main import NEED_STATUS_LABELS
-from marketplace.models import User
+from marketplace.models import Role
 from marketplace.services import dashboard, exports, listings, mapdata
-from marketplace.web import CSP
+from marketplace.web.access import role_required
+from marketplace.web.helpers import list_args, me, xlsx_response
+from marketplace.web.labels import NEED_STATUS_LABELS
+from marketplace.web.security import csp_with_images_from
 
-
-def me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+PAGE = 25  # rows per page of the staff tables
+STAFF = (Role.HUB_STAFF, Role.ADMIN)
 
 
 def _pct(value: float | None) -> str:
@@ -36,27 +34,30 @@ def _num(value: float | None) -> str:
     return format_decimal(value, "#,##0.#") if value is not None else "—"
 
 
-def _counts_max_age() -> float:
+def counts_max_age() -> float:
     """How old the snapshot of needs by status may be when a page reads it (services/tally.py)."""
     return float(current_app.config["DASHBOARD_COUNTS_MAX_AGE_S"])
 
 
 def _dashboard() -> dashboard.Dashboard:
-    return dashboard.build(get_session(), actor=me(), counts_max_age_s=_counts_max_age())
+    return dashboard.build(get_session(), actor=me(), counts_max_age_s=counts_max_age())
 
 
-def dashboard_page(prefix: str) -> ResponseReturnValue:
-    d = _dashboard()
+@bp.get("/dashboard")
+@role_required(*STAFF)
+def dashboard_page() -> ResponseReturnValue:
     return render_template(
         "staff/dashboard.html",
-        d=d,
+        d=_dashboard(),
         pct=_pct,
         num=_num,
-        data_url=url_for(f"{prefix}.dashboard_json"),
-        xlsx_url=url_for(f"{prefix}.dashboard_xlsx"),
+        data_url=url_for("staff.dashboard_json"),
+        xlsx_url=url_for("staff.dashboard_xlsx"),
     )
 
 
+@bp.get("/dashboard.json")
+@role_required(*STAFF)
 def dashboard_json() -> ResponseReturnValue:
     d = _dashboard()
     body = d.as_dict()
@@ -75,16 +76,10 @@ def dashboard_json() -> ResponseReturnValue:
     return jsonify(body)
 
 
+@bp.get("/dashboard.xlsx")
+@role_required(*STAFF)
 def dashboard_xlsx() -> ResponseReturnValue:
-    d = _dashboard()
-    return xlsx_response(exports.dashboard(d, t=gettext), "dashboard")
-
-
-def xlsx_response(body: bytes, stem: str) -> Response:
-    response = Response(body, mimetype=exports.XLSX_MIME)
-    response.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(stem)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return xlsx_response(exports.dashboard(_dashboard(), t=gettext), "dashboard")
 
 
 def _tile_origin() -> str | None:
@@ -95,30 +90,32 @@ def _tile_origin() -> str | None:
     return None
 
 
-def map_page(prefix: str) -> ResponseReturnValue:
+@bp.get("/map")
+@role_required(*STAFF)
+def map_page() -> ResponseReturnValue:
     has_boundaries = bool(current_app.config.get("MAP_BOUNDARIES_FILE"))
     page = render_template(
         "staff/map.html",
-        data_url=url_for(f"{prefix}.map_json"),
-        boundaries_url=url_for(f"{prefix}.map_boundaries") if has_boundaries else "",
+        data_url=url_for("staff.map_json"),
+        boundaries_url=url_for("staff.map_boundaries") if has_boundaries else "",
         tile_url=current_app.config.get("MAP_TILE_URL") or "",
     )
     response = Response(page, mimetype="text/html")
     origin = _tile_origin()
     if origin:
         # A configured tile server is the only outside host a page may load images from.
-        response.headers["Content-Security-Policy"] = CSP.replace(
-            "img-src 'self'", f"img-src 'self' {origin}"
-        )
+        response.headers["Content-Security-Policy"] = csp_with_images_from(origin)
     return response
 
 
+@bp.get("/map.json")
+@role_required(*STAFF)
 def map_json() -> ResponseReturnValue:
-    return jsonify(
-        mapdata.map_data(get_session(), actor=me(), counts_max_age_s=_counts_max_age())
-    )
+    return jsonify(mapdata.map_data(get_session(), actor=me(), counts_max_age_s=counts_max_age()))
 
 
+@bp.get("/map/boundaries.json")
+@role_required(*STAFF)
 def map_boundaries() -> ResponseReturnValue:
     """District boundaries (GeoJSON) from the configured file, if any."""
     path = current_app.config.get("MAP_BOUNDARIES_FILE")
@@ -133,11 +130,6 @@ def map_boundaries() -> ResponseReturnValue:
     return response
 
 
-def list_args() -> dict[str, str]:
-    """A staff list's query arguments except the page (for sort links and the export link)."""
-    return {k: v for k, v in request.args.items() if k != "page" and v}
-
-
 def _offer_args() -> tuple[str, str, listings.Sort]:
     status = request.args.get("status", "")
     return (
@@ -147,7 +139,9 @@ def _offer_args() -> tuple[str, str, listings.Sort]:
     )
 
 
-def offers_page(prefix: str, per_page: int) -> ResponseReturnValue:
+@bp.get("/offers")
+@role_required(*STAFF)
+def offers_list() -> ResponseReturnValue:
     """The offers list (hub staff: offers reaching their area; admin: all), sortable, filterable."""
     db = get_session()
     q, status, sort = _offer_args()
@@ -155,7 +149,7 @@ def offers_page(prefix: str, per_page: int) -> ResponseReturnValue:
         db,
         listings.offers_query(db, actor=me(), q=q, status=status, sort=sort),
         request.args.get("page", 1, type=int),
-        per_page,
+        PAGE,
     )
     return render_template(
         "staff/offers.html",
@@ -164,11 +158,13 @@ def offers_page(prefix: str, per_page: int) -> ResponseReturnValue:
         status=status,
         sort=sort,
         args=list_args(),
-        list_endpoint=f"{prefix}.offers_list",
-        xlsx_endpoint=f"{prefix}.offers_xlsx",
+        list_endpoint="staff.offers_list",
+        xlsx_endpoint="staff.offers_xlsx",
     )
 
 
+@bp.get("/offers.xlsx")
+@role_required(*STAFF)
 def offers_xlsx() -> ResponseReturnValue:
     q, status, sort = _offer_args()
     body = exports.offers(get_session(), actor=me(), q=q, status=status, sort=sort, t=gettext)
