@@ -1,0 +1,216 @@
+"""Hub intake (登记): the hub home, households, their needs and the 幸福码 card."""
+
+from __future__ import annotations
+
+import segno
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
+
+from marketplace.db import get_session
+from marketplace.hub.blueprint import PAGE, bp
+from marketplace.hub.forms import HouseholdForm, NeedForm, ReasonForm
+from marketplace.models import Hub, NeedStatus, Region, Role
+from marketplace.schemas import HouseholdIn, NeedIn, parse
+from marketplace.services import exports, households, listings, ui_queries
+from marketplace.services.access import get_household_for_staff
+from marketplace.services.errors import ServiceError
+from marketplace.web.access import role_required
+from marketplace.web.helpers import EmptyForm, attach_errors, list_args, me, xlsx_response
+
+
+@bp.get("/")
+@role_required(Role.HUB_STAFF)
+def index() -> ResponseReturnValue:
+    db = get_session()
+    hub = db.get(Hub, me().hub_id)
+    return render_template(
+        "hub/index.html",
+        hub=hub,
+        counts=ui_queries.hub_status_counts(db, actor=me()),
+        households_total=ui_queries.hub_households_count(db, actor=me()),
+        deliveries=ui_queries.deliveries_to_confirm(db, actor=me(), limit=10),
+        statuses=list(NeedStatus),
+    )
+
+
+@bp.get("/households")
+@role_required(Role.HUB_STAFF)
+def households_list() -> ResponseReturnValue:
+    db = get_session()
+    f, sort = _household_filter()
+    page = listings.paginate(
+        db,
+        listings.households_query(db, actor=me(), f=f, sort=sort),
+        request.args.get("page", 1, type=int),
+        PAGE,
+    )
+    rows = [h for (h,) in page.rows]
+    names = ui_queries.region_names(db, {h.community_code for h in rows})
+    return render_template(
+        "hub/households.html",
+        names=names,
+        rows=rows,
+        page=page,
+        f=f,
+        sort=sort,
+        args=list_args(),
+        streets=[s for s, _c in ui_queries.communities_in_scope(db, actor=me())],
+    )
+
+
+def _household_filter() -> tuple[listings.HouseholdFilter, listings.Sort]:
+    level = request.args.get("level", type=int)
+    f = listings.HouseholdFilter(
+        q=request.args.get("q", "")[:64],
+        hardship=request.args.get("hardship", "")[:16],
+        level=level if level in (1, 2, 3) else None,
+        area=request.args.get("area", "")[:12],
+    )
+    return f, listings.parse_sort(request.args.get("sort"), listings.HOUSEHOLD_SORTS, "-id")
+
+
+@bp.get("/households.xlsx")
+@role_required(Role.HUB_STAFF)
+def households_xlsx() -> ResponseReturnValue:
+    f, sort = _household_filter()
+    body = exports.households(get_session(), actor=me(), f=f, sort=sort, t=_)
+    return xlsx_response(body, "households")
+
+
+def _community_choices(form: HouseholdForm) -> None:
+    groups = ui_queries.communities_in_scope(get_session(), actor=me())
+    form.community_code.choices = [
+        SelectChoice(c.code, c.name, optgroup=street.name)
+        for street, communities in groups
+        for c in communities
+    ]
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+@role_required(Role.HUB_STAFF)
+def household_new() -> ResponseReturnValue:
+    form = HouseholdForm()
+    _community_choices(form)
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            data = parse(HouseholdIn, {k: v for k, v in form.data.items() if k != "csrf_token"})
+            household = households.create_household(get_session(), actor=me(), data=data)
+        except ServiceError as exc:
+            if not exc.errors:
+                raise
+            general = attach_errors(form, exc.errors)
+            return render_template(
+                "hub/household_form.html", form=form, general=general
+            ), exc.status
+        flash(_("Household registered."), "success")
+        return redirect(url_for("hub.household_detail", household_id=household.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("hub/household_form.html", form=form, general=general), status
+
+
+@bp.get("/households/<int:household_id>")
+@role_required(Role.HUB_STAFF)
+def household_detail(household_id: int) -> ResponseReturnValue:
+    db = get_session()
+    household = households.view_household(db, actor=me(), household_id=household_id)
+    happiness_url = url_for("household.happiness_page", token=household.token, _external=True)
+    needs = households.needs_of_household(db, household.id or 0)
+    return render_template(
+        "hub/household_detail.html",
+        h=household,
+        needs=needs,
+        claims=ui_queries.claims_of_need(db, actor=me(), need_ids=[n.id or 0 for n in needs]),
+        community=db.get(Region, household.community_code),
+        happiness_url=happiness_url,
+        qr_svg=Markup(
+            segno.make(happiness_url, error="m").svg_inline(
+                scale=4, border=2, title=_("Happiness code (幸福码)")
+            )
+        ),
+        form=EmptyForm(),
+        reason_form=ReasonForm(),
+    )
+
+
+def _item_choices(form: NeedForm) -> None:
+    groups = ui_queries.taxonomy_groups(get_session())
+    form.item.choices = [
+        SelectChoice(
+            i.code, f"{i.code} {i.name_zh}", optgroup=f"{first.category_code} {first.category_zh}"
+        )
+        for first, items in groups
+        for i in items
+    ]
+
+
+@bp.route("/households/<int:household_id>/needs/new", methods=["GET", "POST"])
+@role_required(Role.HUB_STAFF)
+def need_new(household_id: int) -> ResponseReturnValue:
+    db = get_session()
+    household = get_household_for_staff(db, household_id, me())
+    form = NeedForm()
+    _item_choices(form)
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            data = parse(
+                NeedIn,
+                {
+                    "household_id": household_id,
+                    "kind": form.kind.data,
+                    "item": form.item.data,
+                    "title": form.title.data,
+                    "description": form.description.data or "",
+                    "value_yuan": form.value_yuan.data if form.value_yuan.data is not None else 0,
+                    "deadline": form.deadline.data,
+                },
+            )
+            households.create_need(db, actor=me(), data=data)
+        except ServiceError as exc:
+            if not exc.errors:
+                raise
+            general = attach_errors(form, exc.errors)
+            return render_template(
+                "hub/need_form.html", form=form, h=household, general=general
+            ), exc.status
+        flash(_("Need recorded; it is waiting for review."), "success")
+        return redirect(url_for("hub.household_detail", household_id=household_id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("hub/need_form.html", form=form, h=household, general=general), status
+
+
+# 幸福码 card for the household's wall --------------------------------------------------------------
+
+
+@bp.get("/households/<int:household_id>/card")
+@role_required(Role.HUB_STAFF)
+def household_card(household_id: int) -> ResponseReturnValue:
+    db = get_session()
+    household = get_household_for_staff(db, household_id, me())
+    url = url_for("household.happiness_page", token=household.token, _external=True)
+    hub = db.get(Hub, me().hub_id)
+    phones = current_app.config.get("HUB_PHONES") or {}
+    return render_template(
+        "hub/card.html",
+        surname=household.name[:1] + "*",
+        community=db.get(Region, household.community_code),
+        hub=hub,
+        hub_phone=phones.get(hub.region_code) if hub else None,
+        url=url,
+        qr_svg=Markup(
+            segno.make(url, error="q").svg_inline(
+                scale=10, border=2, title=_("Happiness code (幸福码)")
+            )
+        ),
+    )
