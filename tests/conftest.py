@@ -31,6 +31,9 @@ from marketplace.services import accounts, households, offers
 
 PASSWORD = "correct-horse-battery"
 PG_URL = os.environ.get("ZHONGFU_TEST_DATABASE_URL")
+# CI runs the PostgreSQL suite on databases created with an ICU collation (e.g. zh-Hans-CN):
+# region subtrees and sorting must not depend on the database's collation.
+PG_ICU_LOCALE = os.environ.get("ZHONGFU_TEST_PG_ICU_LOCALE")
 
 
 def _fresh_pg_database(
@@ -39,10 +42,17 @@ def _fresh_pg_database(
     url = make_url(base_url)
     name = f"zf_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(
-            text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    if template:
+        options = f' TEMPLATE "{template}"'
+    elif PG_ICU_LOCALE:
+        options = (
+            " TEMPLATE template0 LOCALE_PROVIDER icu"
+            f" ICU_LOCALE '{PG_ICU_LOCALE}' LOCALE 'C.UTF-8'"
         )
+    else:
+        options = ""
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{options}'))
 
     def drop() -> None:
         with admin.connect() as conn:
