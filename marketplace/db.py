@@ -1,12 +1,14 @@
 """Engine and session lifecycle.
 
 One engine per app; one session per request (or CLI command, or job) that commits once at the end or
-rolls back. Services only ``add``/``flush``.
+rolls back. Services only ``add``/``flush``. Work that another connection must see, such as a
+background job, is registered with ``after_commit`` and runs once the unit of work has committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,6 +17,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
+
+log = logging.getLogger("zhongfu.db")
+_AFTER_COMMIT = "zhongfu_after_commit"
 
 
 def make_engine(url: str) -> Engine:
@@ -74,7 +79,34 @@ def rollback_request() -> None:
     """An error response: undo everything the request wrote so far."""
     session: Session | None = g.get("db_session")
     if session is not None:
-        session.rollback()
+        _rollback(session)
+
+
+def after_commit(session: Session | None, fn: Callable[[], object]) -> None:
+    """Run ``fn`` once the unit of work of ``session`` (``None``: the request's) has committed;
+    drop it if the unit of work rolls back. For work that must see the committed rows from another
+    connection, such as a background job queued by a request.
+
+    Runs when the request ends (or ``session_scope`` exits), not at a ``commit()`` in between.
+    """
+    target = session if session is not None else get_session()
+    target.info.setdefault(_AFTER_COMMIT, []).append(fn)
+
+
+def _commit(session: Session) -> None:
+    session.commit()
+    for fn in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            fn()
+        except Exception:
+            # The data is committed and stays so; a hook that fails (the queue unreachable) is
+            # an operational fault to log, not a reason to fail the request that already succeeded.
+            log.exception("after-commit hook %r failed", fn)
+
+
+def _rollback(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+    session.rollback()
 
 
 def _close_session(exc: BaseException | None) -> None:
@@ -84,9 +116,9 @@ def _close_session(exc: BaseException | None) -> None:
     try:
         # A 4xx/5xx response never commits: a rejected request leaves nothing half-written.
         if exc is None and not g.get("db_failed", False) and session.is_active:
-            session.commit()
+            _commit(session)
         else:
-            session.rollback()
+            _rollback(session)
     finally:
         session.close()
 
@@ -96,10 +128,11 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """A unit of work outside a request (CLI command, job): commit once or roll back."""
     session = Session(engine, expire_on_commit=False)
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        try:
+            yield session
+        except BaseException:
+            _rollback(session)
+            raise
+        _commit(session)
     finally:
         session.close()

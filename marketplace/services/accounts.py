@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select, update
 
 from marketplace.models import ApiToken, Hub, Organisation, Role, User, utcnow
 from marketplace.services import audit, passwords
-from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
+from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.services.messages import Message
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-@\u4e00-\u9fa5]{3,64}$")
 MIN_PASSWORD = 12
@@ -27,9 +28,9 @@ class LockoutPolicy:
 class LoginFailed(Exception):
     """Wrong username or password (deliberately not saying which), or a locked/disabled account."""
 
-    def __init__(self, message: str, locked_until: datetime | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, locked_until: datetime | None = None) -> None:
+        super().__init__(code)
+        self.message = Message(code)
         self.locked_until = locked_until
 
 
@@ -40,10 +41,10 @@ def new_session_token() -> str:
 def validate_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed(
-            {"password": f"Password must have at least {MIN_PASSWORD} characters"}
+            {"password": Message("account.password_too_short", {"n": MIN_PASSWORD})}
         )
     if len(password) > 256:
-        raise ValidationFailed({"password": "Password is too long"})
+        raise ValidationFailed({"password": "account.password_too_long"})
 
 
 def create_user(
@@ -57,22 +58,20 @@ def create_user(
     hub_code: str | None = None,
     org_id: int | None = None,
 ) -> User:
-    errors: dict[str, str] = {}
+    errors: dict[str, Message | str] = {}
     if not USERNAME.match(username):
-        errors["username"] = "Username must be 3–64 letters, digits or . _ - @"
+        errors["username"] = "account.username_invalid"
     if role not in {r.value for r in Role}:
-        errors["role"] = "Role must be one of admin, hub_staff, member, org"
+        errors["role"] = Message("account.role_invalid", {"roles": [r.value for r in Role]})
     hub_id = None
     if role == Role.HUB_STAFF:
         hub = session.exec(select(Hub).where(Hub.region_code == (hub_code or ""))).first()
         if hub is None:
-            errors["hub"] = (
-                "Hub staff need an existing hub region code (district, street or community)"
-            )
+            errors["hub"] = "account.hub_required"
         else:
             hub_id = hub.id
     if role == Role.ORG and (org_id is None or session.get(Organisation, org_id) is None):
-        errors["org"] = "Organisation accounts need an existing organisation id"
+        errors["org"] = "account.org_required"
     try:
         validate_password(password)
     except ValidationFailed as exc:
@@ -80,7 +79,7 @@ def create_user(
     if errors:
         raise ValidationFailed(errors)
     if session.exec(select(User.id).where(User.username == username)).first() is not None:
-        raise Conflict("Username is taken", {"username": "Username is taken"})
+        raise Conflict("account.username_taken", {"username": "account.username_taken"})
     user = User(
         username=username,
         password_hash=passwords.hash_password(password),
@@ -117,12 +116,10 @@ def authenticate(
     now = now or utcnow()
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
-        passwords.verify_password(passwords.DUMMY_HASH, password)
-        raise LoginFailed("Wrong username or password")
+        passwords.verify_password(passwords.dummy_hash(), password)
+        raise LoginFailed("auth.wrong_credentials")
     if user.locked_until is not None and user.locked_until > now:
-        raise LoginFailed(
-            "Account locked after repeated failures; try again later", user.locked_until
-        )
+        raise LoginFailed("auth.locked", user.locked_until)
     if not passwords.verify_password(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= policy.failures:
@@ -132,9 +129,9 @@ def authenticate(
                 session, None, "user.lock", user, after={"locked_until": user.locked_until}
             )
         session.flush()
-        raise LoginFailed("Wrong username or password")
+        raise LoginFailed("auth.wrong_credentials")
     if not user.active:
-        raise LoginFailed("This account is disabled")
+        raise LoginFailed("auth.disabled")
     user.failed_logins = 0
     user.locked_until = None
     if passwords.needs_rehash(user.password_hash):
@@ -149,9 +146,15 @@ def revoke_sessions(session: Session, user: User) -> None:
     session.flush()
 
 
-def set_active(session: Session, *, actor: User, user: User, active: bool) -> None:
+def set_active(session: Session, *, actor: User, user_id: int, active: bool) -> User:
+    """Enable or disable an account (administrator); disabling ends its sessions and tokens."""
     if actor.role != Role.ADMIN:
-        raise Forbidden("Only the administrator may do this")
+        raise Forbidden("access.admin_only")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("account.not_found")
+    if user.id == actor.id:
+        raise Conflict("account.cannot_disable_self")
     before = {"active": user.active}
     user.active = active
     if not active:
@@ -170,6 +173,7 @@ def set_active(session: Session, *, actor: User, user: User, active: bool) -> No
         before=before,
         after={"active": active},
     )
+    return user
 
 
 def _token_hash(token: str) -> str:

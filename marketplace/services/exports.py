@@ -78,6 +78,21 @@ def _local(value: Any) -> Any:
     return value
 
 
+# Text that a spreadsheet would read as a formula (formula injection, OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(ws: Any, value: Any) -> Any:
+    """A value for a row of ``ws``: text that starts like a formula becomes a string cell with a
+    leading apostrophe, which no spreadsheet evaluates."""
+    value = _local(value)
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        cell = WriteOnlyCell(ws, value="'" + value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
     """A streamed (write-only) workbook: bold frozen header row, auto-filter, sensible widths."""
     wb = Workbook(write_only=True)
@@ -96,7 +111,7 @@ def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]
         ws.append(header_cells)
         n = 0
         for row in rows:
-            ws.append([_local(v) for v in row])
+            ws.append([_cell(ws, v) for v in row])
             n += 1
             if n >= MAX_ROWS:
                 break

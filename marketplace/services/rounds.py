@@ -1,14 +1,15 @@
 """Match rounds (匹配轮次): the adapter between database rows and the ``matching`` library, and the
 staff decisions on proposals (accept, reject, lock).
 
-A round is run by a background job (``marketplace.jobs``) in three units of work: load the problem,
-solve without touching the database, store every proposal at once. A round that fails or times out
-stores nothing but its status.
+A round is run by a background job (``marketplace.jobs.rounds``) in three units of work: load the
+problem, solve without touching the database, store every proposal at once. A round that fails or
+times out stores nothing but its status.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,6 +53,16 @@ class RoundSettings:
     unclaimed_days: int = 14  # wishes unclaimed this long join the round
     time_limit_s: float = 300.0
     assignment_days: int = 14  # an accepted proposal must be delivered within this
+
+
+def settings_from_config(config: Mapping[str, Any]) -> RoundSettings:
+    """The round settings from the app's configuration (``MATCH_*``, ``UNCLAIMED_DAYS_FOR_ROUND``)."""
+    return RoundSettings(
+        max_per_household=int(config["MATCH_MAX_PER_HOUSEHOLD"]),
+        unclaimed_days=int(config["UNCLAIMED_DAYS_FOR_ROUND"]),
+        time_limit_s=float(config["MATCH_ROUND_TIME_LIMIT_S"]),
+        assignment_days=int(config["MATCH_ASSIGNMENT_DAYS"]),
+    )
 
 
 def start_round(session: Session, *, actor: User) -> MatchRound:
