@@ -26,23 +26,50 @@ class Defaults:
     # Dashboards count needs from a snapshot that housekeeping rebuilds every minute; a view that
     # finds it older than this rebuilds it first (0: count on every view).
     DASHBOARD_COUNTS_MAX_AGE_S = 120
-    # Map (optional): a tile server URL such as https://tiles.example/{z}/{x}/{y}.png and a
-    # GeoJSON file of district boundaries. Without them the map is a plain background.
+    # Map: the official base map 天地图 (Tianditu) with a key from console.tianditu.gov.cn
+    # (ZHONGFU_TIANDITU_KEY). It is a browser key by Tianditu's design (sent with every tile
+    # request, so visible in the page): restrict it to this site's domain in Tianditu's console.
+    # Without a key the map draws the region outlines imported with `zhongfu regions
+    # import-boundaries`. MAP_TILE_URL (another tile server, {z}/{x}/{y}) and
+    # MAP_BOUNDARIES_FILE (a GeoJSON file served as is) are older alternatives.
+    TIANDITU_KEY = ""
     MAP_TILE_URL = ""
     MAP_BOUNDARIES_FILE = ""
     HUB_PHONES: ClassVar[dict[str, str]] = {}  # region code → phone, printed on the 幸福码 card
     UPLOAD_MAX_BYTES = 8 * 1024 * 1024
-    UPLOAD_MAX_PIXELS = 40_000_000
+    # Photos are decoded only below this many pixels (a 24 MP photo decodes to ~70 MB as RGB).
+    UPLOAD_MAX_PIXELS = 24_000_000
+    DELIVERY_RATE_LIMIT = "10 per hour"  # delivery reports per deliverer account
+    # Uploaded workbooks (.xlsx are zips) are checked before parsing: each part's declared size,
+    # all parts together, the compression ratio of parts above 1 MB, and the number of parts.
+    XLSX_MAX_MEMBER_BYTES = 100 * 1024 * 1024
+    XLSX_MAX_TOTAL_BYTES = 200 * 1024 * 1024
+    XLSX_MAX_RATIO = 100
+    XLSX_MAX_MEMBERS = 500
+    # Excel import: rows per workbook (both sheets together); above it nothing is imported.
+    IMPORT_MAX_ROWS = 50_000
     API_TOKEN_DAYS = 30
+    # Password checks (login form and POST /api/v1/tokens share each bucket): per client address,
+    # per login name, and a progressive delay per login name instead of a lockout: after
+    # LOGIN_DELAY_AFTER_FAILURES failures in a row each attempt waits BASE, 2×BASE, 4×BASE… up to
+    # MAX seconds (answered 429 with Retry-After). 0 failures turns the delay off.
     LOGIN_RATE_LIMIT = "10 per minute"
-    LOGIN_LOCKOUT_FAILURES = 10
-    LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_NAME_RATE_LIMIT = "20 per minute"
+    LOGIN_DELAY_AFTER_FAILURES = 5
+    LOGIN_DELAY_BASE_SECONDS = 2
+    LOGIN_DELAY_MAX_SECONDS = 15 * 60
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After (and X-RateLimit-*) on limited endpoints
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (nginx: 1). 0 trusts no
+    # proxy: the client address is the socket's, whatever headers a client sends.
+    PROXY_HOPS = 0
+    # Two-factor sign-in: how long the step between password and code may take.
+    TOTP_LOGIN_SECONDS = 300
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set ZHONGFU_SESSION_COOKIE_SECURE=1 behind HTTPS
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)  # absolute timeout
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)  # absolute timeout, counted from the login
     SESSION_IDLE_MINUTES = 30  # idle timeout for staff and admin
     WTF_CSRF_TIME_LIMIT = None
     BABEL_DEFAULT_LOCALE = "zh_CN"
