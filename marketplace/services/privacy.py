@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-# 18-digit resident ID (last may be X), 11-digit mobile, landlines, and street addresses.
-ID_PATTERN = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)|(?<!\d)\d{15}(?!\d)")
-PHONE_PATTERN = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
-LANDLINE_PATTERN = re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)")
-ADDRESS_PATTERN = re.compile(
-    r"[\u4e00-\u9fa5A-Za-z0-9]{0,12}(?:路|街|巷|弄|大道|小区|苑|村)\s*\d+\s*(?:号|弄|幢|栋)"
-    r"(?:\s*\d+\s*(?:号|幢|栋|单元|室|楼))*"
-    r"|\d+\s*(?:幢|栋|号楼)\s*\d*\s*(?:单元)?\s*\d*\s*室?"
-    r"|\d{2,4}\s*室"
-)
-# Any other long run of digits (IDs and phones written together, bank cards): personal, too.
-LONG_DIGITS = re.compile(r"\d{11,}[Xx]?")
-REDACTED = "***"
+from marketplace.models import Household
+from marketplace.services import scrubber
+
+REDACTED = scrubber.REDACTED
 
 
 def mask_name(name: str) -> str:
-    """张三 → 张*; keeps only the surname."""
+    """A name as others may see it, the one home of this rule: its first character and a star
+    (张三 → 张*; compound surnames too: 欧阳秀兰 → 欧*)."""
     return (name[:1] + "*") if name else ""
 
 
@@ -39,10 +32,13 @@ def mask_phone(phone: str) -> str:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
-def scrub_text(text: str) -> str:
-    """Remove ID numbers, phone numbers and street addresses from free text shown to others."""
-    text = ID_PATTERN.sub(REDACTED, text)
-    text = PHONE_PATTERN.sub(REDACTED, text)
-    text = LANDLINE_PATTERN.sub(REDACTED, text)
-    text = LONG_DIGITS.sub(REDACTED, text)
-    return ADDRESS_PATTERN.sub(REDACTED, text)
+def scrub_text(text: str, *, names: Iterable[str] = ()) -> str:
+    """Remove phones, ID numbers, bank cards, e-mails, WeChat/QQ ids, addresses and ``names`` from
+    free text that one party wrote and another reads (``services/scrubber.py``)."""
+    return scrubber.scrub_text(text, names)
+
+
+def household_names(household: Household | None) -> list[str]:
+    """The names ``scrub_text`` removes from a text about this household (its head's name: the
+    register holds no other member's name)."""
+    return [household.name] if household is not None and household.name else []
