@@ -1,84 +1,288 @@
-"""Services' messages in the reader's language."""
+"""The one catalogue of message codes: services return and store codes with parameters
+(``marketplace.services.messages.Message``); this module renders them in the reader's language.
+
+Each code maps to an English msgid with named placeholders, translated by the zh_CN catalogue. A
+parameter that is itself a code (a status, a role) is rendered through ``marketplace.web.labels``;
+a list parameter is joined. ``render`` is the ``tmsg`` template filter.
+"""
 
 from __future__ import annotations
 
-import re
+import logging
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask_babel import gettext
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 
-from marketplace.web.labels import CLAIM_STATUS_LABELS, NEED_STATUS_LABELS
-
-# Service messages with a variable part: (pattern, msgid with named placeholders).
-_DYNAMIC_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(r"^You already have (?P<n>\d+) open claims; deliver one first$"),
-        "You already have %(n)s open claims; deliver one first",
-    ),
-    (
-        re.compile(
-            r"^Only a need pending review can be published \(this one is (?P<status>\w+)\)$"
-        ),
-        "Only a need pending review can be published (this one is %(status)s)",
-    ),
-    (
-        re.compile(r"^This need can no longer be cancelled \(it is (?P<status>\w+)\)$"),
-        "This need can no longer be cancelled (it is %(status)s)",
-    ),
-    (
-        re.compile(
-            r"^Only an active claim can be reported as delivered \(this one is (?P<status>\w+)\)$"
-        ),
-        "Only an active claim can be reported as delivered (this one is %(status)s)",
-    ),
-    (
-        re.compile(r"^Password must have at least (?P<n>\d+) characters$"),
-        "Password must have at least %(n)s characters",
-    ),
-    (re.compile(r"^The photo is larger than (?P<n>\d+) MB$"), "The photo is larger than %(n)s MB"),
-    (re.compile(r"^Unknown taxonomy items: (?P<codes>.+)$"), "Unknown taxonomy items: %(codes)s"),
-    (re.compile(r"^Unknown region codes: (?P<codes>.+)$"), "Unknown region codes: %(codes)s"),
-    (re.compile(r"^Delivery confirmed: (?P<title>.+)$"), "Delivery confirmed: %(title)s"),
-    (re.compile(r"^Delivery not confirmed: (?P<title>.+)$"), "Delivery not confirmed: %(title)s"),
-    (
-        re.compile(r"^Your claim is due within a day: (?P<title>.+)$"),
-        "Your claim is due within a day: %(title)s",
-    ),
-    (
-        re.compile(r"^A delivery awaits your confirmation: (?P<title>.+)$"),
-        "A delivery awaits your confirmation: %(title)s",
-    ),
-    (
-        re.compile(r"^Overdue: a delivery waits past its confirmation deadline: (?P<title>.+)$"),
-        "Overdue: a delivery waits past its confirmation deadline: %(title)s",
-    ),
-    (
-        re.compile(r"^Offer nearly used up \((?P<r>\d+) of (?P<c>\d+) left\): (?P<title>.+)$"),
-        "Offer nearly used up (%(r)s of %(c)s left): %(title)s",
-    ),
+from marketplace.models import MatchRound
+from marketplace.services.messages import RAW, Message
+from marketplace.web.labels import (
+    CLAIM_STATUS_LABELS,
+    NEED_STATUS_LABELS,
+    PROPOSAL_STATUS_LABELS,
+    ROLE_LABELS,
+    TAG_LABELS,
 )
-_STATUS_WORDS = NEED_STATUS_LABELS | CLAIM_STATUS_LABELS
+
+log = logging.getLogger("zhongfu")
 
 
-def translate_message(message: Any) -> str:
-    """A service's English message in the user's language (constant or with a variable part)."""
+def N_(msgid: str) -> str:
+    """Marks a msgid for ``pybabel extract`` without translating it here."""
+    return msgid
+
+
+MESSAGES: dict[str, LazyString] = {
+    # Any request
+    "error.failed": _l("This could not be done"),
+    "error.invalid_input": _l("Invalid input"),
+    "error.not_found": _l("Not found"),
+    "error.forbidden": _l("You may not do this"),
+    "error.conflict": _l("This could not be done in the current state; reload and try again"),
+    "error.bad_value": _l("A value is out of range or contains characters that cannot be stored"),
+    "error.write_conflict": _l(
+        "This conflicts with a change made at the same time; reload and try again"
+    ),
+    "error.unavailable": _l("The database is unavailable; try again shortly"),
+    "error.internal": _l("Internal error (reference %(ref)s)"),
+    # Fields (pydantic's checks and ours)
+    "field.required": _l("Required"),
+    "field.invalid": _l("Invalid value"),
+    "field.too_short": _l("Must have at least %(min)s characters"),
+    "field.too_long": _l("Must have at most %(max)s characters"),
+    "field.too_few": _l("Choose at least %(min)s"),
+    "field.too_many": _l("Choose at most %(max)s"),
+    "field.min": _l("Must be at least %(min)s"),
+    "field.above": _l("Must be more than %(min)s"),
+    "field.max": _l("Must be at most %(max)s"),
+    "field.below": _l("Must be less than %(max)s"),
+    "field.between": _l("Must be between %(min)s and %(max)s"),
+    "field.not_integer": _l("Must be a whole number"),
+    "field.not_number": _l("Must be a number"),
+    "field.decimal_places": _l("At most %(n)s decimal places"),
+    "field.not_date": _l("Must be a date such as 2026-12-31"),
+    "field.choice": _l("Not a valid choice"),
+    "field.not_text": _l("Must be text"),
+    "field.not_list": _l("Must be a list"),
+    "field.not_boolean": _l("Must be true or false"),
+    "field.control_characters": _l("Must not contain control characters"),
+    "field.out_of_scope": _l("Outside your hub's area"),
+    "field.already_registered": _l("Already registered"),
+    "reason.required": _l("Give a reason"),
+    "geo.lat_lon_both": _l("Give both lat and lon"),
+    "geo.lat_lon_pair": _l("Give both lat and lon, or neither"),
+    "id_number.length": _l("Resident ID number must have 18 characters"),
+    "id_number.format": _l("Resident ID number must be 17 digits followed by a digit or X"),
+    "id_number.birth_date": _l("Resident ID number has an impossible birth date"),
+    "id_number.check_digit": _l("Resident ID number check digit is wrong"),
+    "credit_code.length": _l("Unified social credit code must have 18 characters"),
+    "credit_code.check_character": _l("Unified social credit code check character is wrong"),
+    "credit_code.invalid": _l("Unified social credit code is not valid"),
+    "phone.invalid": _l(
+        "Phone must be an 11-digit mobile number or a landline such as 0571-8888888"
+    ),
+    "community.code_invalid": _l("Community code must be a 12-digit region code"),
+    "community.unknown": _l("No such community code"),
+    "community.out_of_scope": _l("That community is outside your hub's area"),
+    "region.code_invalid": _l("Must be a 6-, 9- or 12-digit region code"),
+    "region.codes_invalid": _l("Regions must be 6-, 9- or 12-digit region codes"),
+    "region.unknown_codes": _l("Unknown region codes: %(codes)s"),
+    "item.code_invalid": _l("Must be a taxonomy code such as 07-02"),
+    "item.codes_invalid": _l("Items must be taxonomy codes such as 07-02"),
+    "item.unknown": _l("Unknown taxonomy item"),
+    "item.unknown_codes": _l("Unknown taxonomy items: %(codes)s"),
+    # Accounts and access
+    "account.password_too_short": _l("Password must have at least %(n)s characters"),
+    "account.password_too_long": _l("Password is too long"),
+    "account.username_invalid": _l("Username must be 3–64 letters, digits or . _ - @"),
+    "account.username_taken": _l("Username is taken"),
+    "account.role_invalid": _l("Choose a role: %(roles)s"),
+    "account.hub_required": _l(
+        "Hub staff need an existing hub region code (district, street or community)"
+    ),
+    "account.org_required": _l("Organisation accounts need an existing organisation id"),
+    "account.not_found": _l("Account not found"),
+    "account.cannot_disable_self": _l("You cannot disable your own account"),
+    "auth.wrong_credentials": _l("Wrong username or password"),
+    "access.admin_only": _l("Only the administrator may do this"),
+    "access.hub_staff_only": _l("Only hub staff may do this"),
+    "access.member_only": _l("Only members can claim wishes"),
+    "access.org_only": _l("Only organisation accounts publish offers"),
+    "access.no_hub": _l("Your account has no hub"),
+    "access.no_org": _l("Your account has no organisation"),
+    "access.org_not_vetted": _l(
+        "Your organisation has not been vetted yet: wishes can be read once it is approved"
+    ),
+    "dashboard.forbidden": _l("Only hub staff and the administrator see the dashboard"),
+    "map.forbidden": _l("This map is for hub staff, the administrator and members"),
+    "api.token_required": _l("Send a valid bearer token: Authorization: Bearer <token>"),
+    "api.role_forbidden": _l("Your role may not do this"),
+    "api.json_too_deep": _l("The JSON document is nested too deeply"),
+    "api.json_object_required": _l("Send a JSON object (Content-Type: application/json)"),
+    "api.wish_text_required": _l("Give the wish text"),
+    # Households and needs
+    "household.not_found": _l("Household not found"),
+    "household.duplicate": _l("A household with this resident ID number is already registered"),
+    "household.unknown_tags": _l("Unknown tag; choose from: %(tags)s"),
+    "need.not_found": _l("Need not found"),
+    "need.deadline_past": _l("Deadline must not be in the past"),
+    "need.not_publishable": _l(
+        "Only a need pending review can be published (this one is %(need_status)s)"
+    ),
+    "need.not_cancellable": _l("This need can no longer be cancelled (it is %(need_status)s)"),
+    "need.not_editable": _l(
+        "The public version can be corrected only before the need is taken (it is %(need_status)s)"
+    ),
+    "wish.not_found": _l("Wish not found"),
+    "wish.taken": _l("This wish has already been claimed or is no longer open"),
+    # Claims and deliveries
+    "claim.not_found": _l("Claim not found"),
+    "claim.cap_reached": _l("You already have %(n)s open claims; deliver one first"),
+    "claim.not_active": _l(
+        "Only an active claim can be reported as delivered (this one is %(claim_status)s)"
+    ),
+    "claim.nothing_delivered": _l("Nothing has been delivered yet"),
+    "delivery.none_to_confirm": _l("There is no reported delivery to confirm for this need"),
+    "delivery.none_to_reject": _l("There is no reported delivery to reject for this need"),
+    "delivery.decided_elsewhere": _l(
+        "This delivery was just confirmed or rejected by someone else"
+    ),
+    "delivery.reason_required": _l("Give a reason for the rejection"),
+    "photo.empty": _l("The photo is empty"),
+    "photo.too_large": _l("The photo is larger than %(mb)s MB"),
+    "photo.type": _l("Only JPEG, PNG or WebP photos are accepted"),
+    "photo.too_many_pixels": _l("The photo has too many pixels"),
+    "photo.unreadable": _l("The file is not a readable image"),
+    # Organisations and offers
+    "org.not_found": _l("Organisation not found"),
+    "org.register_forbidden": _l(
+        "Only the administrator or an organisation account may register an organisation"
+    ),
+    "org.already_member": _l("Your account already belongs to an organisation"),
+    "org.duplicate": _l("An organisation with this credit code is already registered"),
+    "offer.not_found": _l("Offer not found"),
+    "offer.area_required": _l("Give a service area: region codes and/or a radius around a point"),
+    "offer.end_before_start": _l("End date must not be before the start date"),
+    "offer.radius_needs_centre": _l("A radius needs a centre point (lat and lon)"),
+    # Match rounds
+    "round.not_found": _l("Match round not found"),
+    "proposal.not_found": _l("Proposal not found"),
+    "proposal.already_decided": _l("This proposal is already %(proposal_status)s"),
+    "proposal.need_taken": _l(
+        "The need is no longer open (claimed, matched or closed since the round)"
+    ),
+    "proposal.offer_full": _l("The offer has no capacity left"),
+    "round.loading": _l("Loading the needs and offers"),
+    "round.candidates": _l("Finding the possible pairs"),
+    "round.model": _l("Building the model"),
+    "round.solve": _l("Solving"),
+    "round.result": _l("Reading the solution"),
+    "round.storing": _l("Storing the proposals"),
+    "round.running": _l("Running"),
+    "round.done": _l("Finished"),
+    "round.timeout": _l("The solver ran out of its time limit; nothing was stored"),
+    "round.failed": _l("The round failed (reference %(ref)s); nothing was stored"),
+    # Excel import
+    "import.not_xlsx": _l("The file is not an Excel workbook (.xlsx)"),
+    "import.empty": _l("The workbook has no rows to import"),
+    "import.district_mismatch": _l("The district does not contain the community"),
+    "import.street_mismatch": _l("The street does not contain the community"),
+    "import.no_household": _l("No household with this resident ID number in your area"),
+    "import.has_errors": _l("The file has errors; nothing was imported"),
+    "import.failed": _l("The import failed; nothing was imported"),
+    # Notifications (the heading of each kind is in labels.NOTIFICATION_LABELS)
+    "notice.delivery_confirmed": _l("Delivery confirmed: %(title)s"),
+    "notice.delivery_rejected": _l("Delivery not confirmed: %(title)s — %(reason)s"),
+    "notice.claim_expired": _l("A claim expired and the wish went back to the pool"),
+    "notice.assignment": _l("New assignment for %(offer)s: %(title)s"),
+    "notice.claim_expiring": _l("Your claim is due within a day: %(title)s"),
+    "notice.delivery_awaiting": _l("A delivery awaits your confirmation: %(title)s"),
+    "notice.delivery_overdue": _l(
+        "Overdue: a delivery waits past its confirmation deadline: %(title)s"
+    ),
+    "notice.offer_low": _l("Offer nearly used up (%(remaining)s of %(capacity)s left): %(title)s"),
+}
+
+# Parameters that are codes themselves, by parameter name.
+PARAM_LABELS: dict[str, Mapping[str, LazyString]] = {
+    "need_status": NEED_STATUS_LABELS,
+    "claim_status": CLAIM_STATUS_LABELS,
+    "proposal_status": PROPOSAL_STATUS_LABELS,
+    "roles": ROLE_LABELS,
+    "tags": TAG_LABELS,
+}
+
+# Messages of the form libraries (WTForms, Flask-WTF) that reach a page in English: listed so that
+# the catalogue holds them; ``render`` translates exactly these and no other free text.
+FRAMEWORK_MESSAGES = frozenset(
+    (
+        N_("The CSRF token is missing."),
+        N_("The CSRF token is invalid."),
+        N_("The CSRF token has expired."),
+        N_("The CSRF session token is missing."),
+        N_("The CSRF tokens do not match."),
+        N_("Not a valid integer value."),
+        N_("Not a valid decimal value."),
+        N_("Not a valid date value."),
+        N_("This field is required."),
+        N_("Not a valid choice."),
+    )
+)
+
+LIST_SEPARATOR = _l(", ")
+
+
+class _Params(dict[str, Any]):
+    """Formatting values: a placeholder the parameters lack renders empty, never an error."""
+
+    def __missing__(self, key: str) -> str:
+        log.warning("message parameter %r missing", key)
+        return ""
+
+
+def _value(name: str, value: Any) -> Any:
+    labels = PARAM_LABELS.get(name)
+    if isinstance(value, (list, tuple)):
+        return str(LIST_SEPARATOR).join(str(_value(name, v)) for v in value)
+    if labels is not None and isinstance(value, str):
+        return str(labels.get(value, value))
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def render(message: Message | str | None, params: Mapping[str, Any] | None = None) -> str:
+    """A message (or a bare code) in the reader's language, its parameters filled in.
+
+    A string that is no code of the catalogue is returned as it is (a form library's message is
+    translated): it is already text for the reader.
+    """
     if message is None:
         return ""
-    text = str(message)
-    translated = gettext(text)
-    if translated != text:
-        return translated
-    for pattern, msgid in _DYNAMIC_MESSAGES:
-        match = pattern.match(text)
-        if match:
-            values = {
-                k: str(_STATUS_WORDS.get(v, v)) if k == "status" else v
-                for k, v in match.groupdict().items()
-            }
-            return gettext(msgid, **values)
-    return text
+    if isinstance(message, Message):
+        code, values = message.code, dict(message.params)
+    else:
+        code, values = str(message), {}
+    values.update(params or {})
+    if code == RAW:
+        return str(values.get("text", ""))
+    msgid = MESSAGES.get(code)
+    if msgid is None:
+        return gettext(code) if code in FRAMEWORK_MESSAGES else code
+    text = str(msgid)
+    if not values:
+        return text
+    return text % _Params({name: _value(name, value) for name, value in values.items()})
+
+
+def round_message(match_round: MatchRound) -> str:
+    """What a match round is doing, or how it ended (its message code), for the reader."""
+    params = (match_round.stats or {}).get("message_params") or {}
+    return render(Message(match_round.message, params))
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_filter(translate_message, "tmsg")
+    app.add_template_filter(render, "tmsg")
+    app.add_template_global(round_message, "round_message")
