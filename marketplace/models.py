@@ -374,8 +374,10 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
     kind: str = Field(max_length=32)
-    text: str = Field(max_length=500)
-    link: str | None = Field(default=None, max_length=200)
+    code: str = Field(max_length=64)
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    ref_type: str | None = Field(default=None, max_length=16)
+    ref_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
 
@@ -392,3 +394,6 @@ class AuditLog(SQLModel, table=True):
     object_id: str = Field(default="", sa_column=Column(String(32), nullable=False, index=True))
     before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    """站内通知 — stored as data: what happened (``kind``), the message code and its parameters,
+    and the object it is about; the web layer renders the text and the link for the reader."""
+

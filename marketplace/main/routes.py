@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from marketplace.db import get_session
-from marketplace.services import notifications
-from marketplace.services.ui_queries import home_counters
-from marketplace.web.helpers import EmptyForm, back, safe_next
+from marketplace.models import Notification, Role
+from marketplace.services import notifications, wishes
+from marketplace.services.messages import Message
+from marketplace.web.helpers import EmptyForm, back, me, safe_next
 from marketplace.web.i18n import LANGUAGES
+from marketplace.web.labels import NOTIFICATION_LABELS
+from marketplace.web.messages import render
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    return render_template("main/index.html", counters=home_counters(get_session()))
+    return render_template("main/index.html", counters=wishes.public_counts(get_session()))
 
 
 @bp.get("/lang/<code>")
@@ -38,10 +44,65 @@ def toggle_large_text() -> ResponseReturnValue:
     return redirect(back(url_for("main.index")))
 
 
+@dataclass(frozen=True)
+class NoticeView:
+    """A notification as its reader sees it: heading, text and link in the reader's language."""
+
+    notification: Notification
+    heading: str
+    text: str
+    link: str | None
+
+
+def _own_claims(n: Notification) -> str:
+    """The deliverer's list: a member's claims (at this one), an organisation's assignments."""
+    if me().role == Role.ORG:
+        return url_for("org.assignments")
+    return url_for("member.claims_list", _anchor=f"claim-{n.ref_id}" if n.ref_id else None)
+
+
+def _claim_to_deliver(n: Notification) -> str:
+    if n.ref_type == "claim" and n.ref_id:
+        return url_for("member.deliver", claim_id=n.ref_id)
+    return url_for("member.claims_list")
+
+
+def _delivery_to_confirm(n: Notification) -> str:
+    need = n.params.get("need")
+    return url_for("hub.deliveries_list", _anchor=f"need-{need}" if need else None)
+
+
+def _offer(n: Notification) -> str:
+    return url_for("org.index", _anchor=f"offer-{n.ref_id}" if n.ref_id else None)
+
+
+# Where each kind of notification leads its reader.
+NOTICE_LINKS: dict[str, Callable[[Notification], str]] = {
+    "delivery_confirmed": _own_claims,
+    "delivery_rejected": _own_claims,
+    "claim_expired": _own_claims,
+    "assignment": lambda n: url_for("org.assignments"),
+    "claim_expiring": _claim_to_deliver,
+    "delivery_awaiting": _delivery_to_confirm,
+    "delivery_overdue": _delivery_to_confirm,
+    "offer_low": _offer,
+}
+
+
+def notice_view(n: Notification) -> NoticeView:
+    link = NOTICE_LINKS.get(n.kind)
+    return NoticeView(
+        n,
+        str(NOTIFICATION_LABELS.get(n.kind, "")),
+        render(Message(n.code, n.params or {})),
+        link(n) if link else None,
+    )
+
+
 @bp.get("/notifications")
 @login_required
 def notifications_list() -> ResponseReturnValue:
-    rows = notifications.recent(get_session(), current_user.id)
+    rows = [notice_view(n) for n in notifications.recent(get_session(), current_user.id)]
     return render_template("main/notifications.html", rows=rows, form=EmptyForm())
 
 
