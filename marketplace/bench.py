@@ -17,11 +17,12 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from marketplace.db import get_engine, session_scope
 from marketplace.models import Household, MatchRound, Need, Role, User
 from marketplace.services import tally
+from marketplace.services.regions import in_subtree
 
 BENCH_PASSWORD = "bench-password-2026"
 
@@ -80,12 +81,7 @@ def bench_web(app: Flask, *, repeat: int = 40, district: str = "330102") -> list
         _ensure_user(session, "bench_staff", Role.HUB_STAFF, district)
         _ensure_user(session, "bench_admin", Role.ADMIN)
         household = session.exec(
-            select(Household)
-            .where(
-                col(Household.community_code) >= district,
-                col(Household.community_code) < district + ":",
-            )
-            .limit(1)
+            select(Household).where(in_subtree(Household.community_code, district)).limit(1)
         ).first()
         if household is None:
             raise RuntimeError(f"No household in {district}: load data first (zhongfu seed --city)")

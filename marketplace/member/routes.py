@@ -38,7 +38,7 @@ def index() -> ResponseReturnValue:
     args = request.args.copy()
     district = args.get("district", "")
     street = args.get("street", "")
-    if street and not street.startswith(district):
+    if street and not regions.is_within(street, district):
         street = ""
     args["region"] = street or district
     errors: dict[str, str] = {}

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from marketplace.models import Claim, Household, Need, Offer, Organisation, Role, User
 from marketplace.services.errors import Forbidden, NotFound
-from marketplace.services.regions import hub_region
+from marketplace.services.regions import hub_region, is_within
 
 
 def staff_scope(session: Session, user: User) -> str:
@@ -32,13 +32,14 @@ def round_scope(session: Session, user: User) -> str | None:
 
 
 def in_scope(scope_code: str | None, region_code: str) -> bool:
-    return scope_code is None or region_code.startswith(scope_code)
+    """A region lies in a scope: a hub's subtree, or the whole city (None)."""
+    return scope_code is None or is_within(region_code, scope_code)
 
 
 def get_household_for_staff(session: Session, household_id: int, viewer: User) -> Household:
     scope = staff_scope(session, viewer)
     household = session.get(Household, household_id)
-    if household is None or not household.community_code.startswith(scope):
+    if household is None or not in_scope(scope, household.community_code):
         raise NotFound("Household not found")
     return household
 
@@ -48,7 +49,7 @@ def get_need_for_staff(
 ) -> Need:
     scope = staff_scope(session, viewer)
     need = session.get(Need, need_id, with_for_update=for_update)
-    if need is None or not need.community_code.startswith(scope):
+    if need is None or not in_scope(scope, need.community_code):
         raise NotFound("Need not found")
     return need
 

@@ -25,7 +25,7 @@ from marketplace.services import audit
 from marketplace.services.access import get_household_for_staff, get_need_for_staff, staff_scope
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.services.privacy import mask_id_number, mask_phone, scrub_text
-from marketplace.services.regions import in_subtree
+from marketplace.services.regions import in_subtree, is_within
 from matching.text import find_duplicates
 from matching.text import suggest_items as text_suggest
 
@@ -51,7 +51,7 @@ def create_household(session: Session, *, actor: User, data: HouseholdIn) -> Hou
     community = session.get(Region, data.community_code)
     if community is None or community.level != "community":
         raise ValidationFailed({"community_code": "No such community code"})
-    if not community.code.startswith(scope):
+    if not is_within(community.code, scope):
         raise Forbidden(
             "That community is outside your hub's area",
             {"community_code": "Outside your hub's area"},

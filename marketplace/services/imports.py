@@ -34,7 +34,7 @@ from marketplace.schemas import HouseholdIn, NeedIn, field_errors
 from marketplace.services import households
 from marketplace.services.access import staff_scope
 from marketplace.services.errors import ServiceError, ValidationFailed
-from marketplace.services.regions import in_subtree
+from marketplace.services.regions import in_subtree, is_within
 
 HOUSEHOLD_SHEET = "家庭"
 NEED_SHEET = "需求"
@@ -292,9 +292,9 @@ def _household_data(cells: dict[str, str]) -> dict[str, Any]:
 def _ancestor_errors(cells: dict[str, str], community: str) -> list[tuple[str, str]]:
     errors = []
     district, street = _code(cells["district"]), _code(cells["street"])
-    if district and not community.startswith(district):
+    if district and not is_within(community, district):
         errors.append(("district", "The district does not contain the community"))
-    if street and not community.startswith(street):
+    if street and not is_within(community, street):
         errors.append(("street", "The street does not contain the community"))
     return errors
 

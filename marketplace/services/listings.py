@@ -30,7 +30,7 @@ from marketplace.models import (
 from marketplace.services.access import staff_scope
 from marketplace.services.errors import Forbidden
 from marketplace.services.households import search_conditions
-from marketplace.services.regions import in_subtree
+from marketplace.services.regions import in_subtree, is_within
 
 MAX_PER_PAGE = 200
 
@@ -143,7 +143,7 @@ def households_query(
         stmt = stmt.where(col(Household.risk_score) >= 60, col(Household.risk_score) < 90)
     elif f.level == 3:
         stmt = stmt.where(col(Household.risk_score) >= 90)
-    if f.area and f.area.startswith(scope):
+    if f.area and is_within(f.area, scope):
         stmt = stmt.where(in_subtree(Household.community_code, f.area))
     return _order(stmt, HOUSEHOLD_SORTS, sort, col(Household.id))
 

@@ -27,7 +27,7 @@ from marketplace.models import (
 from marketplace.services import tally
 from marketplace.services.access import staff_scope
 from marketplace.services.errors import Forbidden
-from marketplace.services.regions import in_subtree
+from marketplace.services.regions import in_subtree, overlaps
 
 
 def _scope(session: Session, actor: User) -> str | None:
@@ -99,7 +99,7 @@ def hubs(session: Session, scope: str | None) -> list[dict[str, Any]]:
 def _touches(regions: list[str], scope: str | None) -> bool:
     if scope is None or not regions:
         return True
-    return any(r.startswith(scope) or scope.startswith(r) for r in regions)
+    return any(overlaps(r, scope) for r in regions)
 
 
 def offers(session: Session, scope: str | None, today: date | None = None) -> list[dict[str, Any]]:
@@ -143,9 +143,7 @@ def offers(session: Session, scope: str | None, today: date | None = None) -> li
                 }
             )
         for code in offer.regions:
-            if code in centres and (
-                scope is None or code.startswith(scope) or scope.startswith(code)
-            ):
+            if code in centres and (scope is None or overlaps(code, scope)):
                 name, lat, lon = centres[code]
                 out.append(base | {"shape": "region", "region": name, "lat": lat, "lon": lon})
     return out

@@ -23,6 +23,9 @@ from typing import Any, TypeVar, cast
 import numpy as np
 from sqlalchemy import ColumnElement, String, and_, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
 from marketplace.models import Hub, Region, TaxonomyItem
@@ -162,14 +165,55 @@ def import_coordinates(session: Session, rows: Iterable[dict[str, str]]) -> int:
     return updated
 
 
-def in_subtree(column: Any, code: str) -> ColumnElement[bool]:
-    """SQL condition: a region-code ``column`` lies in the subtree of ``code``.
+# Region subtrees, the one home of the test "is this region inside that one?". Codes are digit
+# strings whose prefixes are their ancestors (district 330106, street 330106001, community
+# 330106001001), so a subtree is the range of codes [code, code + ":") in byte order (":" is the
+# byte after "9"): one B-tree range scan, where ``LIKE 'code%'`` with a bound parameter scans the
+# table.
 
-    Codes are digit strings whose prefixes are their ancestors, so the subtree is the half-open
-    range [code, code + ":") (":" sorts right after "9"): a plain B-tree range scan on SQLite and
-    PostgreSQL alike, where ``LIKE 'code%'`` with a bound parameter would scan the table.
-    """
-    return and_(col(column) >= code, col(column) < code + ":")
+
+def is_within(code: str, root: str) -> bool:
+    """``code`` is ``root`` or lies below it (in Python: the same test as ``in_subtree``)."""
+    return code.startswith(root)
+
+
+def overlaps(code: str, other: str) -> bool:
+    """One of the two regions contains the other (an offer's area touches a hub's scope)."""
+    return is_within(code, other) or is_within(other, code)
+
+
+def _subtree_end(code: str) -> str:
+    return code + ":"
+
+
+class byte_order(FunctionElement[str]):
+    """A text column compared byte by byte, whatever the database's collation.
+
+    Under an ICU or libc collation ":" sorts before the digits, so the range above would be empty
+    (a district hub saw no households on a database created with ``ICU_LOCALE 'zh-Hans-CN'``).
+    PostgreSQL gets an explicit ``COLLATE "C"`` (the region-code columns are created in "C" as
+    well, so their indexes serve it: migration 0006); SQLite's default, BINARY, already is byte
+    order."""
+
+    type = String()
+    name = "byte_order"
+    inherit_cache = True
+
+
+@compiles(byte_order)
+def _byte_order_default(element: byte_order, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(byte_order, "postgresql")
+def _byte_order_postgresql(element: byte_order, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'({compiler.process(element.clauses, **kw)} COLLATE "C")'
+
+
+def in_subtree(column: Any, code: str) -> ColumnElement[bool]:
+    """SQL condition: the region code in ``column`` is ``code`` or lies below it."""
+    codes = byte_order(col(column))
+    return and_(codes >= code, codes < _subtree_end(code))
 
 
 def code_in(session: Session, column: Any, codes: list[str]) -> ColumnElement[bool]:
@@ -222,7 +266,7 @@ def subtree(session: Session, code: str) -> list[RegionRef]:
         lambda: [RegionRef(c, n) for c, n in sorted(region_names(session).items())],
     )
     lo = bisect_left(ordered, code, key=lambda r: r.code)
-    return ordered[lo : bisect_left(ordered, code + ":", lo, key=lambda r: r.code)]
+    return ordered[lo : bisect_left(ordered, _subtree_end(code), lo, key=lambda r: r.code)]
 
 
 def item_names(session: Session) -> dict[str, str]:

@@ -83,11 +83,11 @@ def get_round(session: Session, *, actor: User, round_id: int) -> MatchRound:
     return match_round
 
 
-def _covers(viewer_scope: str | None, round_scope_code: str | None) -> bool:
-    """A viewer sees rounds inside their area (admin sees all)."""
-    if viewer_scope is None:
-        return True
-    return round_scope_code is not None and round_scope_code.startswith(viewer_scope)
+def _covers(scope: str | None, round_scope_code: str | None) -> bool:
+    """A viewer sees rounds inside their area (admin sees all, a city-wide round only admin)."""
+    if round_scope_code is None:
+        return scope is None
+    return in_scope(scope, round_scope_code)
 
 
 def priority_of(
