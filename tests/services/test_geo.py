@@ -85,7 +85,7 @@ def _circle(n: int, lat: float = 30.25, lon: float = 120.17, r: float = 0.01) ->
         [lon + r * math.cos(2 * math.pi * i / n), lat + r * math.sin(2 * math.pi * i / n)]
         for i in range(n)
     ]
-    return ring + [ring[0]]
+    return [*ring, ring[0]]
 
 
 def test_simplify_drops_points_on_straight_edges_and_keeps_corners():
