@@ -5,7 +5,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Numeric, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -112,6 +122,19 @@ class Hub(SQLModel, table=True):
     region_code: str = Field(foreign_key="region.code", unique=True, max_length=12)
     name: str = Field(max_length=80)
     level: str = Field(max_length=16)
+
+
+class RegionBoundary(SQLModel, table=True):
+    """区划边界 — a district's or street's outline for the map, imported from a GeoJSON file
+    (``zhongfu regions import-boundaries``): WGS-84, simplified, with the point its name is
+    written at."""
+
+    region_code: str = Field(primary_key=True, foreign_key="region.code", max_length=12)
+    level: str = Field(max_length=16)  # district | street
+    geometry: str = Field(sa_column=Column(Text, nullable=False))  # GeoJSON (Multi)Polygon
+    label_lat: float
+    label_lon: float
+    imported_at: datetime = Field(default_factory=utcnow)
 
 
 class TaxonomyItem(SQLModel, table=True):
