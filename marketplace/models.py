@@ -178,10 +178,19 @@ class User(SQLModel, table=True):
     active: bool = True
     # Rotated on logout and on disabling: every session minted before is refused.
     session_token: str = Field(max_length=64)
+    # Unused since login failures are throttled outside the database (services/throttle.py).
     failed_logins: int = 0
     locked_until: datetime | None = None
     open_claims: int = 0
     created_at: datetime = Field(default_factory=utcnow)
+    # A temporary password (new account, administrator reset) must be replaced at next login.
+    must_change_password: bool = False
+    password_changed_at: datetime | None = None
+    # Two-factor sign-in (TOTP, RFC 6238): the base32 secret once enrolment is confirmed, and the
+    # last time step used, so that a code is accepted once.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = None
+    totp_last_step: int = 0
 
     # Flask-Login protocol.
     @property
@@ -207,6 +216,26 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: datetime | None = None
+    last_used_at: datetime | None = None  # updated at most once a minute
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One-time codes that stand in for a TOTP code when the phone is lost (stored hashed)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    used_at: datetime | None = None
+
+
+class Setting(SQLModel, table=True):
+    """A setting the administrator changes at run time (e.g. the roles that must use 2FA)."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: Any = Field(default=None, sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
 
 
 class Household(SQLModel, table=True):
