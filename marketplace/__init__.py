@@ -35,12 +35,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Never run on the published default: use (or create) a random key in the instance folder.
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
-    from marketplace import db, web
-    from marketplace.jobs import init_app as init_jobs
+    from marketplace import db, jobs, web
 
     db.init_app(app)
     web.init_app(app)
-    init_jobs(app)
+    jobs.init_app(app)
     _register_blueprints(app)
 
     from marketplace.cli import register

@@ -20,6 +20,7 @@ from sqlalchemy import event, func
 from sqlmodel import Session, select
 
 from marketplace.db import get_engine, session_scope
+from marketplace.jobs import rounds as round_job
 from marketplace.models import Household, MatchRound, Need, Role, User
 from marketplace.services import tally
 from marketplace.services.regions import in_subtree
@@ -205,8 +206,6 @@ def bench_web(app: Flask, *, repeat: int = 40, district: str = "330102") -> list
 
 def bench_round(app: Flask) -> dict[str, Any]:
     """A city-wide round from query to stored proposals, timed phase by phase."""
-    from marketplace.jobs import execute_round
-
     with session_scope(get_engine(app)) as session:
         admin = _ensure_user(session, "bench_admin", Role.ADMIN)
         match_round = MatchRound(scope_code=None, started_by=admin.id or 0)
@@ -214,7 +213,7 @@ def bench_round(app: Flask) -> dict[str, Any]:
         session.flush()
         round_id = match_round.id or 0
     t0 = time.perf_counter()
-    execute_round(app, round_id)
+    round_job.run(app, round_id)
     total = time.perf_counter() - t0
     with session_scope(get_engine(app)) as session:
         done = session.get(MatchRound, round_id)

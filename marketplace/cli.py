@@ -10,7 +10,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from marketplace import jobs
 from marketplace.db import get_engine, session_scope
+from marketplace.jobs import housekeeping
 
 
 def _create_app() -> Flask:
@@ -123,7 +125,7 @@ def serve_command(host: str, port: int, no_demo: bool, no_worker: bool) -> None:
         click.echo(summary)
         _print_accounts(DEMO_ACCOUNTS)
     if not no_worker:
-        _start_worker()
+        _start_worker(app)
     click.echo(f"Zhongfu 众扶 is running at http://{host}:{port}/  (Ctrl-C to stop)")
     sys.stdout.flush()
     from werkzeug.serving import run_simple
@@ -131,11 +133,9 @@ def serve_command(host: str, port: int, no_demo: bool, no_worker: bool) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
-def _start_worker() -> None:
+def _start_worker(app: Flask) -> None:
     """Huey consumer threads inside this process (the embedded single-machine set-up)."""
-    from marketplace.jobs import huey
-
-    consumer = huey.create_consumer(workers=2, worker_type="thread", periodic=True)
+    consumer = jobs.queue(app).create_consumer(workers=2, worker_type="thread", periodic=True)
     consumer.start()
     # Huey installs its own SIGINT/SIGTERM handlers for a standalone consumer; here Ctrl-C must
     # stop the whole server.
@@ -145,11 +145,10 @@ def _start_worker() -> None:
 
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True)
+@with_appcontext
 def worker_command(workers: int) -> None:
     """Run the background-job worker on its own (production: one or more per machine)."""
-    from marketplace.jobs import huey
-
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    jobs.queue().create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 
 @click.group("user")
@@ -218,9 +217,7 @@ def import_coords(path: str) -> None:
 def housekeeping_command() -> None:
     """Expire overdue claims and needs, send the periodic alerts and rebuild the dashboards'
     counts now (the worker does this every minute)."""
-    from marketplace.jobs import run_housekeeping
-
-    click.echo(run_housekeeping(current_app._get_current_object()))  # type: ignore[attr-defined]
+    click.echo(housekeeping.run(current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
 @click.group("bench")

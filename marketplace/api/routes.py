@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from marketplace import jobs
 from marketplace.api import serialise
 from marketplace.api.openapi import build_spec
 from marketplace.db import get_session
@@ -105,7 +106,9 @@ def create_token() -> ResponseReturnValue:
             session, username=str(username), password=str(password), policy=policy
         )
     except accounts.LoginFailed as exc:
-        session.commit()  # keep the failure count
+        # Unavoidable mid-request commit: the 401 makes the request roll back at teardown, and
+        # the failure count (the lockout) must stick.
+        session.commit()
         raise Unauthenticated(exc.message) from None
     token = accounts.issue_token(session, user=user, days=current_app.config["API_TOKEN_DAYS"])
     return created(
@@ -346,13 +349,8 @@ def happiness_json(token: str) -> ResponseReturnValue:
 @bp.post("/match-rounds")
 @api_auth(Role.HUB_STAFF, Role.ADMIN)
 def start_round() -> ResponseReturnValue:
-    from marketplace.jobs import run_match_round
-
-    session = get_session()
-    match_round = rounds.start_round(session, actor=me())
-    session.commit()  # the job must see the round
-    run_match_round(match_round.id)
-    session.refresh(match_round)
+    match_round = rounds.start_round(get_session(), actor=me())
+    jobs.enqueue_round(match_round.id or 0)
     return jsonify(serialise.match_round(match_round)), 202
 
 
@@ -388,15 +386,13 @@ def list_proposals(round_id: int) -> ResponseReturnValue:
 @bp.post("/proposals/<int:proposal_id>/<any(accept, reject, lock):action>")
 @api_auth(Role.HUB_STAFF, Role.ADMIN)
 def decide_proposal(proposal_id: int, action: str) -> ResponseReturnValue:
-    from marketplace.jobs import round_settings
-
     session = get_session()
     if action == "accept":
         claim = rounds.accept_proposal(
             session,
             actor=me(),
             proposal_id=proposal_id,
-            settings=round_settings(current_app.config),
+            settings=rounds.settings_from_config(current_app.config),
         )
         return jsonify(serialise.claim(claim) | {"proposal_id": proposal_id, "status": "accepted"})
     reason = parse(DecisionIn, body()).reason

@@ -51,7 +51,9 @@ def login() -> ResponseReturnValue:
                 policy=policy,
             )
         except accounts.LoginFailed as exc:
-            db.commit()  # keep the failure count even though this response is an error
+            # Unavoidable mid-request commit: the 401 makes the request roll back at teardown,
+            # and the failure count (the lockout) must stick.
+            db.commit()
             return render_template(
                 "auth/login.html", form=form, error=translate_message(exc.message)
             ), 401

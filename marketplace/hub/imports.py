@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import (
+    abort,
     current_app,
     jsonify,
     redirect,
@@ -17,14 +18,15 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from marketplace import jobs
 from marketplace.db import get_session
-from marketplace.hub import import_job
 from marketplace.hub.blueprint import bp
 from marketplace.hub.forms import ImportForm
 from marketplace.models import Role
-from marketplace.services import imports
+from marketplace.services import exports, imports
 from marketplace.web.access import role_required
 from marketplace.web.helpers import me, xlsx_response
+from marketplace.web.messages import render
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -50,30 +52,40 @@ def import_page() -> ResponseReturnValue:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{job_id}.xlsx"
         path.write_bytes(data)
-        import_job.put_state(job_id, {"user": me().id, "state": "queued", "done": 0, "total": 0})
-        from marketplace.jobs import run_import
-
-        # The job opens its own unit of work; end this request's transaction first (it has
-        # written nothing) so that, run in-process, the job does not wait on our write lock.
-        get_session().commit()
-        run_import(job_id, me().id or 0, str(path))
+        jobs.enqueue_import(job_id, me().id or 0, str(path))
         return redirect(url_for("hub.import_page", job=job_id))
     job = request.args.get("job", "")[:40]
-    state = _own_state(job) if job else None
-    report = (
-        imports.ImportReport.from_dict(state["report"]) if state and "report" in state else None
-    )
+    state = _own_state(job)
     status = 422 if form.is_submitted() else 200
     return render_template(
-        "hub/import.html", form=form, job=job if state else None, state=state, report=report
+        "hub/import.html", form=form, job=job if state else None, state=state, report=_report(state)
     ), status
 
 
 def _own_state(job: str) -> dict[str, Any] | None:
-    state = import_job.get_state(job)
+    """The state of the acting user's own import job (``None`` for anyone else's)."""
+    state = jobs.import_state(job) if job else None
     if state is None or state.get("user") != me().id:
         return None
     return state
+
+
+def _report(state: dict[str, Any] | None) -> imports.ImportReport | None:
+    return imports.ImportReport.from_dict(state["report"]) if state and "report" in state else None
+
+
+@bp.get("/import/errors.xlsx")
+@role_required(Role.HUB_STAFF)
+def import_errors() -> ResponseReturnValue:
+    """A finished import's errors as a workbook to work through: one row per error."""
+    report = _report(_own_state(request.args.get("job", "")[:40]))
+    if report is None or report.ok:
+        abort(404)
+    rows = ([e.sheet, e.row or None, e.column, render(e.message)] for e in report.errors)
+    headers = [_("Sheet"), _("Row"), _("Column"), _("Problem")]
+    return xlsx_response(
+        exports.workbook([(_("Validation report"), headers, rows)]), "import-errors"
+    )
 
 
 @bp.get("/import/status")

@@ -17,8 +17,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from marketplace import jobs
 from marketplace.db import get_session
-from marketplace.jobs import round_settings, run_match_round
 from marketplace.models import ProposalStatus, Role
 from marketplace.rounds.forms import DecisionForm
 from marketplace.services import rounds
@@ -66,8 +66,7 @@ def start() -> ResponseReturnValue:
         return redirect(url_for("rounds.index"))
     session = get_session()
     match_round = rounds.start_round(session, actor=me())
-    session.commit()  # the background job must see the round
-    run_match_round(match_round.id)
+    jobs.enqueue_round(match_round.id or 0)
     flash(_("The match round has started; this page shows its progress."), "success")
     return redirect(url_for("rounds.detail", round_id=match_round.id))
 
@@ -119,7 +118,7 @@ def decide(proposal_id: int, action: str) -> ResponseReturnValue:
             session,
             actor=me(),
             proposal_id=proposal_id,
-            settings=round_settings(current_app.config),
+            settings=rounds.settings_from_config(current_app.config),
         )
         flash(_("Accepted: the organisation has been notified."), "success")
     elif action == "reject":

@@ -8,7 +8,7 @@ services (``households.create_household`` / ``create_need``), each row in a save
 bad row does not hide the next: the report lists every error (sheet, row, column, why).
 
 All or nothing: when the report has any error the caller rolls the transaction back (the services
-only flush); the background job in ``marketplace.jobs.run_import`` does exactly that.
+only flush); the background job in ``marketplace.jobs.imports`` does exactly that.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@
       .then(function (r) { return r.json(); })
       .then(function (s) {
         if (s.total) { bar.max = s.total; bar.value = s.done; }
-        text.textContent = template.replace("%(done)s", s.done).replace("%(total)s", s.total || "?");
+        text.textContent = template.replace("{done}", s.done).replace("{total}", s.total || "?");
         if (s.state === "done") { window.location.assign(box.getAttribute("data-done-url")); }
         else { window.setTimeout(poll, 800); }
       })

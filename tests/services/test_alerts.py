@@ -48,11 +48,3 @@ def test_claim_expiring_and_offer_low(db, world, app):
         assert "offer_low" in _kinds(s, world.org_user.id)
     with db() as s:
         assert alerts.run_alerts(s)["offer_low"] == 0
-
-
-def test_housekeeping_job_runs_alerts(app, world):
-    from marketplace import jobs
-
-    jobs.init_app(app)
-    result = jobs.housekeeping.call_local()
-    assert "alerts" in result and result["alerts"]["delivery_awaiting"] >= 2

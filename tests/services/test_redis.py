@@ -6,9 +6,13 @@ import uuid
 
 import pytest
 import redis
+from huey import RedisHuey
+from sqlmodel import select
 
-from marketplace import create_app
-from marketplace.db import get_engine
+from marketplace import create_app, jobs
+from marketplace.db import get_engine, session_scope
+from marketplace.models import MatchRound, Role, User
+from marketplace.services import rounds
 from tests.conftest import TEST_CONFIG
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -25,17 +29,40 @@ def redis_url():
     return REDIS_URL
 
 
-def test_job_queue_uses_redis(redis_url, monkeypatch):
-    from huey import RedisHuey
-
-    from marketplace import jobs
-
-    monkeypatch.setenv("ZHONGFU_REDIS_URL", redis_url)
-    queue = jobs._make_huey()
-    assert isinstance(queue, RedisHuey)
-    key = f"zf-test-{uuid.uuid4().hex}"
-    queue.put(key, {"progress": 0.5})  # what another machine's worker would read
-    assert jobs._make_huey().get(key) == {"progress": 0.5}
+def test_job_queue_uses_redis(redis_url, database_url, make_user, db):
+    """With REDIS_URL the app's own queue is Redis: a round queued by one process lands in Redis,
+    and a worker (here, the same queue's ``execute``) runs it."""
+    app = create_app(
+        TEST_CONFIG
+        | {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "JOBS_IMMEDIATE": False}
+    )
+    try:
+        queue = jobs.queue(app)
+        assert isinstance(queue, RedisHuey) and not queue.immediate
+        admin = make_user(Role.ADMIN)
+        with app.app_context(), session_scope(get_engine(app)) as s:
+            round_id = rounds.start_round(s, actor=s.get(User, admin.id)).id
+            jobs.enqueue_round(round_id, session=s)
+            assert queue.pending_count() == 0  # not before the commit
+        assert queue.pending_count() == 1
+        # The task is in Redis, where a worker on any machine finds it.
+        client = redis.Redis.from_url(redis_url)
+        assert any(b"zhongfu" in key for key in client.keys("*"))
+        with db() as s:
+            assert s.get(MatchRound, round_id).status == "queued"
+        task = queue.dequeue()
+        assert task is not None and task.name == "match_round" and task.args == (round_id,)
+        queue.execute(task)
+        assert queue.pending_count() == 0
+        with db() as s:
+            assert s.get(MatchRound, round_id).status == "done"
+            assert len(s.exec(select(MatchRound)).all()) == 1
+        # Key-value state (an import's progress) is shared the same way.
+        key = f"zf-test-{uuid.uuid4().hex}"
+        queue.put(key, {"progress": 0.5})
+        assert jobs.make_queue(app.config, app.instance_path).get(key) == {"progress": 0.5}
+    finally:
+        get_engine(app).dispose()
 
 
 def test_login_rate_limit_is_shared_between_app_processes(redis_url, database_url, make_user):
@@ -60,4 +87,4 @@ def test_login_rate_limit_is_shared_between_app_processes(redis_url, database_ur
     assert codes[:4] == [401, 401, 401, 401]
     assert codes[4:] == [429, 429]
     # The counters live in Redis, not in either process.
-    assert redis.Redis.from_url(redis_url).keys("*api.create_token*")
+    assert redis.Redis.from_url(redis_url).keys("*/login/*")

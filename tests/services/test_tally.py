@@ -77,16 +77,6 @@ def test_dashboard_reads_the_snapshot_and_says_when_it_was_taken(db, world):
         assert fresh.status_totals["open"] == exact.status_totals["open"] - 1
 
 
-def test_housekeeping_rebuilds_the_snapshot(app, db, world):
-    from marketplace import jobs
-
-    jobs.init_app(app)
-    result = jobs.housekeeping.call_local()
-    assert result["tally_taken_at"]
-    with db() as s:
-        assert _snapshot(s) == _direct(s)
-
-
 def test_dashboard_page_shows_when_needs_were_counted(app, client, world, login_as):
     login_as(world.admin)
     page = client.get("/staff/dashboard")

@@ -1,0 +1,86 @@
+"""The queue: built from the app's configuration in ``init_app`` (never at import), and fed only
+after the unit of work that queues a job has committed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import abort
+from huey import SqliteHuey
+from huey.storage import MemoryStorage
+
+from marketplace import create_app, db, jobs
+from marketplace.db import get_engine, session_scope
+from tests.conftest import TEST_CONFIG
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_importing_jobs_creates_no_file(tmp_path):
+    """A clean checkout: importing the package builds no queue, database or instance folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGFU_")} | {
+        "PYTHONPATH": str(ROOT),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "ZHONGFU_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    code = (
+        "import marketplace.jobs, marketplace.services.passwords as p\n"
+        "assert p._dummy_hash is None, 'the dummy password hash was built at import'\n"
+    )
+    work = tmp_path / "cwd"
+    work.mkdir()
+    subprocess.run([sys.executable, "-c", code], cwd=work, env=env, check=True, timeout=120)
+    assert list(tmp_path.rglob("*")) == [work]
+
+
+def test_queue_from_config(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("ZHONGFU_INSTANCE_PATH", str(tmp_path / "instance"))
+    embedded = create_app(TEST_CONFIG | {"DATABASE_URL": database_url, "JOBS_IMMEDIATE": False})
+    immediate = create_app(TEST_CONFIG | {"DATABASE_URL": database_url})
+    try:
+        queue = jobs.queue(embedded)
+        assert isinstance(queue, SqliteHuey) and not queue.immediate
+        assert queue.storage.filename == str(tmp_path / "instance" / "jobs.db")
+        assert (tmp_path / "instance" / "jobs.db").exists()
+        # Tests run each job at once, in memory.
+        assert jobs.queue(immediate).immediate
+        assert isinstance(jobs.queue(immediate).storage, MemoryStorage)
+        # Each app has its own queue with the tasks registered on it.
+        assert jobs.queue(embedded) is not jobs.queue(immediate)
+        assert jobs.tasks(embedded).match_round.huey is queue
+    finally:
+        jobs.queue(embedded).storage.close()
+        for app in (embedded, immediate):
+            get_engine(app).dispose()
+
+
+def test_hooks_run_after_commit_and_are_dropped_on_rollback(app):
+    ran: list[str] = []
+    with app.app_context():
+        with pytest.raises(RuntimeError), session_scope(get_engine(app)) as session:
+            db.after_commit(session, lambda: ran.append("rolled back"))
+            raise RuntimeError("the unit of work fails")
+        with session_scope(get_engine(app)) as session:
+            db.after_commit(session, lambda: ran.append("committed"))
+            assert ran == []  # not before the commit
+    assert ran == ["committed"]
+
+
+def test_a_request_that_fails_queues_nothing(app, client):
+    ran: list[str] = []
+
+    @app.post("/_test/queue/<int:status>")
+    def queue_then_answer(status: int) -> str:
+        db.after_commit(None, lambda: ran.append(f"after {status}"))
+        if status >= 400:
+            abort(status)
+        return "ok"
+
+    assert client.post("/_test/queue/409").status_code == 409
+    assert ran == []
+    assert client.post("/_test/queue/200").status_code == 200
+    assert ran == ["after 200"]
