@@ -69,7 +69,7 @@ def _claim_to_deliver(n: Notification) -> str:
 
 def _delivery_to_confirm(n: Notification) -> str:
     need = n.params.get("need")
-    return url_for("hub.deliveries_list", _anchor=f"need-{need}" if need else None)
+    return url_for("hub.deliveries", _anchor=f"need-{need}" if need else None)
 
 
 def _offer(n: Notification) -> str:

@@ -106,6 +106,35 @@ MESSAGES: dict[str, LazyString] = {
     "account.not_found": _l("Account not found"),
     "account.cannot_disable_self": _l("You cannot disable your own account"),
     "auth.wrong_credentials": _l("Wrong username or password"),
+    # Sign-in, passwords, tokens, two-step sign-in, accounts from Excel (the "auth" helper)
+    "auth.wait": _l("Too many failed attempts for this name; try again in %(seconds)s seconds"),
+    "account.display_name_too_long": _l("The name may have at most 64 characters"),
+    "account.current_password_wrong": _l("The current password is wrong"),
+    "account.passwords_differ": _l("The two new passwords differ"),
+    "account.password_unchanged": _l("Choose a password other than the current one"),
+    "account.cannot_reset_self": _l("Change your own password on your account page"),
+    "account.role_not_creatable": _l("Choose hub staff, Party member or administrator"),
+    "account.change_password_first": _l(
+        "This account has a temporary password: log in on the web and change it first"
+    ),
+    "token.not_found": _l("No such token of yours"),
+    "twofactor.code_wrong": _l("The code is wrong or has been used; type the current one"),
+    "twofactor.code_required": _l("This account uses two-step sign-in: send the code as otp"),
+    "twofactor.enrol_first": _l(
+        "Your role must use two-step sign-in: log in on the web and set it up first"
+    ),
+    "twofactor.role_invalid": _l(
+        "Two-step sign-in can be required of hub staff and administrators"
+    ),
+    "twofactor.not_for_role": _l("Two-step sign-in is for hub staff and administrators"),
+    "twofactor.not_enabled": _l("Two-step sign-in is off"),
+    "account_import.no_sheet": _l("The workbook has no sheet named %(sheet)s"),
+    "account_import.too_many_rows": _l("At most %(max)s accounts per workbook"),
+    "account_import.empty": _l("The sheet has no accounts"),
+    "account_import.role": _l("Choose a role: %(roles)s"),
+    "account_import.region_mismatch": _l(
+        "This region is not inside the one to its left; choose it from the drop-down list"
+    ),
     "access.admin_only": _l("Only the administrator may do this"),
     "access.hub_staff_only": _l("Only hub staff may do this"),
     "access.member_only": _l("Only members can claim wishes"),
@@ -272,7 +301,7 @@ def render(message: Message | str | None, params: Mapping[str, Any] | None = Non
     if msgid is None:
         return gettext(code) if code in FRAMEWORK_MESSAGES else code
     text = str(msgid)
-    if not values:
+    if "%(" not in text:
         return text
     return text % _Params({name: _value(name, value) for name, value in values.items()})
 
