@@ -292,6 +292,11 @@ class Need(SQLModel, table=True):
     title: str = Field(max_length=100)
     description: str = Field(default="", max_length=2000)
     public_text: str = Field(default="", max_length=2000)  # description with personal data removed
+    # The title members and organisations read: scrubbed at intake, correctable in review (the
+    # original ``title`` stays for staff). Empty on needs written before it existed: ``title``.
+    public_title: str = Field(
+        default="", max_length=100, sa_column_kwargs={"server_default": ""}
+    )
     value_yuan: Decimal = Field(
         default=Decimal(0), sa_column=Column(Numeric(10, 2), nullable=False)
     )
@@ -448,4 +453,3 @@ class AuditLog(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     """站内通知 — stored as data: what happened (``kind``), the message code and its parameters,
     and the object it is about; the web layer renders the text and the link for the reader."""
-

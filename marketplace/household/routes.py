@@ -5,15 +5,25 @@ The opaque token in the URL is the credential; an unknown token is a plain 404.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from marketplace.db import get_session
+from marketplace.household import access_log
 from marketplace.household.forms import AcknowledgeForm
 from marketplace.services import claims, happiness
 
 bp = Blueprint("household", __name__, url_prefix="/h")
+# The token is a credential: out of the access log, out of Referer headers, out of caches.
+bp.record_once(lambda _state: access_log.install())
+
+
+@bp.after_request
+def _keep_the_token_private(response: Response) -> Response:
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<token>")

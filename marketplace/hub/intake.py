@@ -21,7 +21,7 @@ from marketplace.hub.blueprint import PAGE, bp
 from marketplace.hub.forms import HouseholdForm, NeedForm, ReasonForm
 from marketplace.models import Hub, NeedStatus, Region, Role
 from marketplace.schemas import HouseholdIn, NeedIn, parse
-from marketplace.services import exports, households, listings, ui_queries
+from marketplace.services import exports, happiness, households, listings, ui_queries
 from marketplace.services.access import get_household_for_staff
 from marketplace.services.errors import ServiceError
 from marketplace.web.access import role_required
@@ -188,6 +188,16 @@ def need_new(household_id: int) -> ResponseReturnValue:
         return redirect(url_for("hub.household_detail", household_id=household_id))
     status = 422 if form.is_submitted() else 200
     return render_template("hub/need_form.html", form=form, h=household, general=general), status
+
+
+@bp.post("/households/<int:household_id>/code")
+@role_required(Role.HUB_STAFF)
+def reissue_code(household_id: int) -> ResponseReturnValue:
+    """A new 幸福码 for a household whose card was lost or shared: the old link stops working."""
+    if EmptyForm().validate_on_submit():
+        happiness.reissue_token(get_session(), actor=me(), household_id=household_id)
+        flash(_("A new happiness code was issued; the old link no longer works."), "success")
+    return redirect(url_for("hub.household_detail", household_id=household_id))
 
 
 # 幸福码 card for the household's wall --------------------------------------------------------------

@@ -1,14 +1,23 @@
-"""幸福码 / 幸福清单 — a household's own read-only list of help received and pending."""
+"""幸福码 / 幸福清单 — a household's own read-only list of help received and pending.
+
+The page has no login: the opaque token in its URL is the credential, so the page holds no personal
+data (titles are the public, scrubbed ones), the token is kept out of the access logs
+(``marketplace/household/access_log.py``), and staff can reissue it when a card is lost or shared.
+"""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from marketplace.models import Claim, Household, Need, NeedStatus, TaxonomyItem
+from marketplace.models import Claim, Household, Need, NeedStatus, TaxonomyItem, User
+from marketplace.services import audit
+from marketplace.services.access import get_household_for_staff
 from marketplace.services.errors import NotFound
 from marketplace.services.privacy import mask_name
+from marketplace.services.wishes import public_title
 
 VISIBLE = (
     NeedStatus.OPEN.value,
@@ -21,10 +30,10 @@ VISIBLE = (
 
 def household_by_token(session: Session, token: str) -> Household:
     if not token or len(token) > 64:
-        raise NotFound("Not found")
+        raise NotFound()
     household = session.exec(select(Household).where(Household.token == token)).first()
     if household is None:
-        raise NotFound("Not found")
+        raise NotFound()
     return household
 
 
@@ -53,7 +62,7 @@ def happiness_list(session: Session, token: str) -> dict[str, Any]:
         entries.append(
             {
                 "need_id": n.id,
-                "title": n.title,
+                "title": public_title(n, household.name),
                 "item": n.item_code,
                 "item_name": items[n.item_code].name_zh if n.item_code in items else n.item_code,
                 "status": n.status,
@@ -68,3 +77,18 @@ def happiness_list(session: Session, token: str) -> dict[str, Any]:
         "received": [e for e in entries if e["status"] in ("confirmed", "delivered")],
         "pending": [e for e in entries if e["status"] not in ("confirmed", "delivered")],
     }
+
+
+def new_token() -> str:
+    """192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def reissue_token(session: Session, *, actor: User, household_id: int) -> Household:
+    """Hub staff give a household a new 幸福码; the old link answers 404 from now on."""
+    household = get_household_for_staff(session, household_id, actor)
+    household.token = new_token()
+    session.add(household)
+    session.flush()
+    audit.record(session, actor, "household.reissue_code", household)
+    return household

@@ -116,6 +116,34 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0088 * 2 * math.asin(math.sqrt(a))
 
 
+def public_title(need: Need, household_name: str) -> str:
+    """The title members and organisations read: the public title staff reviewed (the title
+    itself on needs written before there was one), scrubbed again with the household's name."""
+    return scrub_text(need.public_title or need.title, names=[household_name])
+
+
+def public_description(need: Need, household_name: str) -> str:
+    """The description members and organisations read (``Need.public_text``), likewise."""
+    return scrub_text(need.public_text, names=[household_name])
+
+
+def public_title_of(session: Session, need: Need) -> str:
+    """``public_title`` for one need whose household is not at hand (notifications)."""
+    household = session.get(Household, need.household_id)
+    return public_title(need, household.name if household is not None else "")
+
+
+def scrub_about(session: Session, need_id: int, text: str) -> str:
+    """Free text about a need that one party writes and another reads (a rejection or hold reason,
+    a delivery note), without personal data and without the household's names."""
+    name = session.exec(
+        select(Household.name)
+        .join(Need, col(Need.household_id) == Household.id)
+        .where(Need.id == need_id)
+    ).first()
+    return scrub_text(text, names=[name] if name else [])
+
+
 def to_views(
     session: Session, rows: list[tuple[Need, str]], near: tuple[float, float] | None = None
 ) -> list[WishView]:
@@ -132,8 +160,8 @@ def to_views(
                 id=need.id or 0,
                 item=need.item_code,
                 item_name=items.get(need.item_code, need.item_code),
-                title=scrub_text(need.title),
-                text=need.public_text,
+                title=public_title(need, hh_name),
+                text=public_description(need, hh_name),
                 household=mask_name(hh_name),
                 community=names.get(need.community_code, ""),
                 street=names.get(need.community_code[:9], ""),
