@@ -21,6 +21,7 @@ from marketplace.services.access import (
     get_claim_for_deliverer,
     get_need_for_staff,
     get_offer_for_org,
+    require_wish_reader,
 )
 from marketplace.services.errors import Forbidden, ServiceError, ValidationFailed
 from marketplace.uploads import save_photo
@@ -225,6 +226,7 @@ def reject_need_delivery(need_id: int) -> ResponseReturnValue:
 @bp.get("/wishes")
 @api_auth()
 def list_wishes() -> ResponseReturnValue:
+    require_wish_reader(get_session(), me())
     f = wishes.parse_filter(request.args)
     limit = max(1, min(100, request.args.get("limit", 20, type=int) or 20))
     views, cursor = wishes.browse_page(
@@ -240,6 +242,7 @@ def list_wishes() -> ResponseReturnValue:
 @bp.get("/wishes/<int:wish_id>")
 @api_auth()
 def get_wish(wish_id: int) -> ResponseReturnValue:
+    require_wish_reader(get_session(), me())
     return jsonify(wishes.wish_detail(get_session(), wish_id).as_json())
 
 

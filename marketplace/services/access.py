@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from marketplace.models import Claim, Household, Need, Offer, Organisation, Role, User
+from marketplace.models import Claim, Household, Need, Offer, Organisation, OrgStatus, Role, User
 from marketplace.services.errors import Forbidden, NotFound
 from marketplace.services.regions import hub_region, is_within
 
@@ -66,6 +66,16 @@ def get_claim_for_deliverer(session: Session, claim_id: int, viewer: User) -> Cl
         if offer is not None and offer.org_id == viewer.org_id:
             return claim
     raise NotFound("Claim not found")
+
+
+def require_wish_reader(session: Session, user: User) -> None:
+    """The wish pool and wish details (masked): members, staff, the administrator, and an
+    organisation only once vetted — one waiting for vetting, or refused, reads no wish."""
+    if user.role != Role.ORG:
+        return
+    org = session.get(Organisation, user.org_id) if user.org_id is not None else None
+    if org is None or org.status != OrgStatus.VETTED.value:
+        raise Forbidden("access.org_not_vetted")
 
 
 def get_offer_for_org(session: Session, offer_id: int, viewer: User) -> Offer:
