@@ -16,7 +16,7 @@ from marketplace.db import get_session
 from marketplace.hub.blueprint import PAGE, bp
 from marketplace.hub.forms import ReasonForm
 from marketplace.models import NeedStatus, Role
-from marketplace.services import exports, households, listings, ui_queries
+from marketplace.services import exports, households, listings, ui_queries, wishes
 from marketplace.web.access import role_required
 from marketplace.web.helpers import EmptyForm, back, list_args, me, xlsx_response
 
@@ -35,9 +35,18 @@ def review() -> ResponseReturnValue:
     )
     names = ui_queries.region_names(db, {n.community_code for n, _h in page.rows})
     items = {i.code: i for _first, group in ui_queries.taxonomy_groups(db) for i in group}
+    # What members and organisations will read of each need, exactly as they will read it.
+    public = {
+        need.id: (
+            wishes.public_title(need, household.name),
+            wishes.public_description(need, household.name),
+        )
+        for need, household in page.rows
+    }
     return render_template(
         "hub/review.html",
         page=page,
+        public=public,
         names=names,
         items=items,
         groups=ui_queries.taxonomy_groups(db),
@@ -75,6 +84,23 @@ def publish(need_id: int) -> ResponseReturnValue:
         return redirect(url_for("hub.review"))
     need = households.publish_need(get_session(), actor=me(), need_id=need_id)
     flash(_("Published: %(title)s", title=need.title), "success")
+    return redirect(back(url_for("hub.review")))
+
+
+@bp.post("/needs/<int:need_id>/public")
+@role_required(Role.HUB_STAFF)
+def edit_public(need_id: int) -> ResponseReturnValue:
+    """Staff correct the public title and description before (or after) publishing."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("hub.review"))
+    need = households.edit_public_version(
+        get_session(),
+        actor=me(),
+        need_id=need_id,
+        title=request.form.get("public_title", ""),
+        text=request.form.get("public_text", ""),
+    )
+    flash(_("Public version saved: %(title)s", title=need.public_title), "success")
     return redirect(back(url_for("hub.review")))
 
 

@@ -24,7 +24,8 @@ from marketplace.schemas import HouseholdIn, NeedIn
 from marketplace.services import audit
 from marketplace.services.access import get_household_for_staff, get_need_for_staff, staff_scope
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
-from marketplace.services.privacy import mask_id_number, mask_phone, scrub_text
+from marketplace.services.messages import Message
+from marketplace.services.privacy import household_names, mask_id_number, mask_phone, scrub_text
 from marketplace.services.regions import in_subtree, is_within
 from matching.text import find_duplicates
 from matching.text import suggest_items as text_suggest
@@ -136,7 +137,9 @@ def create_need(session: Session, *, actor: User, data: NeedIn, today: date | No
         item_code=data.item,
         title=data.title,
         description=data.description,
-        public_text=scrub_text(data.description),
+        # What members and organisations will read; staff may correct it in review.
+        public_title=scrub_text(data.title, names=household_names(household)),
+        public_text=scrub_text(data.description, names=household_names(household)),
         value_yuan=data.value_yuan,
         deadline=data.deadline,
         community_code=household.community_code,
@@ -187,6 +190,38 @@ def publish_need(session: Session, *, actor: User, need_id: int) -> Need:
         need,
         before={"status": before},
         after={"status": need.status},
+    )
+    return need
+
+
+def edit_public_version(
+    session: Session, *, actor: User, need_id: int, title: str, text: str
+) -> Need:
+    """Staff correct what members and organisations will read of a need (its public title and
+    description); the original title and description stay as they are, for staff."""
+    need = get_need_for_staff(session, need_id, actor)
+    title, text = title.strip(), text.strip()
+    errors: dict[str, Message | str] = {}
+    if not title:
+        errors["public_title"] = "field.required"
+    elif len(title) > 100:
+        errors["public_title"] = Message("field.too_long", {"max": 100})
+    if len(text) > 2000:
+        errors["public_text"] = Message("field.too_long", {"max": 2000})
+    if errors:
+        raise ValidationFailed(errors)
+    if need.status not in (NeedStatus.PENDING_REVIEW.value, NeedStatus.OPEN.value):
+        raise Conflict(Message("need.not_editable", {"need_status": need.status}))
+    before = {"public_title": need.public_title, "public_text": need.public_text}
+    need.public_title, need.public_text = title, text
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "need.edit_public",
+        need,
+        before=before,
+        after={"public_title": title, "public_text": text},
     )
     return need
 
