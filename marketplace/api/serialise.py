@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from marketplace.models import Claim, Household, MatchRound, Need, Offer, Organisation, Proposal
+from marketplace.services.privacy import scrub_text
 
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _scrubbed(text: str | None) -> str | None:
+    """Text one party wrote and another reads (DESIGN §6)."""
+    return scrub_text(text) if text else text
 
 
 def household_full(h: Household) -> dict[str, Any]:
@@ -66,10 +72,12 @@ def claim(c: Claim) -> dict[str, Any]:
         "claimed_at": _iso(c.claimed_at),
         "due_at": _iso(c.due_at),
         "delivered_at": _iso(c.delivered_at),
-        "delivery_note": c.delivery_note,
+        # Stored scrubbed with the household's names (services/claims.py); scrubbed again here
+        # for rows written before that.
+        "delivery_note": _scrubbed(c.delivery_note),
         "has_photo": bool(c.photo_path),
         "confirmed_at": _iso(c.confirmed_at),
-        "reject_reason": c.reject_reason,
+        "reject_reason": _scrubbed(c.reject_reason),
         "offer_id": c.offer_id,
     }
 
@@ -128,5 +136,5 @@ def proposal(p: Proposal) -> dict[str, Any]:
         "distance_km": p.distance_km,
         "reasons": p.reasons,
         "status": p.status,
-        "decision_reason": p.decision_reason,
+        "decision_reason": _scrubbed(p.decision_reason),
     }
