@@ -238,6 +238,21 @@ class Setting(SQLModel, table=True):
     updated_by: int | None = Field(default=None, foreign_key="user.id")
 
 
+# 抗风险能力 — the resilience score (0–100) puts a household in one of three risk levels, level 1
+# the weakest (DESIGN §5, §9). The one home of these numbers; services/risk.py holds the same rule
+# as SQL and as deadlines.
+RISK_LEVEL_FLOORS: dict[int, int] = {1: 0, 2: 60, 3: 90}  # level → lowest score of the level
+# How long a household's case may wait, by risk level (DESIGN §1: warnings handled within 3 days
+# for level 1, 7 for levels 2–3): a delivery's confirmation, a need's wait before a round raises
+# its priority.
+SLA_DAYS: dict[int, int] = {1: 3, 2: 7, 3: 7}
+
+
+def risk_level(score: int) -> int:
+    """Resilience score → risk level: <60 → 1 (highest risk), 60–89 → 2, ≥90 → 3."""
+    return max(level for level, floor in RISK_LEVEL_FLOORS.items() if score >= floor or level == 1)
+
+
 class Household(SQLModel, table=True):
     """困难家庭 — registered by hub staff on the family's behalf."""
 
@@ -266,8 +281,7 @@ class Household(SQLModel, table=True):
 
     @property
     def risk_level(self) -> int:
-        """Resilience score → level: <60 → 1 (highest risk), 60–89 → 2, ≥90 → 3."""
-        return 1 if self.risk_score < 60 else 2 if self.risk_score < 90 else 3
+        return risk_level(self.risk_score)
 
 
 class Need(SQLModel, table=True):

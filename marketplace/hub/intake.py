@@ -21,7 +21,7 @@ from marketplace.hub.blueprint import PAGE, bp
 from marketplace.hub.forms import HouseholdForm, NeedForm, ReasonForm
 from marketplace.models import Hub, NeedStatus, Region, Role
 from marketplace.schemas import HouseholdIn, NeedIn, parse
-from marketplace.services import exports, happiness, households, listings, ui_queries
+from marketplace.services import exports, happiness, households, listings, risk, ui_queries
 from marketplace.services.access import get_household_for_staff
 from marketplace.services.errors import ServiceError
 from marketplace.web.access import role_required
@@ -73,7 +73,7 @@ def _household_filter() -> tuple[listings.HouseholdFilter, listings.Sort]:
     f = listings.HouseholdFilter(
         q=request.args.get("q", "")[:64],
         hardship=request.args.get("hardship", "")[:16],
-        level=level if level in (1, 2, 3) else None,
+        level=level if level in risk.LEVELS else None,
         area=request.args.get("area", "")[:12],
     )
     return f, listings.parse_sort(request.args.get("sort"), listings.HOUSEHOLD_SORTS, "-id")

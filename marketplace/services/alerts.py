@@ -28,9 +28,10 @@ from marketplace.models import (
     OfferStatus,
     Role,
     User,
+    risk_level,
     utcnow,
 )
-from marketplace.services.dashboard import SLA_DAYS
+from marketplace.services import risk
 from marketplace.services.notifications import notify_once
 
 LOW_OFFER_SHARE = 0.10
@@ -87,9 +88,7 @@ def deliveries_awaiting(session: Session, now: datetime) -> tuple[int, int]:
         text = f"A delivery awaits your confirmation: {need.title}"
         for uid in _staff_of(session, [code[:6], code[:9], code]):
             awaiting += notify_once(session, uid, "delivery_awaiting", text, link)
-        level = 1 if score < 60 else 2 if score < 90 else 3
-        deadline = _aware(claim.delivered_at or now) + timedelta(days=SLA_DAYS[level])
-        if deadline < now:
+        if risk.deadline(_aware(claim.delivered_at or now), risk_level(score)) < now:
             # Escalate to the parent of the community hub: its street hub.
             overdue_link = f"/hub/deliveries?claim={claim.id}&overdue=1#need-{need.id}"
             overdue_text = f"Overdue: a delivery waits past its confirmation deadline: {need.title}"

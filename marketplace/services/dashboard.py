@@ -42,12 +42,11 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.services import tally
+from marketplace.services import risk, tally
 from marketplace.services.access import staff_scope
 from marketplace.services.errors import Forbidden
 from marketplace.services.regions import in_subtree, region_names
 
-SLA_DAYS = {1: 3, 2: 7, 3: 7}
 TOP_OFFERS = 30
 
 
@@ -69,10 +68,6 @@ def _seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[fl
     if session.get_bind().dialect.name == "postgresql":
         return cast(func.extract("epoch", end - start), Float)
     return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
-
-
-def _risk_level(score: Any) -> ColumnElement[int]:
-    return case((score < 60, 1), (score < 90, 2), else_=3)
 
 
 @dataclass(frozen=True)
@@ -212,9 +207,9 @@ def time_to_help(session: Session, scope: str | None) -> Durations:
 
 def sla(session: Session, scope: str | None, now: datetime | None = None) -> list[SlaRow]:
     now = now or utcnow()
-    level = _risk_level(col(Household.risk_score))
-    band = case((level == 1, "1"), else_="2-3")
-    limit_s = case((level == 1, SLA_DAYS[1] * 86400.0), else_=SLA_DAYS[2] * 86400.0)
+    level = risk.level_of(col(Household.risk_score))
+    band = case((level == 1, "1"), else_="2-3")  # levels 2 and 3 share their deadline
+    limit_s = risk.sla_seconds(level)
     taken = _seconds_between(session, Claim.delivered_at, Claim.confirmed_at)
     waiting = _seconds_between(session, Claim.delivered_at, literal(now.replace(tzinfo=None)))
     confirmed = col(Claim.status) == ClaimStatus.CONFIRMED.value
@@ -238,7 +233,7 @@ def sla(session: Session, scope: str | None, now: datetime | None = None) -> lis
     ).all()
     found = {str(b): (int(a or 0), int(c or 0), int(d or 0)) for b, a, c, d in rows}
     out = []
-    for key, days in (("1", SLA_DAYS[1]), ("2-3", SLA_DAYS[2])):
+    for key, days in (("1", risk.sla_days(1)), ("2-3", risk.sla_days(2))):
         in_time, late, overdue = found.get(key, (0, 0, 0))
         out.append(
             SlaRow(key, days, in_time, late, overdue, _rate(in_time, in_time + late + overdue))

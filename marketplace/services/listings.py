@@ -27,6 +27,7 @@ from marketplace.models import (
     Role,
     User,
 )
+from marketplace.services import risk
 from marketplace.services.access import staff_scope
 from marketplace.services.errors import Forbidden
 from marketplace.services.households import search_conditions
@@ -137,12 +138,8 @@ def households_query(
     )
     if f.hardship:
         stmt = stmt.where(col(Household.hardship_type) == f.hardship)
-    if f.level == 1:
-        stmt = stmt.where(col(Household.risk_score) < 60)
-    elif f.level == 2:
-        stmt = stmt.where(col(Household.risk_score) >= 60, col(Household.risk_score) < 90)
-    elif f.level == 3:
-        stmt = stmt.where(col(Household.risk_score) >= 90)
+    if f.level in risk.LEVELS:
+        stmt = stmt.where(risk.in_level(col(Household.risk_score), f.level))
     if f.area and is_within(f.area, scope):
         stmt = stmt.where(in_subtree(Household.community_code, f.area))
     return _order(stmt, HOUSEHOLD_SORTS, sort, col(Household.id))

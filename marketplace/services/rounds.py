@@ -33,18 +33,16 @@ from marketplace.models import (
     RoundStatus,
     UnmatchedNeed,
     User,
+    risk_level,
     utcnow,
 )
-from marketplace.services import audit
+from marketplace.services import audit, risk
 from marketplace.services.access import in_scope, round_scope
 from marketplace.services.claims import consume_capacity
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.notifications import notify_org
 from marketplace.services.offers import live_offers_query
 from marketplace.services.regions import in_subtree
-
-# Confirmation SLA by risk level (DESIGN §1): level-1 warnings within 3 days, levels 2–3 within 7.
-SLA_DAYS = {1: 3, 2: 7, 3: 7}
 
 
 @dataclass(frozen=True)
@@ -93,11 +91,11 @@ def _covers(scope: str | None, round_scope_code: str | None) -> bool:
 def priority_of(
     risk_score: int, hardship: str, published_at: datetime | None, now: datetime
 ) -> int:
-    """DESIGN §5: risk level (<60 → 1, 60–89 → 2, ≥90 → 3), raised one step for 急难型 needs and
-    for needs waiting past their SLA."""
-    level = 1 if risk_score < 60 else 2 if risk_score < 90 else 3
+    """DESIGN §5: the household's risk level, raised one step for 急难型 needs and for needs
+    waiting past their SLA."""
+    level = risk_level(risk_score)
     raised = hardship == "emergency"
-    if published_at is not None and now - published_at > timedelta(days=SLA_DAYS[level]):
+    if published_at is not None and now > risk.deadline(published_at, level):
         raised = True
     return max(1, level - 1) if raised else level
 
