@@ -33,6 +33,7 @@ from marketplace.models import (
 )
 from marketplace.services import risk
 from marketplace.services.notifications import notify_once
+from marketplace.services.wishes import public_title
 
 LOW_OFFER_SHARE = 0.10
 
@@ -57,8 +58,9 @@ def _staff_of(session: Session, region_codes: list[str]) -> list[int]:
 
 def claims_expiring(session: Session, now: datetime) -> int:
     rows = session.exec(
-        select(Claim, Need.title)
+        select(Claim, Need, Household.name)
         .join(Need, col(Need.id) == Claim.need_id)
+        .join(Household, col(Household.id) == Need.household_id)
         .where(
             Claim.status == ClaimStatus.ACTIVE.value,
             col(Claim.member_id).is_not(None),
@@ -67,9 +69,10 @@ def claims_expiring(session: Session, now: datetime) -> int:
         )
     ).all()
     sent = 0
-    for claim, title in rows:
+    for claim, need, name in rows:
         link = f"/member/claims/{claim.id}/deliver"
-        text = f"Your claim is due within a day: {title}"
+        # The member reads the public title (DESIGN §6).
+        text = f"Your claim is due within a day: {public_title(need, name)}"
         sent += notify_once(session, claim.member_id or 0, "claim_expiring", text, link)
     return sent
 

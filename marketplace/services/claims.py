@@ -30,6 +30,7 @@ from marketplace.services import audit
 from marketplace.services.access import get_claim_for_deliverer, get_need_for_staff
 from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.services.notifications import notify, notify_org
+from marketplace.services.wishes import public_title_of, scrub_about
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,9 @@ def report_delivery(
         .values(
             status=ClaimStatus.DELIVERED.value,
             delivered_at=utcnow(),
-            delivery_note=note.strip() or None,
+            # Read by hub staff and shown next to the household in exports: scrubbed like any
+            # text one party writes for another (DESIGN §6).
+            delivery_note=scrub_about(session, claim.need_id, note.strip()) or None,
             photo_path=photo_path,
         )
     ).rowcount
@@ -166,7 +169,8 @@ def confirm_delivery(session: Session, *, actor: User, need_id: int) -> Claim:
     )
     session.refresh(claim)
     session.refresh(need)
-    _notify_deliverer(session, claim, "delivery_confirmed", f"Delivery confirmed: {need.title}")
+    title = public_title_of(session, need)
+    _notify_deliverer(session, claim, "delivery_confirmed", f"Delivery confirmed: {title}")
     audit.record(
         session,
         actor,
@@ -186,10 +190,13 @@ def reject_delivery(session: Session, *, actor: User, need_id: int, reason: str)
     claim = active_claim(session, need.id or 0)
     if claim is None or claim.status != ClaimStatus.DELIVERED.value:
         raise Conflict("There is no reported delivery to reject for this need")
+    # The deliverer reads the reason (claims page, API, notification): scrubbed; the audit entry
+    # keeps what staff wrote.
+    public_reason = scrub_about(session, need.id or 0, reason.strip())
     moved = session.exec(
         update(Claim)
         .where(col(Claim.id) == claim.id, col(Claim.status) == ClaimStatus.DELIVERED.value)
-        .values(status=ClaimStatus.ACTIVE.value, reject_reason=reason.strip(), delivered_at=None)
+        .values(status=ClaimStatus.ACTIVE.value, reject_reason=public_reason, delivered_at=None)
     ).rowcount
     if moved != 1:
         raise Conflict("This delivery was just confirmed or rejected by someone else")
@@ -208,7 +215,7 @@ def reject_delivery(session: Session, *, actor: User, need_id: int, reason: str)
         session,
         claim,
         "delivery_rejected",
-        f"Delivery not confirmed: {need.title} — {reason.strip()}",
+        f"Delivery not confirmed: {public_title_of(session, need)} — {public_reason}",
     )
     audit.record(
         session,

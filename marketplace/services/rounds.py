@@ -30,6 +30,7 @@ from marketplace.models import (
     Proposal,
     ProposalStatus,
     Region,
+    Role,
     RoundStatus,
     UnmatchedNeed,
     User,
@@ -43,6 +44,7 @@ from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.notifications import notify_org
 from marketplace.services.offers import live_offers_query
 from marketplace.services.regions import in_subtree
+from marketplace.services.wishes import public_title, public_title_of, scrub_about
 
 
 @dataclass(frozen=True)
@@ -358,7 +360,7 @@ def accept_proposal(
             session,
             offer.org_id,
             "assignment",
-            f"New assignment for {offer.title}: {need.title}",
+            f"New assignment for {offer.title}: {public_title_of(session, need)}",
             "/org/assignments",
         )
     audit.record(
@@ -394,7 +396,9 @@ def _decide_with_reason(
     if not reason.strip():
         raise ValidationFailed({"reason": "Give a reason"})
     proposal, _ = _proposal_in_scope(session, actor, proposal_id)
-    _move(session, proposal, allowed, to, actor, reason.strip())
+    # Staff of other areas and the administrator read it: scrubbed (the audit keeps the original).
+    public_reason = scrub_about(session, proposal.need_id, reason.strip())
+    _move(session, proposal, allowed, to, actor, public_reason)
     action = "proposal.reject" if to == ProposalStatus.REJECTED.value else "proposal.lock"
     audit.record(session, actor, action, proposal, after={"status": to, "reason": reason})
     return proposal
@@ -465,6 +469,7 @@ def proposal_rows(
         session.exec(select(Region.code, Region.name).where(col(Region.code).in_(codes))).all()
     )
     items = dict(session.exec(select(TaxonomyItem.code, TaxonomyItem.name_zh)).all())
+    own_area = actor.role == Role.HUB_STAFF
     rows = []
     for p in proposals:
         need, household = needs[p.need_id]
@@ -472,7 +477,8 @@ def proposal_rows(
         rows.append(
             ProposalRow(
                 proposal=p,
-                need_title=need.title,
+                # Hub staff of the area see the title; the administrator the public one.
+                need_title=need.title if own_area else public_title(need, household.name),
                 household=household.name,
                 household_id=household.id or 0,
                 item=items.get(need.item_code, need.item_code),
