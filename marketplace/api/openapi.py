@@ -95,7 +95,11 @@ def build_spec() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "error": {"type": "string"},
-            "message": {"type": "string"},
+            "message": {
+                "type": "string",
+                "description": "In English; in Chinese with ?lang=zh_CN",
+            },
+            "code": {"type": "string", "description": "The message's stable code"},
             "errors": {"type": "object", "additionalProperties": {"type": "string"}},
         },
         "required": ["error", "message"],
