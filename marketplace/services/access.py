@@ -1,8 +1,9 @@
-"""Who may see what: the scope of a user and the scope-checking loaders.
+"""Who may see what: the one home of the access checks (the administrator, hub staff and their
+scope) and the scope-checking loaders.
 
-Hub staff see their hub's region subtree (region codes are prefixes of their descendants); nobody
-else sees a household's personal data. Out-of-scope objects are reported as not found, so probing
-ids reveals nothing.
+Hub staff see their hub's region subtree (``services/regions``: region codes are prefixes of their
+descendants); nobody else sees a household's personal data. Out-of-scope objects are reported as
+not found, so probing ids reveals nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +13,12 @@ from sqlmodel import Session
 from marketplace.models import Claim, Household, Need, Offer, Organisation, OrgStatus, Role, User
 from marketplace.services.errors import Forbidden, NotFound
 from marketplace.services.regions import hub_region, is_within
+
+
+def require_admin(user: User) -> None:
+    """Refuse anyone but the administrator."""
+    if user.role != Role.ADMIN:
+        raise Forbidden("Only the administrator may do this")
 
 
 def staff_scope(session: Session, user: User) -> str:
@@ -24,8 +31,9 @@ def staff_scope(session: Session, user: User) -> str:
     return code
 
 
-def round_scope(session: Session, user: User) -> str | None:
-    """Match rounds: admin → the whole city (None); hub staff → their subtree."""
+def viewer_scope(session: Session, user: User) -> str | None:
+    """What staff oversee (match rounds, dashboard, map): the administrator the whole city (None),
+    hub staff their subtree; anyone else is refused."""
     if user.role == Role.ADMIN:
         return None
     return staff_scope(session, user)
@@ -86,8 +94,7 @@ def get_offer_for_org(session: Session, offer_id: int, viewer: User) -> Offer:
 
 
 def get_org_for_admin(session: Session, org_id: int, viewer: User) -> Organisation:
-    if viewer.role != Role.ADMIN:
-        raise Forbidden("Only the administrator may do this")
+    require_admin(viewer)
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("Organisation not found")

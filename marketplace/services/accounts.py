@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select, update
 
 from marketplace.models import ApiToken, Hub, Organisation, Role, User, utcnow
 from marketplace.services import audit, passwords
-from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.services.access import require_admin
+from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.messages import Message
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-@\u4e00-\u9fa5]{3,64}$")
@@ -148,8 +149,7 @@ def revoke_sessions(session: Session, user: User) -> None:
 
 def set_active(session: Session, *, actor: User, user_id: int, active: bool) -> User:
     """Enable or disable an account (administrator); disabling ends its sessions and tokens."""
-    if actor.role != Role.ADMIN:
-        raise Forbidden("access.admin_only")
+    require_admin(actor)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("account.not_found")

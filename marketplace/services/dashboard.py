@@ -43,7 +43,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.services import risk, tally
-from marketplace.services.access import staff_scope
+from marketplace.services.access import viewer_scope
 from marketplace.services.errors import Forbidden
 from marketplace.services.regions import in_subtree, region_names
 
@@ -52,11 +52,9 @@ TOP_OFFERS = 30
 
 def dashboard_scope(session: Session, actor: User) -> str | None:
     """Administrator → the whole city (None); hub staff → their hub's region code."""
-    if actor.role == Role.ADMIN:
-        return None
-    if actor.role == Role.HUB_STAFF:
-        return staff_scope(session, actor)
-    raise Forbidden("Only hub staff and the administrator see the dashboard")
+    if actor.role not in (Role.ADMIN, Role.HUB_STAFF):
+        raise Forbidden("Only hub staff and the administrator see the dashboard")
+    return viewer_scope(session, actor)
 
 
 def _in_scope(column: Any, scope: str | None) -> ColumnElement[bool]:

@@ -28,8 +28,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.services import risk
-from marketplace.services.access import staff_scope
-from marketplace.services.errors import Forbidden
+from marketplace.services.access import require_admin, staff_scope
 from marketplace.services.households import search_conditions
 from marketplace.services.regions import in_subtree, is_within
 
@@ -101,11 +100,6 @@ def paginate(
     page = max(1, min(page, pages))
     rows = list(session.execute(stmt.offset((page - 1) * per_page).limit(per_page)).all())
     return Page(rows, total, page, per_page)
-
-
-def _require_admin(actor: User) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden("Only the administrator may do this")
 
 
 # Households ----------------------------------------------------------------------------------------
@@ -249,7 +243,7 @@ def offers_query(
         )
         stmt = stmt.where(col(Offer.id).in_(served))
     else:
-        _require_admin(actor)
+        require_admin(actor)
     if q.strip():
         stmt = stmt.where(col(Offer.title).contains(q.strip()))
     if status:
@@ -272,7 +266,7 @@ USER_SORTS: dict[str, Any] = {
 def users_query(
     session: Session, *, actor: User, q: str = "", role: str = "", sort: Sort
 ) -> Select[Any]:
-    _require_admin(actor)
+    require_admin(actor)
     stmt = sa_select(User)
     if q.strip():
         stmt = stmt.where(col(User.username).contains(q.strip()))
@@ -299,7 +293,7 @@ class AuditFilter:
 
 
 def audit_query(session: Session, *, actor: User, f: AuditFilter, sort: Sort) -> Select[Any]:
-    _require_admin(actor)
+    require_admin(actor)
     stmt = sa_select(AuditLog)
     if f.action:
         stmt = stmt.where(col(AuditLog.action).startswith(f.action))

@@ -25,19 +25,17 @@ from marketplace.models import (
     User,
 )
 from marketplace.services import tally
-from marketplace.services.access import staff_scope
+from marketplace.services.access import viewer_scope
 from marketplace.services.errors import Forbidden
 from marketplace.services.regions import in_subtree, overlaps
 
 
 def _scope(session: Session, actor: User) -> str | None:
-    if actor.role == Role.ADMIN:
-        return None
-    if actor.role == Role.HUB_STAFF:
-        return staff_scope(session, actor)
     if actor.role == Role.MEMBER:
         return None  # the whole (masked) wish pool
-    raise Forbidden("This map is for hub staff, the administrator and members")
+    if actor.role not in (Role.ADMIN, Role.HUB_STAFF):
+        raise Forbidden("This map is for hub staff, the administrator and members")
+    return viewer_scope(session, actor)
 
 
 def _centres(session: Session, codes: set[str]) -> dict[str, tuple[str, float, float]]:

@@ -38,7 +38,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.services import audit, risk
-from marketplace.services.access import in_scope, round_scope
+from marketplace.services.access import in_scope, viewer_scope
 from marketplace.services.claims import consume_capacity
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.notifications import notify_org
@@ -67,7 +67,7 @@ def settings_from_config(config: Mapping[str, Any]) -> RoundSettings:
 
 def start_round(session: Session, *, actor: User) -> MatchRound:
     """Queue a round for the actor's area: hub staff → their subtree, admin → the whole city."""
-    scope = round_scope(session, actor)
+    scope = viewer_scope(session, actor)
     match_round = MatchRound(scope_code=scope, started_by=actor.id or 0)
     session.add(match_round)
     session.flush()
@@ -76,7 +76,7 @@ def start_round(session: Session, *, actor: User) -> MatchRound:
 
 
 def get_round(session: Session, *, actor: User, round_id: int) -> MatchRound:
-    scope = round_scope(session, actor)
+    scope = viewer_scope(session, actor)
     match_round = session.get(MatchRound, round_id)
     if match_round is None or not _covers(scope, match_round.scope_code):
         raise NotFound("Match round not found")
@@ -294,7 +294,7 @@ def unmatched_summary(session: Session, *, actor: User, round_id: int) -> dict[s
 
 
 def _proposal_in_scope(session: Session, actor: User, proposal_id: int) -> tuple[Proposal, Need]:
-    scope = round_scope(session, actor)
+    scope = viewer_scope(session, actor)
     proposal = session.get(Proposal, proposal_id)
     need = session.get(Need, proposal.need_id) if proposal else None
     if proposal is None or need is None or not in_scope(scope, need.community_code):
@@ -420,7 +420,7 @@ class ProposalRow:
 
 
 def rounds_in_scope(session: Session, *, actor: User, limit: int = 50) -> list[MatchRound]:
-    scope = round_scope(session, actor)
+    scope = viewer_scope(session, actor)
     stmt = select(MatchRound)
     if scope is not None:
         stmt = stmt.where(in_subtree(MatchRound.scope_code, scope))
