@@ -1,6 +1,7 @@
 """Input schemas shared by the HTML forms, the JSON API and the services (one validation source).
 
-Messages are constant English strings so the UI can translate them (zh_CN catalogue).
+Errors carry message codes (pydantic's error type is the code, its context the parameters); the
+web layer renders them in the reader's language (``marketplace.web.messages``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
@@ -24,6 +26,12 @@ PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _invalid(code: str, **params: Any) -> PydanticCustomError:
+    """An input error whose type is a message code and whose context is its parameters
+    (``marketplace.services.errors.field_errors`` turns it into a ``Message``)."""
+    return PydanticCustomError(code, code, params)
+
+
 def validate_resident_id(value: str) -> str:
     """GB 11643 resident ID: 18 characters, a real birth date, ISO 7064 MOD 11-2 check digit.
 
@@ -32,15 +40,15 @@ def validate_resident_id(value: str) -> str:
     """
     number = ric.compact(value).upper()
     if len(number) != 18:
-        raise ValueError("Resident ID number must have 18 characters")
+        raise _invalid("id_number.length")
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise ValueError("Resident ID number must be 17 digits followed by a digit or X")
+        raise _invalid("id_number.format")
     try:
         ric.get_birth_date(number)
     except (InvalidComponent, InvalidFormat, ValueError):
-        raise ValueError("Resident ID number has an impossible birth date") from None
+        raise _invalid("id_number.birth_date") from None
     if number[17] != ric.calc_check_digit(number):
-        raise ValueError("Resident ID number check digit is wrong")
+        raise _invalid("id_number.check_digit")
     return number
 
 
@@ -50,11 +58,11 @@ def validate_credit_code(value: str) -> str:
     try:
         return str(uscc.validate(value))
     except InvalidChecksum:
-        raise ValueError("Unified social credit code check character is wrong") from None
+        raise _invalid("credit_code.check_character") from None
     except InvalidLength:
-        raise ValueError("Unified social credit code must have 18 characters") from None
+        raise _invalid("credit_code.length") from None
     except (InvalidFormat, InvalidComponent, StdnumError, KeyError, ValueError):
-        raise ValueError("Unified social credit code is not valid") from None
+        raise _invalid("credit_code.invalid") from None
 
 
 class _In(BaseModel):
@@ -65,7 +73,7 @@ class _In(BaseModel):
     def _no_control_characters(cls, value: Any) -> Any:
         texts = value if isinstance(value, list) else [value]
         if any(isinstance(t, str) and CONTROL.search(t) for t in texts):
-            raise ValueError("Must not contain control characters")
+            raise _invalid("field.control_characters")
         return value
 
 
@@ -93,16 +101,14 @@ class HouseholdIn(_In):
     def _phone(cls, value: str) -> str:
         value = value.replace(" ", "")
         if not PHONE.match(value):
-            raise ValueError(
-                "Phone must be an 11-digit mobile number or a landline such as 0571-8888888"
-            )
+            raise _invalid("phone.invalid")
         return value
 
     @field_validator("community_code")
     @classmethod
     def _community(cls, value: str) -> str:
         if not re.fullmatch(r"\d{12}", value):
-            raise ValueError("Community code must be a 12-digit region code")
+            raise _invalid("community.code_invalid")
         return value
 
     @field_validator("tags")
@@ -110,7 +116,7 @@ class HouseholdIn(_In):
     def _tags(cls, value: list[str]) -> list[str]:
         unknown = [t for t in value if t not in HOUSEHOLD_TAGS]
         if unknown:
-            raise ValueError("Unknown tag; allowed: " + ", ".join(HOUSEHOLD_TAGS))
+            raise _invalid("household.unknown_tags", tags=list(HOUSEHOLD_TAGS))
         return sorted(set(value))
 
 
@@ -127,7 +133,7 @@ class NeedIn(_In):
     @classmethod
     def _item(cls, value: str) -> str:
         if not ITEM_CODE.match(value):
-            raise ValueError("Item must be a taxonomy code such as 07-02")
+            raise _invalid("item.code_invalid")
         return value
 
 
@@ -159,24 +165,24 @@ class OfferIn(_In):
     @classmethod
     def _items(cls, value: list[str]) -> list[str]:
         if any(not ITEM_CODE.match(v) for v in value):
-            raise ValueError("Items must be taxonomy codes such as 07-02")
+            raise _invalid("item.codes_invalid")
         return sorted(set(value))
 
     @field_validator("regions")
     @classmethod
     def _regions(cls, value: list[str]) -> list[str]:
         if any(not REGION_CODE.match(v) for v in value):
-            raise ValueError("Regions must be 6-, 9- or 12-digit region codes")
+            raise _invalid("region.codes_invalid")
         return sorted(set(value))
 
     @model_validator(mode="after")
     def _area_and_window(self) -> OfferIn:
         if self.end < self.start:
-            raise ValueError("End date must not be before the start date")
+            raise _invalid("offer.end_before_start")
         if self.radius_km is not None and (self.lat is None or self.lon is None):
-            raise ValueError("A radius needs a centre point (lat and lon)")
+            raise _invalid("offer.radius_needs_centre")
         if (self.lat is None) != (self.lon is None):
-            raise ValueError("Give both lat and lon, or neither")
+            raise _invalid("geo.lat_lon_pair")
         return self
 
 
@@ -186,23 +192,3 @@ class DeliveryIn(_In):
 
 class DecisionIn(_In):
     reason: str = Field(default="", max_length=500)
-
-
-def field_errors(exc: ValidationError) -> dict[str, str]:
-    """Pydantic errors → {field: message}; model-level errors go under ``_``."""
-    out: dict[str, str] = {}
-    for err in exc.errors():
-        field = str(err["loc"][0]) if err["loc"] else "_"
-        message = str(err["msg"]).removeprefix("Value error, ")
-        out.setdefault(field, message)
-    return out
-
-
-def parse(model: type[_In], data: dict[str, Any]) -> Any:
-    """Validate ``data`` against ``model``; raise ValidationFailed with a message per field."""
-    from marketplace.services.errors import ValidationFailed
-
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ValidationFailed(field_errors(exc)) from None

@@ -24,6 +24,7 @@ from marketplace.rounds.forms import DecisionForm
 from marketplace.services import rounds
 from marketplace.web.access import role_required
 from marketplace.web.helpers import EmptyForm, me
+from marketplace.web.messages import round_message
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 PAGE = 50
@@ -101,7 +102,9 @@ def detail(round_id: int) -> ResponseReturnValue:
 def status_json(round_id: int) -> ResponseReturnValue:
     match_round = rounds.get_round(get_session(), actor=me(), round_id=round_id)
     return jsonify(
-        status=match_round.status, progress=match_round.progress, message=match_round.message
+        status=match_round.status,
+        progress=match_round.progress,
+        message=round_message(match_round),
     )
 
 

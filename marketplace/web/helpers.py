@@ -3,6 +3,7 @@ service's errors to form fields, going back, select choices, staff-list argument
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -16,7 +17,8 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.models import User
 from marketplace.services import exports
-from marketplace.web.messages import translate_message
+from marketplace.services.messages import Message
+from marketplace.web.messages import render
 
 
 def me() -> User:
@@ -26,17 +28,18 @@ def me() -> User:
 
 
 def attach_errors(
-    form: Form, errors: dict[str, str], aliases: dict[str, str] | None = None
+    form: Form, errors: Mapping[str, Message | str], aliases: dict[str, str] | None = None
 ) -> list[str]:
-    """Put a service's per-field messages on the form's fields; return those that fit no field."""
+    """Put a service's per-field messages, rendered, on the form's fields; return those that fit
+    no field."""
     aliases = aliases or {}
     general: list[str] = []
     for name, message in errors.items():
         field = getattr(form, aliases.get(name, name), None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors), translate_message(message)]
+            field.errors = [*list(field.errors), render(message)]
         else:
-            general.append(translate_message(message))
+            general.append(render(message))
     return general
 
 

@@ -277,10 +277,12 @@ def test_org_sees_its_assignment_masked_and_reports_delivery(
 
 
 def test_notifications_mark_all_read(as_role, users, db):
-    from marketplace.services.notifications import notify
+    from marketplace.services.messages import Message
+    from marketplace.services.notifications import Ref, notify
 
     with db() as s:
-        notify(s, users["member"].id, "delivery_confirmed", "Delivery confirmed: 电饭煲", "/member/claims")
+        message = Message("notice.delivery_confirmed", {"title": "电饭煲"})
+        notify(s, users["member"].id, "delivery_confirmed", message, Ref("claim", 1))
     client = as_role("member")
     page = text(client.get("/notifications"))
     assert "送达已确认：电饭煲" in page and 'class="badge">1<' in page
