@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from marketplace.admin.forms import VetForm
 from marketplace.db import get_session
 from marketplace.models import Role
-from marketplace.services import accounts, exports, listings, offers, ui_queries
-from marketplace.services.errors import Conflict
+from marketplace.services import accounts, exports, listings, offers
 from marketplace.web.access import role_required
 from marketplace.web.helpers import EmptyForm, list_args, me, xlsx_response
+from marketplace.web.labels import export_words
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
@@ -23,7 +23,7 @@ PAGE = 50
 @bp.get("/")
 @role_required(Role.ADMIN)
 def index() -> ResponseReturnValue:
-    orgs = ui_queries.organisations(get_session(), actor=me())
+    orgs = listings.organisations(get_session(), actor=me())
     return render_template("admin/orgs.html", orgs=orgs, vet_form=VetForm())
 
 
@@ -78,7 +78,7 @@ def _user_args() -> tuple[str, str, listings.Sort]:
 @role_required(Role.ADMIN)
 def users_xlsx() -> ResponseReturnValue:
     q, role, sort = _user_args()
-    body = exports.users(get_session(), actor=me(), q=q, role=role, sort=sort, t=_)
+    body = exports.users(get_session(), actor=me(), q=q, role=role, sort=sort, words=export_words())
     return xlsx_response(body, "users")
 
 
@@ -87,12 +87,8 @@ def users_xlsx() -> ResponseReturnValue:
 def set_active(user_id: int) -> ResponseReturnValue:
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("admin.users"))
-    db = get_session()
-    user = ui_queries.user_for_admin(db, actor=me(), user_id=user_id)
-    if user.id == me().id:
-        raise Conflict("You cannot disable your own account")
     active = request.form.get("active") == "1"
-    accounts.set_active(db, actor=me(), user=user, active=active)
+    user = accounts.set_active(get_session(), actor=me(), user_id=user_id, active=active)
     flash(
         (_("Enabled: %(name)s") if active else _("Disabled: %(name)s")) % {"name": user.username},
         "success",
@@ -136,7 +132,7 @@ def audit() -> ResponseReturnValue:
         sort=sort,
         args=list_args(),
         f=f,
-        choices=ui_queries.audit_choices(db, actor=me()),
+        choices=listings.audit_choices(db, actor=me()),
     )
 
 
@@ -144,5 +140,5 @@ def audit() -> ResponseReturnValue:
 @role_required(Role.ADMIN)
 def audit_xlsx() -> ResponseReturnValue:
     f, sort = _audit_args()
-    body = exports.audit_log(get_session(), actor=me(), f=f, sort=sort, t=_)
+    body = exports.audit_log(get_session(), actor=me(), f=f, sort=sort, words=export_words())
     return xlsx_response(body, "audit")

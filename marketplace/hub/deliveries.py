@@ -17,17 +17,18 @@ from marketplace.db import get_session
 from marketplace.hub.blueprint import PAGE, bp
 from marketplace.hub.forms import ReasonForm
 from marketplace.models import Role
-from marketplace.services import claims, exports, listings, ui_queries
+from marketplace.services import claims, deliveries, exports, listings
 from marketplace.services.errors import ServiceError
 from marketplace.uploads import upload_dir
 from marketplace.web.access import role_required
 from marketplace.web.helpers import EmptyForm, back, list_args, me, xlsx_response
-from marketplace.web.messages import translate_message
+from marketplace.web.labels import export_words
+from marketplace.web.messages import render
 
 
-@bp.get("/deliveries")
+@bp.get("/deliveries", endpoint="deliveries")
 @role_required(Role.HUB_STAFF)
-def deliveries() -> ResponseReturnValue:
+def deliveries_list() -> ResponseReturnValue:
     db = get_session()
     sort = listings.parse_sort(request.args.get("sort"), listings.DELIVERY_SORTS, "delivered")
     page = listings.paginate(
@@ -36,22 +37,9 @@ def deliveries() -> ResponseReturnValue:
         request.args.get("page", 1, type=int),
         PAGE,
     )
-    names = ui_queries.region_names(db, {n.community_code for n, _h, _c in page.rows})
-    items = {i.code: i for _first, group in ui_queries.taxonomy_groups(db) for i in group}
-    rows = [
-        ui_queries.NeedRow(
-            n,
-            h,
-            items[n.item_code].name_zh if n.item_code in items else n.item_code,
-            names.get(n.community_code, ""),
-            c,
-            ui_queries.deliverer_label(db, c),
-        )
-        for n, h, c in page.rows
-    ]
     return render_template(
         "hub/deliveries.html",
-        rows=rows,
+        rows=deliveries.rows(db, page.rows),
         page=page,
         sort=sort,
         args=list_args(),
@@ -64,7 +52,7 @@ def deliveries() -> ResponseReturnValue:
 @role_required(Role.HUB_STAFF)
 def deliveries_xlsx() -> ResponseReturnValue:
     sort = listings.parse_sort(request.args.get("sort"), listings.DELIVERY_SORTS, "delivered")
-    body = exports.deliveries(get_session(), actor=me(), sort=sort, t=_)
+    body = exports.deliveries(get_session(), actor=me(), sort=sort, words=export_words())
     return xlsx_response(body, "deliveries")
 
 
@@ -92,7 +80,7 @@ def reject(need_id: int) -> ResponseReturnValue:
     except ServiceError as exc:
         if not exc.errors:
             raise
-        flash(translate_message(next(iter(exc.errors.values()))), "error")
+        flash(render(next(iter(exc.errors.values()))), "error")
         return redirect(back(url_for("hub.deliveries")))
     flash(_("Delivery sent back to the deliverer."), "success")
     return redirect(back(url_for("hub.deliveries")))
@@ -101,7 +89,7 @@ def reject(need_id: int) -> ResponseReturnValue:
 @bp.get("/photos/<name>")
 @role_required(Role.HUB_STAFF)
 def photo(name: str) -> ResponseReturnValue:
-    filename = ui_queries.photo_for_staff(get_session(), actor=me(), name=name)
+    filename = deliveries.photo_for_staff(get_session(), actor=me(), name=name)
     response = send_from_directory(upload_dir(), filename, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, no-store"
     return response

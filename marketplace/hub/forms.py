@@ -11,20 +11,14 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace.web.forms import MultiCheckboxField
 from marketplace.web.helpers import choices
 from marketplace.web.labels import HARDSHIP_LABELS, KIND_LABELS, TAG_LABELS
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class HouseholdForm(FlaskForm):

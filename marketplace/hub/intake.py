@@ -19,27 +19,21 @@ from wtforms.fields.choices import SelectChoice
 from marketplace.db import get_session
 from marketplace.hub.blueprint import PAGE, bp
 from marketplace.hub.forms import HouseholdForm, NeedForm, ReasonForm
-from marketplace.models import Hub, NeedStatus, Region, Role
-from marketplace.schemas import HouseholdIn, NeedIn, parse
-from marketplace.services import exports, happiness, households, listings, risk, ui_queries
+from marketplace.models import NeedStatus, Role
+from marketplace.schemas import HouseholdIn, NeedIn
+from marketplace.services import exports, happiness, households, hubs, listings, regions, risk
 from marketplace.services.access import get_household_for_staff
-from marketplace.services.errors import ServiceError
+from marketplace.services.errors import ServiceError, parse
 from marketplace.web.access import role_required
 from marketplace.web.helpers import EmptyForm, attach_errors, list_args, me, xlsx_response
+from marketplace.web.labels import export_words
 
 
 @bp.get("/")
 @role_required(Role.HUB_STAFF)
 def index() -> ResponseReturnValue:
-    db = get_session()
-    hub = db.get(Hub, me().hub_id)
     return render_template(
-        "hub/index.html",
-        hub=hub,
-        counts=ui_queries.hub_status_counts(db, actor=me()),
-        households_total=ui_queries.hub_households_count(db, actor=me()),
-        deliveries=ui_queries.deliveries_to_confirm(db, actor=me(), limit=10),
-        statuses=list(NeedStatus),
+        "hub/index.html", home=hubs.home(get_session(), actor=me()), statuses=list(NeedStatus)
     )
 
 
@@ -55,16 +49,15 @@ def households_list() -> ResponseReturnValue:
         PAGE,
     )
     rows = [h for (h,) in page.rows]
-    names = ui_queries.region_names(db, {h.community_code for h in rows})
     return render_template(
         "hub/households.html",
-        names=names,
+        names=regions.region_names(db),
         rows=rows,
         page=page,
         f=f,
         sort=sort,
         args=list_args(),
-        streets=[s for s, _c in ui_queries.communities_in_scope(db, actor=me())],
+        streets=[s for s, _c in hubs.communities(db, actor=me())],
     )
 
 
@@ -83,12 +76,12 @@ def _household_filter() -> tuple[listings.HouseholdFilter, listings.Sort]:
 @role_required(Role.HUB_STAFF)
 def households_xlsx() -> ResponseReturnValue:
     f, sort = _household_filter()
-    body = exports.households(get_session(), actor=me(), f=f, sort=sort, t=_)
+    body = exports.households(get_session(), actor=me(), f=f, sort=sort, words=export_words())
     return xlsx_response(body, "households")
 
 
 def _community_choices(form: HouseholdForm) -> None:
-    groups = ui_queries.communities_in_scope(get_session(), actor=me())
+    groups = hubs.communities(get_session(), actor=me())
     form.community_code.choices = [
         SelectChoice(c.code, c.name, optgroup=street.name)
         for street, communities in groups
@@ -122,29 +115,21 @@ def household_new() -> ResponseReturnValue:
 @bp.get("/households/<int:household_id>")
 @role_required(Role.HUB_STAFF)
 def household_detail(household_id: int) -> ResponseReturnValue:
-    db = get_session()
-    household = households.view_household(db, actor=me(), household_id=household_id)
-    happiness_url = url_for("household.happiness_page", token=household.token, _external=True)
-    needs = households.needs_of_household(db, household.id or 0)
+    record = households.household_record(get_session(), actor=me(), household_id=household_id)
+    happiness_url = _happiness_url(record.household.token)
     return render_template(
         "hub/household_detail.html",
-        h=household,
-        needs=needs,
-        claims=ui_queries.claims_of_need(db, actor=me(), need_ids=[n.id or 0 for n in needs]),
-        community=db.get(Region, household.community_code),
+        record=record,
+        h=record.household,
         happiness_url=happiness_url,
-        qr_svg=Markup(
-            segno.make(happiness_url, error="m").svg_inline(
-                scale=4, border=2, title=_("Happiness code (幸福码)")
-            )
-        ),
+        qr_svg=_qr(happiness_url, error="m", scale=4),
         form=EmptyForm(),
         reason_form=ReasonForm(),
     )
 
 
 def _item_choices(form: NeedForm) -> None:
-    groups = ui_queries.taxonomy_groups(get_session())
+    groups = regions.taxonomy_groups(get_session())
     form.item.choices = [
         SelectChoice(
             i.code, f"{i.code} {i.name_zh}", optgroup=f"{first.category_code} {first.category_zh}"
@@ -190,6 +175,24 @@ def need_new(household_id: int) -> ResponseReturnValue:
     return render_template("hub/need_form.html", form=form, h=household, general=general), status
 
 
+# 幸福码 card for the household's wall --------------------------------------------------------------
+
+
+@bp.get("/households/<int:household_id>/card")
+@role_required(Role.HUB_STAFF)
+def household_card(household_id: int) -> ResponseReturnValue:
+    card = hubs.wall_card(get_session(), actor=me(), household_id=household_id)
+    url = _happiness_url(card.token)
+    phones = current_app.config.get("HUB_PHONES") or {}
+    return render_template(
+        "hub/card.html",
+        card=card,
+        hub_phone=phones.get(card.hub.region_code) if card.hub else None,
+        url=url,
+        qr_svg=_qr(url, error="q", scale=10),
+    )
+
+
 @bp.post("/households/<int:household_id>/code")
 @role_required(Role.HUB_STAFF)
 def reissue_code(household_id: int) -> ResponseReturnValue:
@@ -200,27 +203,13 @@ def reissue_code(household_id: int) -> ResponseReturnValue:
     return redirect(url_for("hub.household_detail", household_id=household_id))
 
 
-# 幸福码 card for the household's wall --------------------------------------------------------------
+def _happiness_url(token: str) -> str:
+    return url_for("household.happiness_page", token=token, _external=True)
 
 
-@bp.get("/households/<int:household_id>/card")
-@role_required(Role.HUB_STAFF)
-def household_card(household_id: int) -> ResponseReturnValue:
-    db = get_session()
-    household = get_household_for_staff(db, household_id, me())
-    url = url_for("household.happiness_page", token=household.token, _external=True)
-    hub = db.get(Hub, me().hub_id)
-    phones = current_app.config.get("HUB_PHONES") or {}
-    return render_template(
-        "hub/card.html",
-        surname=household.name[:1] + "*",
-        community=db.get(Region, household.community_code),
-        hub=hub,
-        hub_phone=phones.get(hub.region_code) if hub else None,
-        url=url,
-        qr_svg=Markup(
-            segno.make(url, error="q").svg_inline(
-                scale=10, border=2, title=_("Happiness code (幸福码)")
-            )
-        ),
+def _qr(url: str, *, error: str, scale: int) -> Markup:
+    """The 幸福码 as inline SVG (segno escapes the title)."""
+    svg = segno.make(url, error=error).svg_inline(
+        scale=scale, border=2, title=_("Happiness code (幸福码)")
     )
+    return Markup(svg)

@@ -16,9 +16,10 @@ from marketplace.db import get_session
 from marketplace.hub.blueprint import PAGE, bp
 from marketplace.hub.forms import ReasonForm
 from marketplace.models import NeedStatus, Role
-from marketplace.services import exports, households, listings, ui_queries, wishes
+from marketplace.services import exports, households, listings, regions, wishes
 from marketplace.web.access import role_required
 from marketplace.web.helpers import EmptyForm, back, list_args, me, xlsx_response
+from marketplace.web.labels import export_words
 
 
 @bp.get("/review")
@@ -33,8 +34,7 @@ def review() -> ResponseReturnValue:
         PAGE,
         count=listings.needs_count(db, actor=me(), f=f),
     )
-    names = ui_queries.region_names(db, {n.community_code for n, _h in page.rows})
-    items = {i.code: i for _first, group in ui_queries.taxonomy_groups(db) for i in group}
+    groups = regions.taxonomy_groups(db)
     # What members and organisations will read of each need, exactly as they will read it.
     public = {
         need.id: (
@@ -47,9 +47,9 @@ def review() -> ResponseReturnValue:
         "hub/review.html",
         page=page,
         public=public,
-        names=names,
-        items=items,
-        groups=ui_queries.taxonomy_groups(db),
+        names=regions.region_names(db),
+        items={i.code: i for _first, group in groups for i in group},
+        groups=groups,
         f=f,
         sort=sort,
         args=list_args(),
@@ -74,7 +74,9 @@ def _need_filter() -> tuple[listings.NeedFilter, listings.Sort]:
 @role_required(Role.HUB_STAFF)
 def needs_xlsx() -> ResponseReturnValue:
     f, sort = _need_filter()
-    return xlsx_response(exports.needs(get_session(), actor=me(), f=f, sort=sort, t=_), "needs")
+    return xlsx_response(
+        exports.needs(get_session(), actor=me(), f=f, sort=sort, words=export_words()), "needs"
+    )
 
 
 @bp.post("/needs/<int:need_id>/publish")

@@ -14,17 +14,14 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug.datastructures import FileStorage
 
 from marketplace.db import get_session, rollback_request
-from marketplace.member.forms import DeliveryForm
 from marketplace.models import Role
-from marketplace.schemas import DeliveryIn, parse
-from marketplace.services import claims, mapdata, regions, ui_queries, wishes
-from marketplace.services.errors import Conflict, ServiceError, ValidationFailed
-from marketplace.uploads import save_photo
+from marketplace.services import claims, mapdata, regions, wishes
+from marketplace.services.errors import Conflict, ValidationFailed
 from marketplace.web.access import role_required
-from marketplace.web.helpers import EmptyForm, attach_errors, me
+from marketplace.web.delivery import delivery_page
+from marketplace.web.helpers import EmptyForm, me
 
 bp = Blueprint("member", __name__, url_prefix="/member")
 PAGE = 20
@@ -61,7 +58,7 @@ def index() -> ResponseReturnValue:
         next_cursor=cursor,
         more_args=more_args,
         errors=errors,
-        groups=ui_queries.taxonomy_groups(db),
+        groups=regions.taxonomy_groups(db),
         districts=regions.districts(db),
         streets=regions.children(db, district) if district else [],
         sel={
@@ -110,7 +107,7 @@ def claim(wish_id: int) -> ResponseReturnValue:
 @bp.get("/claims")
 @role_required(Role.MEMBER)
 def claims_list() -> ResponseReturnValue:
-    rows = ui_queries.member_claims(get_session(), actor=me())
+    rows = claims.claims_with_wishes(get_session(), actor=me())
     return render_template("member/claims.html", rows=rows)
 
 
@@ -118,38 +115,6 @@ def claims_list() -> ResponseReturnValue:
 @role_required(Role.MEMBER)
 def deliver(claim_id: int) -> ResponseReturnValue:
     return delivery_page(claim_id, done=url_for("member.claims_list"))
-
-
-def delivery_page(claim_id: int, *, done: str) -> ResponseReturnValue:
-    """Report a delivery (a member's claim, or an organisation's assignment) with a note and photo."""
-    db = get_session()
-    c, view = ui_queries.claim_for_deliverer(db, actor=me(), claim_id=claim_id)
-    form = DeliveryForm()
-    general: list[str] = []
-    if form.validate_on_submit():
-        try:
-            data = parse(DeliveryIn, {"note": form.note.data or ""})
-            upload = form.photo.data
-            path = (
-                save_photo(upload) if isinstance(upload, FileStorage) and upload.filename else None
-            )
-            claims.report_delivery(
-                db, actor=me(), claim_id=claim_id, note=data.note, photo_path=path
-            )
-        except ServiceError as exc:
-            if not exc.errors:
-                raise
-            general = attach_errors(form, exc.errors)
-            page = render_template(
-                "member/deliver.html", form=form, c=c, w=view, general=general, done=done
-            )
-            return page, exc.status
-        flash(_("Thank you! The hub staff will confirm the delivery."), "success")
-        return redirect(done)
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "member/deliver.html", form=form, c=c, w=view, general=general, done=done
-    ), status
 
 
 @bp.get("/map.json")

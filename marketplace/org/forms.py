@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from marketplace.hub.forms import MultiCheckboxField
+from marketplace.web.forms import MultiCheckboxField
 from marketplace.web.helpers import choices
 from marketplace.web.labels import HARDSHIP_LABELS
 

@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.db import get_session
-from marketplace.member.routes import delivery_page
 from marketplace.models import OrgStatus, Role
 from marketplace.org.forms import OfferForm
-from marketplace.schemas import OfferIn, parse
-from marketplace.services import offers, regions, ui_queries
-from marketplace.services.errors import ServiceError
+from marketplace.schemas import OfferIn
+from marketplace.services import claims, offers, regions
+from marketplace.services.errors import ServiceError, parse
 from marketplace.services.regions import ItemRef
 from marketplace.web.access import role_required
+from marketplace.web.delivery import delivery_page
 from marketplace.web.helpers import EmptyForm, attach_errors, me
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -28,24 +28,20 @@ bp = Blueprint("org", __name__, url_prefix="/org")
 @role_required(Role.ORG)
 def index() -> ResponseReturnValue:
     db = get_session()
-    org = ui_queries.org_of(db, actor=me())
-    rows = [(o, offers.is_live(db, o)) for o in offers.offers_of_org(db, me())]
-    item_names = {
-        i.code: i.name_zh for _first, items in ui_queries.taxonomy_groups(db) for i in items
-    }
+    mine = offers.org_offers(db, me())
     return render_template(
         "org/index.html",
-        org=org,
-        rows=rows,
-        item_names=item_names,
-        pending=org.status == OrgStatus.PENDING.value,
+        org=mine.org,
+        rows=mine.offers,
+        item_names=regions.item_names(db),
+        pending=mine.org.status == OrgStatus.PENDING.value,
         form=EmptyForm(),
     )
 
 
 def _choices(form: OfferForm) -> list[tuple[ItemRef, list[ItemRef]]]:
     db = get_session()
-    groups = ui_queries.taxonomy_groups(db)
+    groups = regions.taxonomy_groups(db)
     form.items.choices = [
         SelectChoice(i.code, f"{i.code} {i.name_zh}") for _first, items in groups for i in items
     ]
@@ -57,7 +53,7 @@ def _choices(form: OfferForm) -> list[tuple[ItemRef, list[ItemRef]]]:
 @role_required(Role.ORG)
 def offer_new() -> ResponseReturnValue:
     db = get_session()
-    org = ui_queries.org_of(db, actor=me())
+    org = offers.org_of(db, me())
     form = OfferForm()
     groups = _choices(form)
     if not form.is_submitted():
@@ -119,7 +115,7 @@ def offer_close(offer_id: int) -> ResponseReturnValue:
 @bp.get("/assignments")
 @role_required(Role.ORG)
 def assignments() -> ResponseReturnValue:
-    rows = ui_queries.org_assignments(get_session(), actor=me())
+    rows = claims.assignments_of_org(get_session(), actor=me())
     return render_template("org/assignments.html", rows=rows)
 
 

@@ -27,10 +27,11 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.services import audit
-from marketplace.services.access import get_claim_for_deliverer, get_need_for_staff
+from marketplace.services.access import get_claim_for_deliverer, get_need_for_staff, staff_scope
 from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.services.notifications import notify, notify_org
-from marketplace.services.wishes import public_title_of, scrub_about
+from marketplace.services.offers import org_of
+from marketplace.services.wishes import WishView, public_title_of, scrub_about, views_of
 
 
 @dataclass(frozen=True)
@@ -370,3 +371,53 @@ def claims_of_member(session: Session, member: User, *, limit: int = 100) -> lis
             .limit(limit)
         )
     )
+
+
+def latest_claims(session: Session, *, actor: User, need_ids: list[int]) -> dict[int, Claim]:
+    """The latest claim of each need (staff pages); the needs were loaded in scope by the caller."""
+    staff_scope(session, actor)
+    if not need_ids:
+        return {}
+    found = session.exec(
+        select(Claim).where(col(Claim.need_id).in_(need_ids)).order_by(col(Claim.id))
+    ).all()
+    return {c.need_id: c for c in found}
+
+
+# What deliverers see: their claims with the masked wish each is about ------------------------------
+
+
+def claims_with_wishes(
+    session: Session, *, actor: User, limit: int = 100
+) -> list[tuple[Claim, WishView]]:
+    """The member's own claims with the masked wish each is about, newest first."""
+    if actor.role != Role.MEMBER:
+        raise Forbidden("access.member_only")
+    rows = claims_of_member(session, actor, limit=limit)
+    views = views_of(session, [c.need_id for c in rows])
+    return [(c, views[c.need_id]) for c in rows if c.need_id in views]
+
+
+def assignments_of_org(
+    session: Session, *, actor: User, limit: int = 200
+) -> list[tuple[Claim, Offer, WishView]]:
+    """Needs assigned to the organisation's offers (claims with an ``offer_id``), masked."""
+    org = org_of(session, actor)
+    rows = session.exec(
+        select(Claim, Offer)
+        .join(Offer, col(Offer.id) == Claim.offer_id)
+        .where(Offer.org_id == org.id)
+        .order_by(col(Claim.id).desc())
+        .limit(limit)
+    ).all()
+    views = views_of(session, [c.need_id for c, _ in rows])
+    return [(c, o, views[c.need_id]) for c, o in rows if c.need_id in views]
+
+
+def claim_with_wish(session: Session, *, actor: User, claim_id: int) -> tuple[Claim, WishView]:
+    """A claim the actor delivers (own claim or own organisation's assignment) and its masked wish."""
+    claim = get_claim_for_deliverer(session, claim_id, actor)
+    views = views_of(session, [claim.need_id])
+    if claim.need_id not in views:
+        raise NotFound("claim.not_found")
+    return claim, views[claim.need_id]

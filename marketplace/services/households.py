@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
 from marketplace.models import (
+    Claim,
     Household,
     Need,
     NeedKind,
@@ -23,10 +24,11 @@ from marketplace.models import (
 from marketplace.schemas import HouseholdIn, NeedIn
 from marketplace.services import audit
 from marketplace.services.access import get_household_for_staff, get_need_for_staff, staff_scope
+from marketplace.services.claims import latest_claims, release_active_claim
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.services.messages import Message
 from marketplace.services.privacy import household_names, mask_id_number, mask_phone, scrub_text
-from marketplace.services.regions import in_subtree, is_within
+from marketplace.services.regions import in_subtree, is_within, region_names
 from matching.text import find_duplicates
 from matching.text import suggest_items as text_suggest
 
@@ -227,8 +229,6 @@ def edit_public_version(
 
 
 def cancel_need(session: Session, *, actor: User, need_id: int, reason: str) -> Need:
-    from marketplace.services.claims import release_active_claim
-
     need = get_need_for_staff(session, need_id, actor)
     before = need.status
     cancellable = (
@@ -294,6 +294,28 @@ def needs_of_household(session: Session, household_id: int) -> list[Need]:
         session.exec(
             select(Need).where(Need.household_id == household_id).order_by(col(Need.id).desc())
         )
+    )
+
+
+@dataclass(frozen=True)
+class HouseholdRecord:
+    """A household as its hub sees it: full personal data, its needs (newest first), the latest
+    claim of each need, the community's name."""
+
+    household: Household
+    needs: list[Need]
+    claims: dict[int, Claim]
+    community: str
+
+
+def household_record(session: Session, *, actor: User, household_id: int) -> HouseholdRecord:
+    household = view_household(session, actor=actor, household_id=household_id)
+    needs = needs_of_household(session, household.id or 0)
+    return HouseholdRecord(
+        household,
+        needs,
+        latest_claims(session, actor=actor, need_ids=[n.id or 0 for n in needs]),
+        region_names(session).get(household.community_code, ""),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -20,6 +21,7 @@ from marketplace.models import (
 from marketplace.schemas import OfferIn, OrgIn
 from marketplace.services import audit
 from marketplace.services.access import get_offer_for_org, get_org_for_admin
+from marketplace.services.accounts import create_user
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 
 
@@ -56,6 +58,23 @@ def register_org(session: Session, *, actor: User | None, data: OrgIn) -> Organi
     return org
 
 
+def sign_up_org(
+    session: Session, *, data: OrgIn, username: str, password: str, display_name: str = ""
+) -> User:
+    """An organisation signs itself up: the organisation (pending vetting) and its first account,
+    which may log in at once; its offers go live after vetting."""
+    org = register_org(session, actor=None, data=data)
+    return create_user(
+        session,
+        actor=None,
+        username=username,
+        password=password,
+        role=Role.ORG.value,
+        display_name=display_name or data.name,
+        org_id=org.id,
+    )
+
+
 def vet_org(
     session: Session, *, actor: User, org_id: int, approve: bool, note: str = ""
 ) -> Organisation:
@@ -75,7 +94,8 @@ def vet_org(
     return org
 
 
-def _org_of(session: Session, actor: User) -> Organisation:
+def org_of(session: Session, actor: User) -> Organisation:
+    """The organisation an organisation account acts for."""
     if actor.role != Role.ORG or actor.org_id is None:
         raise Forbidden("Only organisation accounts publish offers")
     org = session.get(Organisation, actor.org_id)
@@ -85,7 +105,7 @@ def _org_of(session: Session, actor: User) -> Organisation:
 
 
 def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
-    org = _org_of(session, actor)
+    org = org_of(session, actor)
     known = set(
         session.exec(select(TaxonomyItem.code).where(col(TaxonomyItem.code).in_(data.items)))
     )
@@ -172,7 +192,20 @@ def is_live(session: Session, offer: Offer, today: date | None = None) -> bool:
 
 
 def offers_of_org(session: Session, actor: User) -> list[Offer]:
-    org = _org_of(session, actor)
+    org = org_of(session, actor)
     return list(
         session.exec(select(Offer).where(Offer.org_id == org.id).order_by(col(Offer.id).desc()))
     )
+
+
+@dataclass(frozen=True)
+class OrgOffers:
+    """An organisation with its offers, newest first, each with whether it is live today."""
+
+    org: Organisation
+    offers: list[tuple[Offer, bool]]
+
+
+def org_offers(session: Session, actor: User) -> OrgOffers:
+    org = org_of(session, actor)
+    return OrgOffers(org, [(o, is_live(session, o)) for o in offers_of_org(session, actor)])

@@ -307,6 +307,14 @@ def active_items(session: Session) -> tuple[ItemRef, ...]:
     return _cached(session, "active_items", load)
 
 
+def taxonomy_groups(session: Session) -> list[tuple[ItemRef, list[ItemRef]]]:
+    """Active items grouped by category: [(first item of the category, items), ...]."""
+    groups: dict[str, list[ItemRef]] = {}
+    for item in active_items(session):
+        groups.setdefault(item.category_code, []).append(item)
+    return [(items[0], items) for items in groups.values()]
+
+
 def hub_region(session: Session, hub_id: int) -> str | None:
     """The region code a hub serves. Hubs are reference data (one per region, never moved), so
     the map is cached like the names; a hub added since is looked up directly."""
@@ -363,8 +371,3 @@ def children(session: Session, code: str) -> list[Region]:
     return list(
         session.exec(select(Region).where(Region.parent_code == code).order_by(Region.code))
     )
-
-
-def region_name(session: Session, code: str) -> str:
-    region = session.get(Region, code)
-    return region.name if region else code

@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
-from marketplace.models import Household, Need, NeedKind, NeedStatus
+from marketplace.models import Claim, ClaimStatus, Household, Need, NeedKind, NeedStatus
 from marketplace.services.errors import NotFound, ValidationFailed
+from marketplace.services.offers import live_offers_query
 from marketplace.services.privacy import mask_name, scrub_text
 from marketplace.services.regions import (
     code_in,
@@ -237,6 +238,40 @@ def wish_detail(session: Session, wish_id: int) -> WishView:
 
 
 # Micro-cache of wish-pool pages. Browsing is most of the traffic and every member sees the same
+def views_of(session: Session, need_ids: list[int]) -> dict[int, WishView]:
+    """The masked wishes of some needs (those a member or an organisation delivers), by need id."""
+    if not need_ids:
+        return {}
+    rows = session.exec(
+        select(Need, Household.name)
+        .join(Household, col(Household.id) == Need.household_id)
+        .where(col(Need.id).in_(need_ids))
+    ).all()
+    return {v.id: v for v in to_views(session, [(n, name) for n, name in rows])}
+
+
+@dataclass(frozen=True)
+class PublicCounts:
+    """The figures anyone may see on the home page (no personal data)."""
+
+    open_wishes: int
+    live_offers: int
+    confirmed: int
+
+
+def public_counts(session: Session) -> PublicCounts:
+    open_wishes = session.exec(
+        select(func.count())
+        .select_from(Need)
+        .where(Need.status == NeedStatus.OPEN.value, Need.kind == NeedKind.WISH.value)
+    ).one()
+    live = session.exec(select(func.count()).select_from(live_offers_query().subquery())).one()
+    confirmed = session.exec(
+        select(func.count()).select_from(Claim).where(Claim.status == ClaimStatus.CONFIRMED.value)
+    ).one()
+    return PublicCounts(int(open_wishes), int(live), int(confirmed))
+
+
 # masked page for the same filters, so a page is reused for a couple of seconds per process.
 # "Near me" pages (a point per member) are not cached. A page may show a wish claimed within that
 # window; claiming it then answers "already claimed", exactly as when two members race.

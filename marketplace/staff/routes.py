@@ -18,7 +18,7 @@ from marketplace.models import Role
 from marketplace.services import dashboard, exports, listings, mapdata
 from marketplace.web.access import role_required
 from marketplace.web.helpers import list_args, me, xlsx_response
-from marketplace.web.labels import NEED_STATUS_LABELS
+from marketplace.web.labels import NEED_STATUS_LABELS, export_words
 from marketplace.web.security import csp_with_images_from
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -79,7 +79,7 @@ def dashboard_json() -> ResponseReturnValue:
 @bp.get("/dashboard.xlsx")
 @role_required(*STAFF)
 def dashboard_xlsx() -> ResponseReturnValue:
-    return xlsx_response(exports.dashboard(_dashboard(), t=gettext), "dashboard")
+    return xlsx_response(exports.dashboard(_dashboard(), words=export_words()), "dashboard")
 
 
 def _tile_origin() -> str | None:
@@ -167,5 +167,7 @@ def offers_list() -> ResponseReturnValue:
 @role_required(*STAFF)
 def offers_xlsx() -> ResponseReturnValue:
     q, status, sort = _offer_args()
-    body = exports.offers(get_session(), actor=me(), q=q, status=status, sort=sort, t=gettext)
+    body = exports.offers(
+        get_session(), actor=me(), q=q, status=status, sort=sort, words=export_words()
+    )
     return xlsx_response(body, "offers")

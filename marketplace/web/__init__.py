@@ -1,7 +1,8 @@
 """The web layer's wiring: extensions, language, security headers, error pages, view helpers.
 
 Blueprints are registered by ``create_app``; each one imports what it needs from here
-(``marketplace.web.helpers``, ``marketplace.web.labels``), never from another blueprint.
+(``marketplace.web.helpers``, ``marketplace.web.labels``, the shared ``forms`` and the delivery
+report page in ``marketplace.web.delivery``), never from another blueprint.
 """
 
 from __future__ import annotations

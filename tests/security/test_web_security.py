@@ -139,7 +139,7 @@ def test_disabling_revokes_sessions_and_tokens(app: Flask, world: World):
     assert app.test_client().get("/api/v1/offers", headers=headers).status_code == 200
     with session_scope(get_engine(app)) as s:
         accounts.set_active(
-            s, actor=s.get(User, world.users["admin"].id), user=s.get(User, user.id), active=False
+            s, actor=s.get(User, world.users["admin"].id), user_id=user.id, active=False
         )  # type: ignore[arg-type]
     r = _with_cookie(app, stolen, "/org/")
     assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
@@ -147,14 +147,14 @@ def test_disabling_revokes_sessions_and_tokens(app: Flask, world: World):
     # Re-enabling does not resurrect the old session or token.
     with session_scope(get_engine(app)) as s:
         accounts.set_active(
-            s, actor=s.get(User, world.users["admin"].id), user=s.get(User, user.id), active=True
+            s, actor=s.get(User, world.users["admin"].id), user_id=user.id, active=True
         )  # type: ignore[arg-type]
     assert _with_cookie(app, stolen, "/org/").status_code == 302
     assert app.test_client().get("/api/v1/offers", headers=headers).status_code == 401
     # A disabled account cannot log in or get a token either.
     with session_scope(get_engine(app)) as s:
         accounts.set_active(
-            s, actor=s.get(User, world.users["admin"].id), user=s.get(User, user.id), active=False
+            s, actor=s.get(User, world.users["admin"].id), user_id=user.id, active=False
         )  # type: ignore[arg-type]
     r = app.test_client().post(
         "/api/v1/tokens", json={"username": user.username, "password": PASSWORD}

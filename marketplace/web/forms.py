@@ -1,15 +1,25 @@
-"""Member forms: report a delivery."""
+"""Form pieces more than one blueprint uses: the checkbox list and the delivery report."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import TextAreaField
+from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class DeliveryForm(FlaskForm):
+    """A delivery report (送达): by a member for a claim, by an organisation for an assignment."""
+
     note = TextAreaField(
         _l("Note"),
         validators=[Length(max=1000)],
