@@ -1,16 +1,18 @@
 """Excel exports (.xlsx, openpyxl) of the staff lists and of the dashboard.
 
 Rows come from ``services.listings`` (already scoped: hub staff see only their subtree, org and
-member accounts are refused), so an export never holds more personal data than the page. Headers
-are marked with ``N_`` for the catalogue and translated by the caller's ``t`` (the web layer passes
-Flask-Babel's ``gettext``), so the service itself never touches Flask. Each export that contains
-personal data is written to the audit log.
+member accounts are refused), so an export never holds more personal data than the page. The words
+come from the web layer (``Words``): headings are msgids marked with ``N_`` and translated by its
+gettext, codes (statuses, hardship types, roles) are named by the same vocabulary the pages use
+(``marketplace.web.labels``), so the service never touches Flask and no label is written twice.
+Each export that contains personal data is written to the audit log.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,44 +28,27 @@ from sqlmodel import Session
 from marketplace.models import User
 from marketplace.services import audit, listings
 from marketplace.services.dashboard import Dashboard
-from marketplace.services.ui_queries import region_names
+from marketplace.services.regions import region_names
 
 MAX_ROWS = 100_000
 TZ = ZoneInfo("Asia/Shanghai")
 Translate = Callable[[str], str]
+Label = Callable[[str, str], str]  # (vocabulary, code) -> the reader's word for the code
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def N_(message: str) -> str:
+    """Mark a heading for the catalogue; ``Words.t`` translates it."""
     return message
 
 
-HARDSHIP = {
-    "bottom": N_("Basic guarantee"),
-    "expense": N_("Expenditure-driven"),
-    "emergency": N_("Emergency"),
-    "development": N_("Developmental"),
-    "care": N_("Care-needing"),
-}
-KIND = {"wish": N_("Micro-wish"), "service": N_("Service need")}
-STATUS = {
-    "pending_review": N_("Pending review"),
-    "open": N_("Published"),
-    "claimed": N_("Claimed"),
-    "matched": N_("Matched"),
-    "delivered": N_("Delivered, awaiting confirmation"),
-    "confirmed": N_("Confirmed"),
-    "cancelled": N_("Cancelled"),
-    "expired": N_("Expired"),
-    "live": N_("Live"),
-    "closed": N_("Closed"),
-}
-ROLE = {
-    "admin": N_("Administrator"),
-    "hub_staff": N_("Hub staff"),
-    "member": N_("Party member / volunteer"),
-    "org": N_("Organisation"),
-}
+@dataclass(frozen=True)
+class Words:
+    """The reader's language, given by the web layer: ``t`` translates a heading, ``label`` names a
+    code of one vocabulary (``label("need_status", "open")``), as the pages name it."""
+
+    t: Translate
+    label: Label
 
 
 def _local(value: Any) -> Any:
@@ -126,15 +111,12 @@ def _rows(session: Session, stmt: Select[Any]) -> list[Any]:
     return list(session.execute(stmt.limit(MAX_ROWS)).all())
 
 
-def _label(table: dict[str, str], value: str, t: Translate) -> str:
-    return t(table[value]) if value in table else value
-
-
 def households(
-    session: Session, *, actor: User, f: listings.HouseholdFilter, sort: listings.Sort, t: Translate
+    session: Session, *, actor: User, f: listings.HouseholdFilter, sort: listings.Sort, words: Words
 ) -> bytes:
+    t, label = words.t, words.label
     rows = _rows(session, listings.households_query(session, actor=actor, f=f, sort=sort))
-    names = region_names(session, {h.community_code for (h,) in rows})
+    names = region_names(session)
     headers = [
         t(N_("ID")),
         t(N_("Name")),
@@ -159,7 +141,7 @@ def households(
             h.address,
             h.community_code,
             names.get(h.community_code, ""),
-            _label(HARDSHIP, h.hardship_type, t),
+            label("hardship", h.hardship_type),
             h.risk_score,
             h.risk_level,
             h.members,
@@ -174,10 +156,11 @@ def households(
 
 
 def needs(
-    session: Session, *, actor: User, f: listings.NeedFilter, sort: listings.Sort, t: Translate
+    session: Session, *, actor: User, f: listings.NeedFilter, sort: listings.Sort, words: Words
 ) -> bytes:
+    t, label = words.t, words.label
     rows = _rows(session, listings.needs_query(session, actor=actor, f=f, sort=sort))
-    names = region_names(session, {n.community_code for n, _h in rows})
+    names = region_names(session)
     headers = [
         t(N_("ID")),
         t(N_("Household")),
@@ -199,13 +182,13 @@ def needs(
             h.name,
             h.phone,
             names.get(n.community_code, n.community_code),
-            _label(KIND, n.kind, t),
+            label("kind", n.kind),
             n.item_code,
             n.title,
             n.description,
             n.value_yuan,
             n.deadline,
-            _label(STATUS, n.status, t),
+            label("need_status", n.status),
             n.created_at,
             n.published_at,
         ]
@@ -216,9 +199,10 @@ def needs(
     return body
 
 
-def deliveries(session: Session, *, actor: User, sort: listings.Sort, t: Translate) -> bytes:
+def deliveries(session: Session, *, actor: User, sort: listings.Sort, words: Words) -> bytes:
+    t = words.t
     rows = _rows(session, listings.deliveries_query(session, actor=actor, sort=sort))
-    names = region_names(session, {n.community_code for n, _h, _c in rows})
+    names = region_names(session)
     headers = [
         t(N_("Need")),
         t(N_("Household")),
@@ -250,8 +234,9 @@ def deliveries(session: Session, *, actor: User, sort: listings.Sort, t: Transla
 
 
 def offers(
-    session: Session, *, actor: User, q: str, status: str, sort: listings.Sort, t: Translate
+    session: Session, *, actor: User, q: str, status: str, sort: listings.Sort, words: Words
 ) -> bytes:
+    t, label = words.t, words.label
     rows = _rows(
         session, listings.offers_query(session, actor=actor, q=q, status=status, sort=sort)
     )
@@ -282,7 +267,7 @@ def offers(
             o.remaining,
             o.start,
             o.end,
-            _label(STATUS, o.status, t),
+            label("offer_status", o.status),
         ]
         for o, org in rows
     )
@@ -290,8 +275,9 @@ def offers(
 
 
 def users(
-    session: Session, *, actor: User, q: str, role: str, sort: listings.Sort, t: Translate
+    session: Session, *, actor: User, q: str, role: str, sort: listings.Sort, words: Words
 ) -> bytes:
+    t, label = words.t, words.label
     rows = _rows(session, listings.users_query(session, actor=actor, q=q, role=role, sort=sort))
     headers = [
         t(N_("ID")),
@@ -308,7 +294,7 @@ def users(
             u.id,
             u.username,
             u.display_name,
-            _label(ROLE, u.role, t),
+            label("role", u.role),
             u.hub_id,
             u.org_id,
             t(N_("Yes")) if u.active else t(N_("No")),
@@ -321,8 +307,9 @@ def users(
 
 
 def audit_log(
-    session: Session, *, actor: User, f: listings.AuditFilter, sort: listings.Sort, t: Translate
+    session: Session, *, actor: User, f: listings.AuditFilter, sort: listings.Sort, words: Words
 ) -> bytes:
+    t = words.t
     rows = _rows(session, listings.audit_query(session, actor=actor, f=f, sort=sort))
     headers = [
         t(N_("ID")),
@@ -356,9 +343,10 @@ def _audit_export(session: Session, actor: User, what: str, count: int) -> None:
     audit.record(session, actor, f"export.{what}", actor, after={"rows": count})
 
 
-def dashboard(d: Dashboard, *, t: Translate, area_names: dict[str, str] | None = None) -> bytes:
+def dashboard(d: Dashboard, *, words: Words) -> bytes:
     """Every figure of the dashboard, one sheet each."""
-    status_headers = [_label(STATUS, s, t) for s in d.statuses]
+    t, label = words.t, words.label
+    status_headers = [label("need_status", s) for s in d.statuses]
     areas = (
         [a.code, a.name, *[a.counts.get(s, 0) for s in d.statuses], a.total] for a in d.by_area
     )

@@ -1,5 +1,6 @@
-"""Staff lists (households, needs, deliveries, offers, users, audit): filters, whitelisted sort
-keys and offset pages, shared by the pages and their Excel exports (``services.exports``).
+"""Staff lists (households, needs, deliveries, offers, users, audit, organisations): filters,
+whitelisted sort keys and offset pages, shared by the pages and their Excel exports
+(``services.exports``).
 
 Each ``*_query`` returns a SELECT already limited to what the actor may see: hub staff get their
 hub's subtree, the administrator the city; org and member accounts are refused. A sort key not in a
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -24,6 +25,7 @@ from marketplace.models import (
     Need,
     Offer,
     Organisation,
+    OrgStatus,
     Role,
     User,
 )
@@ -306,3 +308,26 @@ def audit_query(session: Session, *, actor: User, f: AuditFilter, sort: Sort) ->
     if f.day_to is not None:
         stmt = stmt.where(col(AuditLog.at) < datetime.combine(f.day_to, datetime.max.time()))
     return _order(stmt, AUDIT_SORTS, sort, col(AuditLog.id))
+
+
+def audit_choices(session: Session, *, actor: User) -> dict[str, list[str]]:
+    """The audit list's filter choices: the actions and object types that occur in the log."""
+    require_admin(actor)
+    actions = session.execute(
+        sa_select(col(AuditLog.action)).distinct().order_by(col(AuditLog.action))
+    ).scalars()
+    types = session.execute(
+        sa_select(col(AuditLog.object_type)).distinct().order_by(col(AuditLog.object_type))
+    ).scalars()
+    return {"actions": list(actions), "object_types": list(types)}
+
+
+# Organisations (administrator) ---------------------------------------------------------------------
+
+
+def organisations(session: Session, *, actor: User) -> list[Organisation]:
+    """All organisations, those awaiting vetting first, newest first within each group."""
+    require_admin(actor)
+    pending_first = case((col(Organisation.status) == OrgStatus.PENDING.value, 0), else_=1)
+    stmt = sa_select(Organisation).order_by(pending_first, col(Organisation.id).desc())
+    return list(session.execute(stmt).scalars())

@@ -27,11 +27,13 @@ from marketplace.models import (
     NeedKind,
     NeedStatus,
     Offer,
+    Organisation,
     Proposal,
     ProposalStatus,
     Region,
     Role,
     RoundStatus,
+    TaxonomyItem,
     UnmatchedNeed,
     User,
     risk_level,
@@ -437,8 +439,6 @@ def proposal_rows(
     limit: int = 50,
 ) -> list[ProposalRow]:
     """One page of a round's proposals with what staff need to decide, in four queries."""
-    from marketplace.models import Organisation, Region, TaxonomyItem
-
     get_round(session, actor=actor, round_id=round_id)
     stmt = select(Proposal).where(Proposal.round_id == round_id)
     if status:

@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+
+from marketplace.services.exports import Words
 
 HARDSHIP_LABELS = {
     "bottom": _l("Basic guarantee"),
@@ -92,6 +95,33 @@ NOTIFICATION_LABELS = {
     "delivery_overdue": _l("Overdue confirmation"),
     "offer_low": _l("Offer nearly used up"),
 }
+
+# The tables by vocabulary name, for code that names codes without templates (the Excel exports).
+VOCABULARIES: dict[str, dict[str, Any]] = {
+    "hardship": HARDSHIP_LABELS,
+    "tag": TAG_LABELS,
+    "need_status": NEED_STATUS_LABELS,
+    "claim_status": CLAIM_STATUS_LABELS,
+    "kind": KIND_LABELS,
+    "org_type": ORG_TYPE_LABELS,
+    "org_status": ORG_STATUS_LABELS,
+    "role": ROLE_LABELS,
+    "offer_status": OFFER_STATUS_LABELS,
+    "round_status": ROUND_STATUS_LABELS,
+    "proposal_status": PROPOSAL_STATUS_LABELS,
+    "unmatched": UNMATCHED_LABELS,
+}
+
+
+def label(vocabulary: str, code: str) -> str:
+    """The reader's word for ``code`` in one vocabulary (an unknown code is shown as it is)."""
+    table = VOCABULARIES[vocabulary]
+    return str(table[code]) if code in table else code
+
+
+def export_words() -> Words:
+    """What the Excel exports write: headings in the reader's language, codes named as on pages."""
+    return Words(t=gettext, label=label)
 
 
 def _yuan(value: Any) -> str:

@@ -103,7 +103,8 @@ def test_org_and_member_are_refused(db, world):
 def test_workbook_holds_every_figure(db, world):
     with db() as s:
         d = dashboard.build(s, actor=s.get(User, world.admin.id))
-    wb = load_workbook(io.BytesIO(exports.dashboard(d, t=lambda m: m)))
+    words = exports.Words(t=lambda m: m, label=lambda _vocabulary, code: code)
+    wb = load_workbook(io.BytesIO(exports.dashboard(d, words=words)))
     assert wb.sheetnames == [
         "Needs by area",
         "Time to help",

@@ -70,6 +70,24 @@ def test_exports_are_scoped_and_audited(as_role, two_areas, db):
     assert {"export.households", "export.needs"} <= actions
 
 
+
+def test_exports_name_codes_as_the_pages_do(app, as_role, two_areas):
+    """One vocabulary: the statuses and hardship types of an export are the pages' own labels."""
+    from marketplace.web import labels
+
+    client = as_role("hub_staff")
+    needs = _sheet(client.get("/hub/needs.xlsx?status=all"))
+    households = _sheet(client.get("/hub/households.xlsx"))
+    with app.test_request_context("/"):
+        statuses = {labels.label("need_status", s) for s in ("open", "pending_review")}
+        hardship = labels.label("hardship", "bottom")
+    status_column = needs[0].index("状态")
+    assert {r[status_column] for r in needs[1:]} == statuses
+    assert all("_" not in str(s) for s in statuses)  # translated, not the code
+    hardship_column = households[0].index("困难类型")
+    assert {r[hardship_column] for r in households[1:]} == {hardship}
+
+
 def test_admin_exports_and_lists(as_role, two_areas):
     client = as_role("admin")
     for url in ("/admin/users.xlsx", "/admin/audit.xlsx", "/staff/offers.xlsx"):
