@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from marketplace.api.rounds_openapi import round_paths
 from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -294,8 +295,6 @@ def build_spec() -> dict[str, Any]:
         "description": "Wrong username or password, or the account is locked or disabled",
         "content": {"application/json": {"schema": ERROR}},
     }
-    from marketplace.api.rounds_openapi import round_paths
-
     paths.update(round_paths(_op, _path_id))
     return {
         "openapi": "3.1.0",
