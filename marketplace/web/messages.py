@@ -221,6 +221,10 @@ MESSAGES: dict[str, LazyString] = {
     "import.no_household": _l("No household with this resident ID number in your area"),
     "import.has_errors": _l("The file has errors; nothing was imported"),
     "import.failed": _l("The import failed; nothing was imported"),
+    "import.too_many_rows": _l("At most %(max)s rows per workbook; split the file"),
+    "import.formula": _l("Formulas are not accepted: type the value itself"),
+    "import.duplicate_row": _l("The same resident ID number as row %(row)s"),
+    "workbook.not_xlsx": _l("The file is not an Excel workbook (.xlsx) or is damaged"),
     # Notifications (the heading of each kind is in labels.NOTIFICATION_LABELS)
     "notice.delivery_confirmed": _l("Delivery confirmed: %(title)s"),
     "notice.delivery_rejected": _l("Delivery not confirmed: %(title)s — %(reason)s"),
