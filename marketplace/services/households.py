@@ -27,7 +27,13 @@ from marketplace.services.access import get_household_for_staff, get_need_for_st
 from marketplace.services.claims import latest_claims, release_active_claim
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.services.messages import Message
-from marketplace.services.privacy import household_names, mask_id_number, mask_phone, scrub_text
+from marketplace.services.privacy import (
+    household_names,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    scrub_text,
+)
 from marketplace.services.regions import in_subtree, is_within, region_names
 from matching.text import find_duplicates
 from matching.text import suggest_items as text_suggest
@@ -40,7 +46,7 @@ def name_initials(name: str) -> str:
 
 def _masked(h: Household) -> dict[str, object]:
     return {
-        "name": h.name[:1] + "*",
+        "name": mask_name(h.name),
         "id_number": mask_id_number(h.id_number),
         "phone": mask_phone(h.phone),
         "community_code": h.community_code,

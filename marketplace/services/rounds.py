@@ -45,6 +45,7 @@ from marketplace.services.claims import consume_capacity
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.notifications import notify_org
 from marketplace.services.offers import live_offers_query
+from marketplace.services.privacy import mask_name
 from marketplace.services.regions import in_subtree
 from marketplace.services.wishes import public_title, public_title_of, scrub_about
 
@@ -412,7 +413,7 @@ class ProposalRow:
 
     proposal: Proposal
     need_title: str
-    household: str
+    household: str  # masked (privacy.mask_name)
     household_id: int
     item: str
     community: str
@@ -479,7 +480,7 @@ def proposal_rows(
                 proposal=p,
                 # Hub staff of the area see the title; the administrator the public one.
                 need_title=need.title if own_area else public_title(need, household.name),
-                household=household.name,
+                household=mask_name(household.name),
                 household_id=household.id or 0,
                 item=items.get(need.item_code, need.item_code),
                 community=names.get(need.community_code, need.community_code),
