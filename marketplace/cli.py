@@ -200,16 +200,78 @@ def regions_group() -> None:
     """Reference data."""
 
 
+DATUMS = click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"])
+DATUM_HELP = (
+    "Datum of the file's coordinates: wgs84 (GPS, phones) or cgcs2000 (天地图) are stored as "
+    "they are; gcj02 (AMap/高德, Tencent, DataV) and bd09 (Baidu) are converted to WGS-84."
+)
+
+
 @regions_group.command("import-coords")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--datum", type=DATUMS, required=True, help=DATUM_HELP)
 @with_appcontext
-def import_coords(path: str) -> None:
-    """Import real coordinates from a CSV with columns code,lat,lon (e.g. GCJ-02 centres)."""
+def import_coords(path: str, datum: str) -> None:
+    """Import real coordinates from a CSV with columns code,lat,lon (converted to WGS-84)."""
+    from marketplace.services.geo import Datum, rows_to_wgs84
     from marketplace.services.regions import import_coordinates
 
-    with open(path, encoding="utf-8") as f, session_scope(get_engine()) as session:
-        count = import_coordinates(session, csv.DictReader(f))
+    with open(path, encoding="utf-8-sig") as f, session_scope(get_engine()) as session:
+        count = import_coordinates(session, rows_to_wgs84(csv.DictReader(f), Datum(datum)))
     click.echo(f"Updated coordinates of {count} regions.")
+
+
+@regions_group.command("import-boundaries")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--datum", type=DATUMS, required=True, help=DATUM_HELP)
+@click.option("--within", default=None, help="Match names only below this region code.")
+@click.option(
+    "--tolerance-m",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="Drop outline points closer than this to the simplified line (0 keeps all).",
+)
+@with_appcontext
+def import_boundaries_command(
+    path: str, datum: str, within: str | None, tolerance_m: float
+) -> None:
+    """Import district and street outlines for the map from a GeoJSON FeatureCollection.
+
+    Features are matched to regions by a code property (code, adcode: 6, 9 or 12 digits) or
+    else by name; the file itself is not kept. Re-importing a region replaces its outline."""
+    import json
+    from pathlib import Path
+
+    from marketplace.services.boundaries import BoundaryFileError, import_boundaries
+    from marketplace.services.geo import Datum
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise click.ClickException(
+            f"{path} is not a GeoJSON file: {exc}. Nothing was imported."
+        ) from exc
+    try:
+        with session_scope(get_engine()) as session:
+            report = import_boundaries(
+                session, data, datum=Datum(datum), within=within, tolerance_m=tolerance_m
+            )
+    except BoundaryFileError as exc:
+        raise click.ClickException(f"{path}: {exc}. Nothing was imported.") from exc
+    click.echo(
+        f"Imported {report.stored['district']} district and {report.stored['street']} street "
+        f"outlines (converted from {datum} to WGS-84)."
+    )
+    for label, features in (
+        ("Matched no district or street", report.unknown),
+        ("Matched several regions (use --within or a code property)", report.ambiguous),
+        ("Skipped", report.skipped),
+    ):
+        if features:
+            click.echo(f"{label}: {len(features)}", err=True)
+            for feature in features:
+                click.echo(f"  {feature}", err=True)
 
 
 @click.command("housekeeping")

@@ -30,7 +30,8 @@ from marketplace.services.errors import Forbidden
 from marketplace.services.regions import in_subtree, overlaps
 
 
-def _scope(session: Session, actor: User) -> str | None:
+def map_scope(session: Session, actor: User) -> str | None:
+    """The region the actor's map covers (None: the whole city)."""
     if actor.role == Role.MEMBER:
         return None  # the whole (masked) wish pool
     if actor.role not in (Role.ADMIN, Role.HUB_STAFF):
@@ -150,7 +151,7 @@ def offers(session: Session, scope: str | None, today: date | None = None) -> li
 def map_data(session: Session, *, actor: User, counts_max_age_s: float = 0.0) -> dict[str, Any]:
     """The map's layers for the actor's scope; the wish counts come from the snapshot, rebuilt
     first if it is older than ``counts_max_age_s`` (0: counted now)."""
-    scope = _scope(session, actor)
+    scope = map_scope(session, actor)
     counts_as_of = tally.ensure(session, max_age_s=counts_max_age_s)
     member = actor.role == Role.MEMBER
     centre = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,7 +15,7 @@ from flask_babel import format_decimal, format_percent, gettext
 
 from marketplace.db import get_session
 from marketplace.models import Role
-from marketplace.services import dashboard, exports, listings, mapdata
+from marketplace.services import boundaries, dashboard, exports, listings, mapdata
 from marketplace.web.access import role_required
 from marketplace.web.helpers import list_args, me, xlsx_response
 from marketplace.web.labels import NEED_STATUS_LABELS, export_words
@@ -82,6 +82,21 @@ def dashboard_xlsx() -> ResponseReturnValue:
     return xlsx_response(exports.dashboard(_dashboard(), words=export_words()), "dashboard")
 
 
+# 天地图 (Tianditu) WMTS in Web Mercator (the "_w" services): the vector map ("vec") and its
+# annotation layer ("cva", the place names), on the hosts t0–t7. The key ("tk") is a browser key.
+TIANDITU_HOSTS = tuple(f"https://t{i}.tianditu.gov.cn" for i in range(8))
+TIANDITU_WMTS = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}"
+)
+
+
+def _tianditu(layer: str, key: str) -> str:
+    """A Leaflet URL template for one Tianditu layer ({s}, {z}, {x}, {y} are Leaflet's)."""
+    return TIANDITU_WMTS.replace("{layer}", layer).replace("{tk}", quote(key, safe=""))
+
+
 def _tile_origin() -> str | None:
     url = str(current_app.config.get("MAP_TILE_URL") or "")
     parsed = urlparse(url.replace("{", "").replace("}", ""))
@@ -90,21 +105,41 @@ def _tile_origin() -> str | None:
     return None
 
 
+def _base_map() -> tuple[dict[str, str], str | None]:
+    """The base map's data attributes for map.js, and the image origins the CSP must allow:
+    Tianditu with a key, else a configured tile server, else none (outlines only)."""
+    key = str(current_app.config.get("TIANDITU_KEY") or "").strip()
+    if key:
+        layers = {
+            "tiles": _tianditu("vec", key),
+            "tiles-overlay": _tianditu("cva", key),
+            "subdomains": "01234567",
+            "max-zoom": "18",
+            "attribution": "tianditu",
+        }
+        return layers, " ".join(TIANDITU_HOSTS)
+    url = str(current_app.config.get("MAP_TILE_URL") or "")
+    return ({"tiles": url} if url else {}), _tile_origin()
+
+
 @bp.get("/map")
 @role_required(*STAFF)
 def map_page() -> ResponseReturnValue:
-    has_boundaries = bool(current_app.config.get("MAP_BOUNDARIES_FILE"))
+    session = get_session()
+    has_outlines = boundaries.has_boundaries(session) or bool(
+        current_app.config.get("MAP_BOUNDARIES_FILE")
+    )
+    layers, origins = _base_map()
     page = render_template(
         "staff/map.html",
         data_url=url_for("staff.map_json"),
-        boundaries_url=url_for("staff.map_boundaries") if has_boundaries else "",
-        tile_url=current_app.config.get("MAP_TILE_URL") or "",
+        boundaries_url=url_for("staff.map_boundaries") if has_outlines else "",
+        base_map=layers,
     )
     response = Response(page, mimetype="text/html")
-    origin = _tile_origin()
-    if origin:
-        # A configured tile server is the only outside host a page may load images from.
-        response.headers["Content-Security-Policy"] = csp_with_images_from(origin)
+    if origins:
+        # The tile servers are the only outside hosts a page may load anything from: images.
+        response.headers["Content-Security-Policy"] = csp_with_images_from(origins)
     return response
 
 
@@ -117,17 +152,33 @@ def map_json() -> ResponseReturnValue:
 @bp.get("/map/boundaries.json")
 @role_required(*STAFF)
 def map_boundaries() -> ResponseReturnValue:
-    """District boundaries (GeoJSON) from the configured file, if any."""
-    path = current_app.config.get("MAP_BOUNDARIES_FILE")
-    if not path or not Path(path).is_file():
-        return jsonify({"type": "FeatureCollection", "features": []})
-    try:
-        data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {"type": "FeatureCollection", "features": []}
-    response = jsonify(data)
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    """District and street outlines (GeoJSON, WGS-84) imported with ``zhongfu regions
+    import-boundaries``; else the configured MAP_BOUNDARIES_FILE, if any. Private: cached by the
+    browser only, and revalidated by ETag after a while."""
+    session = get_session()
+    if boundaries.has_boundaries(session):
+        scope = mapdata.map_scope(session, me())
+        response = Response(mimetype="application/geo+json")
+        response.set_etag(boundaries.version(session, scope))
+        if request.if_none_match.contains(response.get_etag()[0] or ""):
+            response.status_code = 304
+        else:
+            response.set_data(boundaries.feature_collection(session, scope))
+    else:
+        response = jsonify(_boundaries_file())
+    response.headers["Cache-Control"] = "private, max-age=600"
     return response
+
+
+def _boundaries_file() -> Any:
+    path = current_app.config.get("MAP_BOUNDARIES_FILE")
+    empty = {"type": "FeatureCollection", "features": []}
+    if not path or not Path(path).is_file():
+        return empty
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return empty
 
 
 def _offer_args() -> tuple[str, str, listings.Sort]:

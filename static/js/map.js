@@ -1,5 +1,7 @@
-// Staff / member map (Leaflet + markercluster, vendored). Works offline: without a configured
-// tile server the map is a plain background with markers; boundaries are optional GeoJSON.
+// Staff / member map (Leaflet + markercluster, vendored). Works offline: without a base map
+// (天地图 with ZHONGFU_TIANDITU_KEY, or another tile server) it draws the district and street
+// outlines imported with `zhongfu regions import-boundaries`, with their names. Every word on the
+// map comes from the page's data-l-* attributes (translated by the server).
 (function () {
   "use strict";
   var el = document.getElementById("map");
@@ -14,40 +16,144 @@
     return;
   }
   draw();
-  function draw() {
-  var t = function (name) { return el.getAttribute("data-l-" + name) || ""; };
-  var status = document.getElementById("map-status");
-  var map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: false, maxZoom: 18, minZoom: 7 });
-  map.setView([30.25, 120.17], 9);  // Hangzhou until the data says otherwise
-  var tiles = el.getAttribute("data-tiles");
-  if (tiles) { L.tileLayer(tiles, { maxZoom: 18 }).addTo(map); }
 
   function esc(s) {
     return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
   }
+
+  function draw() {
+  var t = function (name) { return el.getAttribute("data-l-" + name) || ""; };
+  var attr = function (name) { return el.getAttribute("data-" + name) || ""; };
+  var status = document.getElementById("map-status");
+  var STREET_ZOOM = 12;  // street outlines and names from this zoom on (a district fills the view)
+  var DISTRICT_NAMES_ZOOM = 9;  // below it the 13 names of the city would cover one another
+  var map = L.map(el, { preferCanvas: true, zoomControl: false, attributionControl: false, maxZoom: 18, minZoom: 7 });
+  map.setView([30.25, 120.17], 9);  // Hangzhou until the data says otherwise
+  // Region names above the outlines but under the markers (Leaflet's tooltip pane is on top).
+  map.createPane("labels").style.zIndex = 450;
+
+  // Leaflet's controls in the page's language.
+  L.control.zoom({
+    zoomInTitle: t("zoom-in") || "Zoom in",
+    zoomOutTitle: t("zoom-out") || "Zoom out"
+  }).addTo(map);
+  var attribution = L.control.attribution({
+    prefix: '<a href="https://leafletjs.com" title="' + esc(t("leaflet")) + '">Leaflet</a>'
+  }).addTo(map);
+  map.on("popupopen", function (e) {
+    var button = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (button && t("close")) { button.setAttribute("aria-label", t("close")); button.title = t("close"); }
+  });
+
+  // Base map: 天地图 vector map + its place names (or another configured tile server).
+  var tiles = attr("tiles");
+  if (tiles) {
+    var tileOptions = { maxZoom: parseInt(attr("max-zoom"), 10) || 18, subdomains: attr("subdomains") || "abc" };
+    L.tileLayer(tiles, tileOptions).addTo(map);
+    if (attr("tiles-overlay")) { L.tileLayer(attr("tiles-overlay"), tileOptions).addTo(map); }
+    if (attr("attribution") === "tianditu") {
+      attribution.addAttribution('<a href="https://www.tianditu.gov.cn/">' + esc(t("tianditu") || "天地图") + "</a>");
+    }
+  }
+  notice([t("notice"), t("notice-outlines")]);
+
+  function notice(lines) {
+    lines = lines.filter(Boolean);
+    if (!lines.length) { return; }
+    var box = L.control({ position: "bottomleft" });
+    box.onAdd = function () {
+      var div = L.DomUtil.create("div", "map-notice");
+      div.setAttribute("role", "note");
+      div.innerHTML = lines.map(function (l) { return "<p>" + esc(l) + "</p>"; }).join("") +
+        '<button type="button" class="map-notice-close" aria-label="' + esc(t("hide") || "×") + '">×</button>';
+      L.DomEvent.disableClickPropagation(div);
+      div.querySelector("button").addEventListener("click", function () { box.remove(); });
+      return div;
+    };
+    box.addTo(map);
+  }
+
   function dot(cls, label) {
     return L.divIcon({ className: "map-dot " + cls, html: label ? "<span>" + esc(label) + "</span>" : "", iconSize: [28, 28] });
   }
 
-  var boundaries = el.getAttribute("data-boundaries");
+  // Outlines and names: districts always, streets from STREET_ZOOM on.
+  var outlines = Promise.resolve([]);
+  var boundaries = attr("boundaries");
   if (boundaries) {
-    fetch(boundaries, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (g) {
-      if (g && g.features && g.features.length) {
-        L.geoJSON(g, { style: { color: "#555a60", weight: 1, fill: false }, interactive: false }).addTo(map);
+    outlines = fetch(boundaries, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { features: [] }; })
+      .then(function (g) { return drawOutlines((g && g.features) || []); })
+      .catch(function () { return []; });
+  }
+  function drawOutlines(features) {
+    var plain = !tiles;  // no base map: fill the land so the outlines read as a map
+    var districts = L.layerGroup().addTo(map);
+    var streets = L.layerGroup();
+    var districtNames = L.layerGroup();
+    var streetNames = L.layerGroup();
+    var bounds = [];
+    features.forEach(function (f) {
+      var p = f.properties || {};
+      var street = p.level === "street";
+      var shape = L.geoJSON(f, {
+        interactive: false,
+        style: street
+          ? { color: "#7b8794", weight: 1, dashArray: "4 3", fill: false }
+          : { color: "#3e4c59", weight: 2, fill: plain, fillColor: "#fbfaf5", fillOpacity: 1 }
+      });
+      (street ? streets : districts).addLayer(shape);
+      if (!street) { bounds.push(shape.getBounds()); }
+      if (p.name && p.label) {
+        // Just above the label point: a hub or offer marker on the region's centre leaves it legible.
+        L.tooltip({ pane: "labels", permanent: true, direction: "center", offset: [0, street ? -16 : -22], interactive: false,
+          className: "map-label map-label-" + (street ? "street" : "district") })
+          .setLatLng(p.label).setContent(esc(p.name))
+          .addTo(street ? streetNames : districtNames);
       }
-    }).catch(function () {});
+    });
+    function show(layer, on) {
+      if (on && !map.hasLayer(layer)) { layer.addTo(map); }
+      if (!on && map.hasLayer(layer)) { layer.remove(); }
+    }
+    function byZoom() {
+      var zoom = map.getZoom();
+      show(districtNames, zoom >= DISTRICT_NAMES_ZOOM);
+      show(streets, zoom >= STREET_ZOOM);
+      show(streetNames, zoom >= STREET_ZOOM);
+    }
+    map.on("zoomend", byZoom);
+    byZoom();
+    return bounds;
   }
 
-  fetch(el.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-    .then(function (d) {
+  var data = fetch(attr("url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); });
+
+  Promise.all([data, outlines])
+    .then(function (both) {
+      var d = both[0], outlineBounds = both[1];
       var bounds = [];
       // One cluster group for every point marker, so that markers of different kinds never
       // overlap (touch targets stay ≥ 24px apart); the layer switches add or remove their
-      // markers from it.
-      var points = L.markerClusterGroup({ maxClusterRadius: 50 }).addTo(map);
+      // markers from it. A cluster shows the number of open NEEDS in it, not of markers.
+      var points = L.markerClusterGroup({
+        maxClusterRadius: 50,
+        showCoverageOnHover: false,
+        iconCreateFunction: function (cluster) {
+          var needs = 0;
+          cluster.getAllChildMarkers().forEach(function (m) { needs += m.options.needs || 0; });
+          if (!needs) {
+            return L.divIcon({ className: "map-cluster map-cluster-other", iconSize: [26, 26],
+              html: '<span title="' + esc(t("cluster-other")) + '">+</span>' });
+          }
+          var size = needs < 100 ? 40 : needs < 1000 ? 46 : 54;
+          return L.divIcon({ className: "map-cluster", iconSize: [size, size],
+            html: '<span title="' + esc(t("cluster").replace("{n}", needs)) + '">' + needs + "</span>" });
+        }
+      }).addTo(map);
       var layers = {};
       function toggler(markers) {
         var group = L.layerGroup();
@@ -57,7 +163,7 @@
       }
       var needMarkers = d.wishes.map(function (w) {
         bounds.push([w.lat, w.lon]);
-        return L.marker([w.lat, w.lon], { icon: dot("dot-need", w.count), title: w.name, keyboard: true })
+        return L.marker([w.lat, w.lon], { icon: dot("dot-need", w.count), title: w.name, keyboard: true, needs: w.count })
           .bindPopup("<strong>" + esc(w.name) + "</strong><br>" + esc(w.count) + " " + esc(t("needs")));
       });
       layers[t("layer-needs")] = toggler(needMarkers).addTo(map);
@@ -90,10 +196,17 @@
         offers.on("remove", function () { circles.remove(); });
         layers[t("layer-offers")] = offers.addTo(map);
       }
-      L.control.layers(null, layers, { collapsed: false }).addTo(map);
-      var lat = parseFloat(el.getAttribute("data-lat")), lon = parseFloat(el.getAttribute("data-lon"));
+      var control = L.control.layers(null, layers, { collapsed: false }).addTo(map);
+      var toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+      if (toggle && t("layers")) { toggle.title = t("layers"); toggle.setAttribute("aria-label", t("layers")); }
+      var lat = parseFloat(attr("lat")), lon = parseFloat(attr("lon"));
       if (!isNaN(lat) && !isNaN(lon)) { map.setView([lat, lon], 13); L.circleMarker([lat, lon], { radius: 8, color: "#1b4f8a" }).addTo(map); }
       else if (d.centre) { map.setView(d.centre, d.scope && d.scope.length >= 9 ? 13 : 11); }
+      else if (outlineBounds.length) {
+        var all = outlineBounds[0];
+        outlineBounds.forEach(function (b) { all = all.extend(b); });
+        map.fitBounds(all, { padding: [10, 10] });
+      }
       else if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 13 }); }
     })
     .catch(function (e) { if (window.console) { console.error(e); } if (status) { status.textContent = "⚠"; } });
