@@ -67,14 +67,24 @@ def _local(value: Any) -> Any:
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def write_text(cell: Any, value: Any) -> Any:
+    """Put ``value`` in an openpyxl cell so that no spreadsheet evaluates it: text starting with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written as ``'`` + the text, typed as
+    a string. Returns the cell. Every workbook we write puts its text through here: these exports,
+    the import templates."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        cell.value = "'" + value
+        cell.data_type = "s"
+    return cell
+
+
 def _cell(ws: Any, value: Any) -> Any:
-    """A value for a row of ``ws``: text that starts like a formula becomes a string cell with a
-    leading apostrophe, which no spreadsheet evaluates."""
+    """A value for a row of a write-only sheet: plain values as they are (the fast path for a
+    100,000-row export), text that starts like a formula through ``write_text``."""
     value = _local(value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        cell = WriteOnlyCell(ws, value="'" + value)
-        cell.data_type = "s"
-        return cell
+        return write_text(WriteOnlyCell(ws), value)
     return value
 
 
@@ -89,7 +99,7 @@ def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]
             ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(h) * 2 + 4))
         header_cells = []
         for h in headers:
-            cell = WriteOnlyCell(ws, value=h)
+            cell = write_text(WriteOnlyCell(ws), h)
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(vertical="center")
             header_cells.append(cell)

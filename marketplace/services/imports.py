@@ -34,6 +34,7 @@ from marketplace.schemas import HouseholdIn, NeedIn, field_errors
 from marketplace.services import households
 from marketplace.services.access import staff_scope
 from marketplace.services.errors import ServiceError, ValidationFailed
+from marketplace.services.exports import write_text
 from marketplace.services.regions import in_subtree, is_within
 
 HOUSEHOLD_SHEET = "家庭"
@@ -140,9 +141,9 @@ def _list_column(
     wb: Workbook, ws: Any, column: int, name: str, title: str, values: list[str]
 ) -> None:
     letter = get_column_letter(column)
-    ws.cell(row=1, column=column, value=title).font = Font(bold=True)
+    write_text(ws.cell(row=1, column=column), title).font = Font(bold=True)
     for i, v in enumerate(values, start=2):
-        ws.cell(row=i, column=column, value=v)
+        write_text(ws.cell(row=i, column=column), v)
     end = max(2, len(values) + 1)
     ref = f"{quote_sheetname(LIST_SHEET)}!${letter}$2:${letter}${end}"
     wb.defined_names[name] = DefinedName(name, attr_text=ref)
@@ -151,7 +152,7 @@ def _list_column(
 def _header(ws: Any, columns: list[tuple[str, str, str]]) -> None:
     fill = PatternFill("solid", fgColor="B3261E")
     for i, (_f, header, hint) in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=i, value=header)
+        cell = write_text(ws.cell(row=1, column=i), header)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = fill
         cell.comment = Comment(hint, "众扶")
