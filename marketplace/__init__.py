@@ -35,6 +35,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Never run on the published default: use (or create) a random key in the instance folder.
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
+    # Our modules are imported here, when an app is built, not at the top: every module of the
+    # package imports this file first, so importing them above would make a plain
+    # ``import marketplace.models`` load Flask, the queue and every blueprint, and the package
+    # would import its own children (a cycle). The same holds in the two functions below.
     from marketplace import db, jobs, web
 
     db.init_app(app)
