@@ -37,17 +37,16 @@ PG_ICU_LOCALE = os.environ.get("ZHONGFU_TEST_PG_ICU_LOCALE")
 
 
 def _fresh_pg_database(
-    base_url: str, template: str | None = None
+    base_url: str, template: str | None = None, icu_locale: str | None = PG_ICU_LOCALE
 ) -> tuple[str, Callable[[], None]]:
     url = make_url(base_url)
     name = f"zf_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
     if template:
         options = f' TEMPLATE "{template}"'
-    elif PG_ICU_LOCALE:
+    elif icu_locale:
         options = (
-            " TEMPLATE template0 LOCALE_PROVIDER icu"
-            f" ICU_LOCALE '{PG_ICU_LOCALE}' LOCALE 'C.UTF-8'"
+            f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}' LOCALE 'C.UTF-8'"
         )
     else:
         options = ""
@@ -60,6 +59,13 @@ def _fresh_pg_database(
         admin.dispose()
 
     return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def fresh_pg_database() -> Callable[..., tuple[str, Callable[[], None]]]:
+    """``(base_url, template=None, icu_locale=…) -> (url, drop)``: a new PostgreSQL database, for
+    tests that need a database of their own kind (e.g. another collation)."""
+    return _fresh_pg_database
 
 
 TEST_CONFIG = {

@@ -10,7 +10,6 @@ subtree condition itself on a column that keeps the database's collation. Postgr
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import String, column, create_engine, text, values
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from marketplace.db import session_scope
@@ -33,52 +32,29 @@ ICU_LOCALE = "zh-Hans-CN"
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (ICU collations)")
 
 DbUnit = Callable[[], AbstractContextManager[Session]]
-
-
-def _admin() -> Engine:
-    url = make_url(PG_URL or "").set(drivername="postgresql+psycopg")
-    return create_engine(url, isolation_level="AUTOCOMMIT")
-
-
-def _create(options: str) -> tuple[str, Callable[[], None]]:
-    name = f"zf_icu_{uuid.uuid4().hex[:12]}"
-    admin = _admin()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" {options}'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return name, drop
-
-
-def _url(name: str) -> str:
-    return make_url(PG_URL or "").set(database=name).render_as_string(hide_password=False)
+NewDatabase = Callable[..., tuple[str, Callable[[], None]]]
 
 
 @pytest.fixture(scope="module")
-def icu_template() -> Iterator[str]:
-    """The migrated schema and reference data, in a database whose collation is ICU zh-Hans-CN."""
-    name, drop = _create(
-        f"TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{ICU_LOCALE}' LOCALE 'C.UTF-8'"
-    )
-    engine = create_engine(make_url(_url(name)).set(drivername="postgresql+psycopg"))
+def icu_template(fresh_pg_database: NewDatabase) -> Iterator[str]:
+    """The migrated schema and reference data, in a database whose collation is ICU zh-Hans-CN
+    (whatever ZHONGFU_TEST_PG_ICU_LOCALE says)."""
+    url, drop = fresh_pg_database(PG_URL, icu_locale=ICU_LOCALE)
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
     upgrade(engine)
     with session_scope(engine) as session:
         load_reference_data(session)
     engine.dispose()
-    yield name
+    yield make_url(url).database or ""
     drop()
 
 
 @pytest.fixture
-def database_url(icu_template: str) -> Iterator[str]:
+def database_url(icu_template: str, fresh_pg_database: NewDatabase) -> Iterator[str]:
     """Every test of this module runs on a fresh copy of the ICU database (copies keep its
     collation); the usual fixtures (app, db, make_user…) build on it."""
-    name, drop = _create(f'TEMPLATE "{icu_template}"')
-    yield _url(name)
+    url, drop = fresh_pg_database(PG_URL, template=icu_template)
+    yield url
     drop()
 
 
