@@ -58,6 +58,8 @@ def _message_parts(node: ast.AST, in_services: bool) -> list[ast.AST]:
     """The parts of ``node`` that hold message codes, if it is a place where messages are made."""
     if isinstance(node, ast.Call) and _name(node.func) in PRODUCERS:
         return [*node.args, *(k.value for k in node.keywords)]
+    if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):  # raise AnyError("…")
+        return [*node.exc.args, *(k.value for k in node.exc.keywords)]
     if isinstance(node, ast.keyword):  # .values(message=…)
         return [node.value] if node.arg == "message" else []
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
