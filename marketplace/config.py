@@ -46,6 +46,10 @@ class Defaults:
     XLSX_MAX_TOTAL_BYTES = 200 * 1024 * 1024
     XLSX_MAX_RATIO = 100
     XLSX_MAX_MEMBERS = 500
+    # …and their XML before openpyxl reads it: rows per sheet (empty ones too) and shared strings,
+    # which openpyxl keeps in memory while streaming a sheet.
+    XLSX_MAX_SHEET_ROWS = 200_000
+    XLSX_MAX_STRINGS = 500_000
     # Excel import: rows per workbook (both sheets together); above it nothing is imported.
     IMPORT_MAX_ROWS = 50_000
     API_TOKEN_DAYS = 30
