@@ -28,7 +28,9 @@ def users(make_user: Callable[..., User], make_org: Callable[..., Any]) -> dict[
 
 
 @pytest.fixture
-def as_role(client: FlaskClient, login_as: Callable[[User], FlaskClient], users: dict[str, User]) -> Callable[[str], FlaskClient]:
+def as_role(
+    client: FlaskClient, login_as: Callable[[User], FlaskClient], users: dict[str, User]
+) -> Callable[[str], FlaskClient]:
     def login(role: str) -> FlaskClient:
         client.post("/auth/logout")
         return login_as(users[role])

@@ -52,8 +52,14 @@ def test_register_household_then_record_and_publish_a_need(as_role, db):
         household = s.exec(select(Household)).one()
     response = client.post(
         f"/hub/households/{household.id}/needs/new",
-        data={"kind": "wish", "item": "07-02", "title": "想要一台电风扇", "description": "夏天太热，电话13955556666",
-              "value_yuan": "150", "deadline": (date.today() + timedelta(days=20)).isoformat()},
+        data={
+            "kind": "wish",
+            "item": "07-02",
+            "title": "想要一台电风扇",
+            "description": "夏天太热，电话13955556666",
+            "value_yuan": "150",
+            "deadline": (date.today() + timedelta(days=20)).isoformat(),
+        },
     )
     assert response.status_code == 302, text(response)[:800]
     queue = text(client.get("/hub/review"))
@@ -70,20 +76,29 @@ def test_need_with_past_deadline_shows_message(as_role, make_household, users):
     client = as_role("hub_staff")
     response = client.post(
         f"/hub/households/{household.id}/needs/new",
-        data={"kind": "wish", "item": "07-02", "title": "x", "deadline": (date.today() - timedelta(days=1)).isoformat()},
+        data={
+            "kind": "wish",
+            "item": "07-02",
+            "title": "x",
+            "deadline": (date.today() - timedelta(days=1)).isoformat(),
+        },
     )
     assert response.status_code == 422
     assert "截止日期不能早于今天" in text(response)
 
 
-def test_staff_of_another_district_cannot_see_the_household(make_user, login_as, make_household, users, client):
+def test_staff_of_another_district_cannot_see_the_household(
+    make_user, login_as, make_household, users, client
+):
     household = make_household(users["hub_staff"])
     outsider = make_user("hub_staff", hub="330106")
     login_as(outsider)
     assert client.get(f"/hub/households/{household.id}").status_code == 404
 
 
-def test_claim_deliver_confirm_acknowledge(as_role, make_household, make_need, users, db, jpeg, client):
+def test_claim_deliver_confirm_acknowledge(
+    as_role, make_household, make_need, users, db, jpeg, client
+):
     staff = users["hub_staff"]
     household = make_household(staff, address="清波街88号5幢302室", phone="13912340000")
     need = make_need(staff, household)
@@ -134,7 +149,9 @@ def test_claim_deliver_confirm_acknowledge(as_role, make_household, make_need, u
     assert "您已确认收到" in text(client.get(f"/h/{household.token}"))
 
 
-def test_second_claim_shows_already_claimed(as_role, make_household, make_need, make_user, login_as, users, client):
+def test_second_claim_shows_already_claimed(
+    as_role, make_household, make_need, make_user, login_as, users, client
+):
     need = make_need(users["hub_staff"], make_household(users["hub_staff"]))
     as_role("member").post(f"/member/wishes/{need.id}/claim")
     client.post("/auth/logout")
@@ -164,8 +181,15 @@ def test_reject_delivery_needs_a_reason(as_role, make_household, make_need, user
 def test_org_registers_and_publishes_an_offer_pending_vetting(client, db, as_role, users):
     response = client.post(
         "/auth/register-org",
-        data={"name": "爱心助老服务中心", "type": "ngo", "credit_code": valid_credit_code(777),
-              "display_name": "李经理", "username": "aixin", "password": "a-long-password-1", "confirm": "a-long-password-1"},
+        data={
+            "name": "爱心助老服务中心",
+            "type": "ngo",
+            "credit_code": valid_credit_code(777),
+            "display_name": "李经理",
+            "username": "aixin",
+            "password": "a-long-password-1",
+            "confirm": "a-long-password-1",
+        },
     )
     assert response.status_code == 302, text(response)[:800]
     with db() as s:
@@ -175,9 +199,15 @@ def test_org_registers_and_publishes_an_offer_pending_vetting(client, db, as_rol
     assert "等待审核" in text(client.get("/org/"))
     response = client.post(
         "/org/offers/new",
-        data={"title": "家电焕新", "items": ["07-02", "09-02"], "districts": ["330102"], "capacity": "10",
-              "start": date.today().isoformat(), "end": (date.today() + timedelta(days=30)).isoformat(),
-              "hardship": ["care"]},
+        data={
+            "title": "家电焕新",
+            "items": ["07-02", "09-02"],
+            "districts": ["330102"],
+            "capacity": "10",
+            "start": date.today().isoformat(),
+            "end": (date.today() + timedelta(days=30)).isoformat(),
+            "hardship": ["care"],
+        },
     )
     assert response.status_code == 302, text(response)[:800]
     with db() as s:
@@ -196,8 +226,14 @@ def test_org_registers_and_publishes_an_offer_pending_vetting(client, db, as_rol
 def test_org_registration_with_bad_credit_code(client, db):
     response = client.post(
         "/auth/register-org",
-        data={"name": "某组织", "type": "ngo", "credit_code": valid_credit_code(5)[:-1] + "0",
-              "username": "mou", "password": "a-long-password-1", "confirm": "a-long-password-1"},
+        data={
+            "name": "某组织",
+            "type": "ngo",
+            "credit_code": valid_credit_code(5)[:-1] + "0",
+            "username": "mou",
+            "password": "a-long-password-1",
+            "confirm": "a-long-password-1",
+        },
     )
     assert response.status_code == 422
     assert "统一社会信用代码" in text(response)
@@ -209,8 +245,13 @@ def test_offer_without_area_is_refused(as_role):
     client = as_role("org")
     response = client.post(
         "/org/offers/new",
-        data={"title": "x", "items": ["07-02"], "capacity": "3",
-              "start": date.today().isoformat(), "end": date.today().isoformat()},
+        data={
+            "title": "x",
+            "items": ["07-02"],
+            "capacity": "3",
+            "start": date.today().isoformat(),
+            "end": date.today().isoformat(),
+        },
     )
     assert response.status_code == 422
     assert "请填写服务范围" in text(response)
@@ -233,7 +274,9 @@ def test_post_without_csrf_token_is_refused(database_url, tmp_path, make_user):
     try:
         client = app.test_client()
         user = make_user("member")
-        response = client.post("/auth/login", data={"username": user.username, "password": "correct-horse-battery"})
+        response = client.post(
+            "/auth/login", data={"username": user.username, "password": "correct-horse-battery"}
+        )
         assert response.status_code == 400
         # With the token from the page, the same login works.
         page = text(client.get("/auth/login"))
@@ -241,7 +284,11 @@ def test_post_without_csrf_token_is_refused(database_url, tmp_path, make_user):
         assert token
         response = client.post(
             "/auth/login",
-            data={"username": user.username, "password": "correct-horse-battery", "csrf_token": token.group(1)},
+            data={
+                "username": user.username,
+                "password": "correct-horse-battery",
+                "csrf_token": token.group(1),
+            },
         )
         assert response.status_code == 302
     finally:
@@ -259,7 +306,9 @@ def test_org_sees_its_assignment_masked_and_reports_delivery(
     offer = make_offer(users["org"])
     with db() as s:  # an accepted match-round proposal, as the rounds service leaves it
         s.get(Need, need.id).status = "matched"
-        s.add(Claim(need_id=need.id, offer_id=offer.id, due_at=datetime.now(UTC) + timedelta(days=7)))
+        s.add(
+            Claim(need_id=need.id, offer_id=offer.id, due_at=datetime.now(UTC) + timedelta(days=7))
+        )
     client = as_role("org")
     page = text(client.get("/org/assignments"))
     assert "想要一个电饭煲" in page and household.name[0] + "*" in page

@@ -7,7 +7,13 @@ import pytest
 from tests.web.conftest import text
 
 ROLE_PAGES = {
-    "hub_staff": ["/hub/", "/hub/households", "/hub/households/new", "/hub/review", "/hub/deliveries"],
+    "hub_staff": [
+        "/hub/",
+        "/hub/households",
+        "/hub/households/new",
+        "/hub/review",
+        "/hub/deliveries",
+    ],
     "member": ["/member/", "/member/claims"],
     "org": ["/org/", "/org/offers/new", "/org/assignments"],
     "admin": ["/admin/", "/admin/users", "/admin/audit"],
@@ -73,7 +79,9 @@ def test_large_text_toggle(client):
 def test_login_failure_shows_message_and_counts(client, users, db):
     from marketplace.models import User
 
-    response = client.post("/auth/login", data={"username": users["member"].username, "password": "wrong-password!"})
+    response = client.post(
+        "/auth/login", data={"username": users["member"].username, "password": "wrong-password!"}
+    )
     assert response.status_code == 401
     assert "用户名或密码错误" in text(response)
     with db() as s:
@@ -83,7 +91,10 @@ def test_login_failure_shows_message_and_counts(client, users, db):
 def test_login_redirects_to_role_home_and_logout_revokes(client, login_as, users, db):
     from marketplace.models import User
 
-    response = client.post("/auth/login", data={"username": users["hub_staff"].username, "password": "correct-horse-battery"})
+    response = client.post(
+        "/auth/login",
+        data={"username": users["hub_staff"].username, "password": "correct-horse-battery"},
+    )
     assert response.headers["Location"].endswith("/hub/")
     with db() as s:
         token_before = s.get(User, users["hub_staff"].id).session_token
@@ -96,7 +107,11 @@ def test_login_redirects_to_role_home_and_logout_revokes(client, login_as, users
 def test_login_ignores_offsite_next(client, users):
     response = client.post(
         "/auth/login",
-        data={"username": users["member"].username, "password": "correct-horse-battery", "next": "//evil.example/"},
+        data={
+            "username": users["member"].username,
+            "password": "correct-horse-battery",
+            "next": "//evil.example/",
+        },
     )
     assert response.headers["Location"].endswith("/member/")
 

@@ -70,7 +70,6 @@ def test_exports_are_scoped_and_audited(as_role, two_areas, db):
     assert {"export.households", "export.needs"} <= actions
 
 
-
 def test_exports_name_codes_as_the_pages_do(app, as_role, two_areas):
     """One vocabulary: the statuses and hardship types of an export are the pages' own labels."""
     from marketplace.web import labels
