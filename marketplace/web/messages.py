@@ -4,6 +4,13 @@
 Each code maps to an English msgid with named placeholders, translated by the zh_CN catalogue. A
 parameter that is itself a code (a status, a role) is rendered through ``marketplace.web.labels``;
 a list parameter is joined. ``render`` is the ``tmsg`` template filter.
+
+The zh_CN catalogue is kept with Babel (no fuzzy entries, every msgid translated)::
+
+    pybabel extract -F babel.cfg -k _l -k lazy_gettext -o marketplace/translations/messages.pot .
+    pybabel update -i marketplace/translations/messages.pot -d marketplace/translations
+        -l zh_Hans_CN --no-fuzzy-matching --ignore-obsolete    (one line)
+    pybabel compile -d marketplace/translations -l zh_Hans_CN
 """
 
 from __future__ import annotations
@@ -203,6 +210,9 @@ MESSAGES: dict[str, LazyString] = {
         "The need is no longer open (claimed, matched or closed since the round)"
     ),
     "proposal.offer_full": _l("The offer has no capacity left"),
+    "proposal.offer_not_live": _l(
+        "The offer is no longer open (closed, outside its dates, or its organisation is not vetted)"
+    ),
     "round.loading": _l("Loading the needs and offers"),
     "round.candidates": _l("Finding the possible pairs"),
     "round.model": _l("Building the model"),
@@ -225,6 +235,15 @@ MESSAGES: dict[str, LazyString] = {
     "import.formula": _l("Formulas are not accepted: type the value itself"),
     "import.duplicate_row": _l("The same resident ID number as row %(row)s"),
     "workbook.not_xlsx": _l("The file is not an Excel workbook (.xlsx) or is damaged"),
+    "workbook.too_large": _l("The workbook unpacks to more than %(mb)s MB; split the file"),
+    "workbook.compression_ratio": _l(
+        "The workbook is compressed more than %(max)s to 1, which real workbooks never are"
+    ),
+    "workbook.too_many_parts": _l("The workbook has more than %(max)s parts"),
+    "workbook.too_many_rows": _l("A sheet has more than %(max)s rows; split the file"),
+    "workbook.too_complex": _l(
+        "The workbook has too many cells, strings or styles to be read safely; split the file"
+    ),
     # Notifications (the heading of each kind is in labels.NOTIFICATION_LABELS)
     "notice.delivery_confirmed": _l("Delivery confirmed: %(title)s"),
     "notice.delivery_rejected": _l("Delivery not confirmed: %(title)s — %(reason)s"),
