@@ -1,0 +1,133 @@
+"""Throttling password guesses, for the login form and ``POST /api/v1/tokens`` alike.
+
+Two rate limits (Flask-Limiter) shared by both endpoints, one keyed on the client's address (the
+real one: ``ProxyFix`` trusts ``X-Forwarded-For`` only from the configured number of proxies) and
+one on the login name; and the progressive delay per login name (``services.throttle``), which
+answers 429 with ``Retry-After`` before any password is checked, for existing and unknown names
+alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import Flask, current_app, request
+from flask_limiter.util import get_remote_address
+from limits.storage import storage_from_string
+from sqlmodel import Session
+
+from marketplace.extensions import limiter
+from marketplace.models import User
+from marketplace.services import accounts, throttle
+from marketplace.services.errors import ServiceError
+
+_STORE = "zhongfu_login_counters"
+
+
+def login_name() -> str:
+    """The login name a form post or a JSON body carries (empty when there is none)."""
+    name: Any = request.form.get("username") if request.form else None
+    if name is None and request.is_json:
+        data = request.get_json(silent=True)
+        name = data.get("username") if isinstance(data, dict) else None
+    return name[:64] if isinstance(name, str) else ""
+
+
+def _name_key() -> str:
+    return "name:" + throttle.subject(login_name())
+
+
+def _address_key() -> str:
+    return "addr:" + (get_remote_address() or "")
+
+
+# One bucket per address and one per login name, each shared by the form and the API.
+_by_address = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    scope="login",
+    key_func=_address_key,
+    methods=["POST"],
+)
+_by_name = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_NAME_RATE_LIMIT"],
+    scope="login",
+    key_func=_name_key,
+    methods=["POST"],
+)
+
+
+def login_limits(view: Any) -> Any:
+    """Decorate a view that checks a password."""
+    return _by_address(_by_name(view))
+
+
+def address_limit(view: Any) -> Any:
+    """Decorate a view that checks a secret but carries no login name (the second factor)."""
+    return _by_address(view)
+
+
+def _store(app: Flask) -> throttle.Counters:
+    store = app.extensions.get(_STORE)
+    if store is None:
+        store = storage_from_string(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+        app.extensions[_STORE] = store
+    return cast(throttle.Counters, store)
+
+
+def _policy(app: Flask) -> throttle.DelayPolicy:
+    cfg = app.config
+    return throttle.DelayPolicy(
+        free_failures=int(cfg["LOGIN_DELAY_AFTER_FAILURES"]),
+        base_s=int(cfg["LOGIN_DELAY_BASE_SECONDS"]),
+        max_s=int(cfg["LOGIN_DELAY_MAX_SECONDS"]),
+    )
+
+
+def _key(username: str) -> str:
+    return throttle.subject(username, salt=current_app.config.get("RATELIMIT_KEY_PREFIX", ""))
+
+
+def wait_before_attempt(username: str) -> int:
+    """Seconds the caller must wait before a password for ``username`` is checked (0: go on)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if _policy(app).free_failures <= 0:
+        return 0
+    return throttle.wait_seconds(_store(app), _key(username))
+
+
+def failed(username: str) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    policy = _policy(app)
+    if policy.free_failures > 0:
+        throttle.record_failure(_store(app), _key(username), policy)
+
+
+def succeeded(username: str) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if _policy(app).free_failures > 0:
+        throttle.record_success(_store(app), _key(username))
+
+
+class TooManyAttempts(ServiceError):
+    """Attempts for this login name must wait (progressive delay)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__("auth.wait", params={"seconds": seconds})
+        self.seconds = seconds
+
+
+def check_password(session: Session, username: str, password: str) -> User:
+    """One password attempt through the delay: the account, or ``TooManyAttempts`` (nothing
+    checked) or ``accounts.LoginFailed`` (counted). A success clears the count only once the
+    whole sign-in (with its second factor) succeeds: call ``succeeded``."""
+    wait = wait_before_attempt(username)
+    if wait:
+        raise TooManyAttempts(wait)
+    try:
+        return accounts.authenticate(session, username=username, password=password)
+    except accounts.LoginFailed:
+        failed(username)
+        raise
