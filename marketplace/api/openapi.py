@@ -1,4 +1,14 @@
-"""The OpenAPI 3.1 document; request bodies come from the same pydantic schemas the API validates."""
+"""The OpenAPI 3.1 document; request bodies come from the same pydantic schemas the API validates.
+
+The document states what the server enforces, so that a request the document allows is accepted:
+the patterns of codes and phones, the characters text may hold (no control characters; at least
+one visible character where a text is required, since text is trimmed), the codes of the reference
+data (regions, taxonomy items, tags) as enumerations, and the formats of check-digit numbers
+(``cn-resident-id``, ``cn-uscc``). Rules that JSON Schema cannot state (an offer's end on or after
+its start, a deadline not in the past, lat and lon together) are in the descriptions. Every
+operation documents 400 (a malformed request) and 422 (input that breaks a rule: a message per
+field, nothing stored).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +18,116 @@ from typing import Any
 from pydantic import BaseModel
 
 from marketplace.api.rounds_openapi import round_paths
+from marketplace.models import HOUSEHOLD_TAGS
 from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn
+from marketplace.services.regions import region_rows
+from matching import taxonomy
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+CURSOR = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+
+# What text may hold: any character but the C0 controls other than tab and newlines (the server
+# refuses them, schemas.CONTROL); ``WORD`` is a visible one (text is trimmed before its length
+# is checked, so a required text needs one).
+_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_WORD = r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def text_pattern(visible: int = 0) -> str:
+    """Text without control characters and with at least ``visible`` visible characters."""
+    return "^" + _CHAR + "*" + "".join(_WORD + _CHAR + "*" for _ in range(visible)) + "$"
+
+
+def _text(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic string schema with the characters and the visible length the server wants."""
+    out = {k: v for k, v in schema.items() if k != "minLength"}
+    visible = int(schema.get("minLength", 0))
+    out["pattern"] = text_pattern(visible)
+    if visible:
+        out["minLength"] = visible
+    return out
+
+
+def _reference_codes() -> dict[str, list[str]]:
+    rows = region_rows()
+    return {
+        "community": [r.code for r in rows if r.level == "community"],
+        "region": [r.code for r in rows if r.level in ("district", "street", "community")],
+        "item": [item.code for item in taxonomy.items()],
+    }
+
+
+def _constrain(schemas: dict[str, Any]) -> None:
+    """Say in the document what the validators behind the pydantic schemas enforce."""
+    codes = _reference_codes()
+    schemas["CommunityCode"] = {
+        "type": "string",
+        "description": "A 12-digit community (社区/村) code",
+        "enum": codes["community"],
+    }
+    schemas["RegionCode"] = {
+        "type": "string",
+        "description": "A district (6 digits), street (9) or community (12) code",
+        "enum": codes["region"],
+    }
+    schemas["ItemCode"] = {
+        "type": "string",
+        "description": "A taxonomy item (帮扶事项) code such as 07-02",
+        "enum": codes["item"],
+    }
+    for name in ("HouseholdIn", "NeedIn", "OrgIn", "OfferIn", "DeliveryIn", "DecisionIn"):
+        for prop in schemas[name].get("properties", {}).values():
+            if prop.get("type") == "string" and "format" not in prop and "enum" not in prop:
+                prop.update(_text(prop))
+    household = schemas["HouseholdIn"]["properties"]
+    household["id_number"] = {
+        "type": "string",
+        "format": "cn-resident-id",
+        "pattern": "^[0-9]{17}[0-9X]$",
+        "description": "Resident ID number (GB 11643): a real birth date and the ISO 7064 "
+        "MOD 11-2 check character",
+    }
+    household["phone"] = {
+        "type": "string",
+        "pattern": r"^(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$",
+        "description": "An 11-digit mobile number or a landline such as 0571-88888888",
+    }
+    household["community_code"] = {"$ref": "#/components/schemas/CommunityCode"}
+    household["tags"]["items"] = {"type": "string", "enum": list(HOUSEHOLD_TAGS)}
+    need = schemas["NeedIn"]
+    need["properties"]["item"] = {"$ref": "#/components/schemas/ItemCode"}
+    need["properties"]["household_id"] = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    need["properties"]["value_yuan"] = {
+        "anyOf": [
+            {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+            {"type": "string", "pattern": r"^(?:[0-9]{1,6}(?:\.[0-9]{1,2})?|1000000(?:\.00?)?)$"},
+        ],
+        "description": "Yuan, at most 1,000,000, at most two decimals",
+    }
+    need["properties"]["deadline"]["description"] = "Not before today (Beijing time)"
+    schemas["OrgIn"]["properties"]["credit_code"] = {
+        "type": "string",
+        "format": "cn-uscc",
+        "pattern": "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+        "description": "Unified social credit code (GB 32100) with its check character",
+    }
+    offer = schemas["OfferIn"]
+    offer["properties"]["items"]["items"] = {"$ref": "#/components/schemas/ItemCode"}
+    offer["properties"]["regions"]["items"] = {"$ref": "#/components/schemas/RegionCode"}
+    offer["description"] = (
+        "``end`` is on or after ``start``; the service area is ``regions`` and/or ``radius_km`` "
+        "around ``lat``/``lon``; ``lat`` and ``lon`` come together and ``radius_km`` needs them"
+    )
+    # The decisions that need a reason (cancel, reject, hold) say so.
+    reason = dict(schemas["DecisionIn"]["properties"]["reason"])
+    schemas["ReasonIn"] = {
+        "type": "object",
+        "title": "ReasonIn",
+        "properties": {"reason": {**reason, **_text({**reason, "minLength": 1})}},
+        "required": ["reason"],
+    }
+
+
 OBJECT = {"type": "object", "additionalProperties": True}
 ID_OBJECT = {
     "type": "object",
@@ -42,8 +159,11 @@ def _op(
             "description": "OK",
             "content": {"application/json": {"schema": ok_schema or OBJECT}},
         }
+        if ok != 204
+        else {"description": "Done; no content"}
     }
     for code, why in (
+        ("400", "Malformed request (not JSON where JSON is expected, a NUL character…)"),
         ("401", "Missing or invalid bearer token"),
         ("403", "Not allowed for your role or area"),
         ("404", "Not found or outside your area"),
@@ -110,9 +230,26 @@ def build_spec() -> dict[str, Any]:
         "properties": {
             "username": {"type": "string", "minLength": 1},
             "password": {"type": "string", "minLength": 1},
+            "otp": {
+                "type": "string",
+                "description": "The code of the authenticator app (or a recovery code), for "
+                "an account with two-step sign-in",
+            },
         },
         "required": ["username", "password"],
     }
+    schemas["Token"] = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+            "current": {"type": "boolean", "description": "The token of this request"},
+        },
+        "required": ["id", "created_at", "expires_at", "last_used_at", "current"],
+    }
+    _constrain(schemas)
     schemas["VetIn"] = {
         "type": "object",
         "properties": {
@@ -127,12 +264,33 @@ def build_spec() -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/tokens": {
             "post": _op(
-                "Exchange username and password for a bearer token",
+                "Exchange username and password (and the code of two-step sign-in) for a bearer "
+                "token; throttled per client address and per username, with the login form",
                 201,
                 body=_body(schemas["TokenIn"]),
                 auth=False,
                 tag="auth",
-            )
+            ),
+            "get": _op(
+                "Your live tokens (never their secrets); current marks the one you call with",
+                ok_schema={
+                    "type": "object",
+                    "properties": {
+                        "tokens": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}
+                    },
+                    "required": ["tokens"],
+                },
+                tag="auth",
+            ),
+        },
+        "/tokens/current": {
+            "delete": _op("Revoke the token you call with (log out)", 204, tag="auth"),
+        },
+        "/tokens/{token_id}": {
+            "delete": {
+                **_op("Revoke one of your tokens", 204, tag="auth"),
+                "parameters": [_path_id("token_id")],
+            }
         },
         "/households": {
             "post": _op(
@@ -144,7 +302,7 @@ def build_spec() -> dict[str, Any]:
             ),
             "get": _op(
                 "Search households in your area by name, pinyin initials or ID tail",
-                params=[_query("q", {"type": "string"}), _query("cursor", {"type": "integer"})],
+                params=[_query("q", {"type": "string"}), _query("cursor", CURSOR)],
                 tag="households",
             ),
         },
@@ -171,7 +329,12 @@ def build_spec() -> dict[str, Any]:
                         "name": "text",
                         "in": "query",
                         "required": True,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 500},
+                        "schema": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 500,
+                            "pattern": text_pattern(1),
+                        },
                     }
                 ],
                 tag="needs",
@@ -185,7 +348,7 @@ def build_spec() -> dict[str, Any]:
         },
         "/needs/{need_id}/cancel": {
             "post": {
-                **_op("Cancel a need with a reason", body=_body(DecisionIn), tag="needs"),
+                **_op("Cancel a need with a reason", body=_body(schemas["ReasonIn"]), tag="needs"),
                 "parameters": [nid],
             }
         },
@@ -195,7 +358,9 @@ def build_spec() -> dict[str, Any]:
         "/needs/{need_id}/reject": {
             "post": {
                 **_op(
-                    "Reject a reported delivery with a reason", body=_body(DecisionIn), tag="needs"
+                    "Reject a reported delivery with a reason",
+                    body=_body(schemas["ReasonIn"]),
+                    tag="needs",
                 ),
                 "parameters": [nid],
             }
@@ -204,12 +369,32 @@ def build_spec() -> dict[str, Any]:
             "get": _op(
                 "Browse open micro-wishes (masked)",
                 params=[
-                    _query("item", {"type": "string", "pattern": r"^\d{2}-\d{2}$"}),
-                    _query("region", {"type": "string", "pattern": r"^\d{6}(\d{3}(\d{3})?)?$"}),
-                    _query("lat", {"type": "number", "minimum": -90, "maximum": 90}),
-                    _query("lon", {"type": "number", "minimum": -180, "maximum": 180}),
-                    _query("radius_km", {"type": "number", "minimum": 0.1, "maximum": 100}),
-                    _query("cursor", {"type": "integer"}),
+                    _query("item", {"type": "string", "pattern": r"^[0-9]{2}-[0-9]{2}$"}),
+                    _query(
+                        "region", {"type": "string", "pattern": r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$"}
+                    ),
+                    {
+                        # lat and lon come together: one object parameter, sent as its fields
+                        # (?lat=…&lon=…&radius_km=…).
+                        "name": "near",
+                        "in": "query",
+                        "required": False,
+                        "style": "form",
+                        "explode": True,
+                        "description": "Wishes near a point: lat and lon together, radius_km "
+                        "(default 3)",
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                                "lon": {"type": "number", "minimum": -180, "maximum": 180},
+                                "radius_km": {"type": "number", "minimum": 0.1, "maximum": 100},
+                            },
+                            "required": ["lat", "lon"],
+                            "additionalProperties": False,
+                        },
+                    },
+                    _query("cursor", CURSOR),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
                 ],
                 tag="wishes",
@@ -290,9 +475,22 @@ def build_spec() -> dict[str, Any]:
         },
         "/openapi.json": {"get": _op("This document", auth=False, tag="meta")},
     }
-    # Wrong credentials or a locked account: the one unauthenticated operation that answers 401.
-    paths["/tokens"]["post"]["responses"]["401"] = {
-        "description": "Wrong username or password, or the account is locked or disabled",
+    # The one unauthenticated operation that answers 401 and 403; its 429 says when to retry.
+    token_answers = paths["/tokens"]["post"]["responses"]
+    token_answers["401"] = {
+        "description": "Wrong username or password (or a disabled account: the same answer), "
+        "or a missing or wrong code of two-step sign-in",
+        "content": {"application/json": {"schema": ERROR}},
+    }
+    token_answers["403"] = {
+        "description": "The account must first change its temporary password, or set up the "
+        "two-step sign-in its role requires, on the web",
+        "content": {"application/json": {"schema": ERROR}},
+    }
+    token_answers["429"] = {
+        "description": "Too many attempts from this address or for this username: retry after "
+        "the Retry-After seconds (the wait doubles with each further failure)",
+        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
         "content": {"application/json": {"schema": ERROR}},
     }
     paths.update(round_paths(_op, _path_id))

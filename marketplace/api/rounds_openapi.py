@@ -9,13 +9,10 @@ from typing import Any
 def round_paths(
     op: Callable[..., dict[str, Any]], path_id: Callable[[str], dict[str, Any]]
 ) -> dict[str, Any]:
-    from marketplace.schemas import DecisionIn
-
+    # Rejecting and holding need a reason (the ``ReasonIn`` schema of ``openapi.build_spec``).
     reason = {
         "required": True,
-        "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{DecisionIn.__name__}"}}
-        },
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReasonIn"}}},
     }
     rid, pid = path_id("round_id"), path_id("proposal_id")
     return {

@@ -16,7 +16,16 @@ from marketplace.db import get_session
 from marketplace.extensions import limiter
 from marketplace.models import Role, User
 from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn, parse
-from marketplace.services import accounts, claims, happiness, households, offers, rounds, wishes
+from marketplace.services import (
+    accounts,
+    claims,
+    happiness,
+    households,
+    offers,
+    rounds,
+    twofactor,
+    wishes,
+)
 from marketplace.services.access import (
     get_claim_for_deliverer,
     get_need_for_staff,
@@ -25,6 +34,7 @@ from marketplace.services.access import (
 )
 from marketplace.services.errors import Forbidden, ServiceError, ValidationFailed
 from marketplace.uploads import save_photo
+from marketplace.web import login_throttle
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,16 +53,18 @@ def api_auth(*roles: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
-            user = (
-                accounts.user_for_token(get_session(), token.strip())
+            found = (
+                accounts.token_owner(get_session(), token.strip())
                 if scheme.lower() == "bearer"
                 else None
             )
-            if user is None:
-                raise Unauthenticated("Send a valid bearer token: Authorization: Bearer <token>")
+            if found is None:
+                raise Unauthenticated("api.token_required")
+            user, api_token = found
             if roles and user.role not in roles:
-                raise Forbidden("Your role may not do this")
+                raise Forbidden("api.role_forbidden")
             g.api_user = user
+            g.api_token_id = api_token.id
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
@@ -87,34 +99,69 @@ def openapi() -> ResponseReturnValue:
 
 
 @bp.post("/tokens")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@login_throttle.login_limits
 def create_token() -> ResponseReturnValue:
+    """Username and password (and the code of an account with two-step sign-in) for a token.
+
+    Throttled like the login form, in the same buckets."""
     data = body()
-    username, password = data.get("username"), data.get("password")
+    username, password, code = data.get("username"), data.get("password"), data.get("otp")
     errors = {
-        k: "Required"
+        k: "field.required"
         for k, v in (("username", username), ("password", password))
         if not isinstance(v, str) or not v
     }
+    if code is not None and not isinstance(code, str):
+        errors["otp"] = "field.not_text"
     if errors:
         raise ValidationFailed(errors)
     session = get_session()
-    policy = accounts.LockoutPolicy(
-        current_app.config["LOGIN_LOCKOUT_FAILURES"], current_app.config["LOGIN_LOCKOUT_MINUTES"]
-    )
+    name = str(username)
     try:
-        user = accounts.authenticate(
-            session, username=str(username), password=str(password), policy=policy
-        )
+        user = login_throttle.check_password(session, name, str(password))
+    except login_throttle.TooManyAttempts as exc:
+        response = current_app.make_response(current_app.handle_user_exception(exc))
+        response.headers["Retry-After"] = str(exc.seconds)
+        return response
     except accounts.LoginFailed as exc:
-        # Unavoidable mid-request commit: the 401 makes the request roll back at teardown, and
-        # the failure count (the lockout) must stick.
-        session.commit()
         raise Unauthenticated(exc.message) from None
+    if twofactor.enabled(user):
+        if not code:
+            raise Unauthenticated("twofactor.code_required")
+        if not twofactor.check_code(session, user=user, code=str(code)).ok:
+            login_throttle.failed(name)
+            raise Unauthenticated("twofactor.code_wrong")
+    elif twofactor.can_enrol(user) and twofactor.is_required(session, user):
+        raise Forbidden("twofactor.enrol_first")
+    if user.must_change_password:
+        raise Forbidden("account.change_password_first")
+    login_throttle.succeeded(name)
     token = accounts.issue_token(session, user=user, days=current_app.config["API_TOKEN_DAYS"])
     return created(
         {"token": token, "role": user.role, "expires_in_days": current_app.config["API_TOKEN_DAYS"]}
     )
+
+
+@bp.get("/tokens")
+@api_auth()
+def list_tokens() -> ResponseReturnValue:
+    """The caller's live tokens (never their secrets); ``current`` marks the one in use."""
+    rows = accounts.list_tokens(get_session(), user=me(), current_id=g.api_token_id)
+    return jsonify(tokens=[serialise.api_token(t) for t in rows])
+
+
+@bp.delete("/tokens/current")
+@api_auth()
+def revoke_current_token() -> ResponseReturnValue:
+    accounts.revoke_token(get_session(), user=me(), token_id=g.api_token_id)
+    return "", 204
+
+
+@bp.delete("/tokens/<int:token_id>")
+@api_auth()
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    accounts.revoke_token(get_session(), user=me(), token_id=token_id)
+    return "", 204
 
 
 # Households and needs (hub staff) -------------------------------------------------------------

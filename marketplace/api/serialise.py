@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from marketplace.models import Claim, Household, MatchRound, Need, Offer, Organisation, Proposal
+from marketplace.services.accounts import TokenInfo
 from marketplace.services.privacy import scrub_text
 
 
@@ -137,4 +138,14 @@ def proposal(p: Proposal) -> dict[str, Any]:
         "reasons": p.reasons,
         "status": p.status,
         "decision_reason": _scrubbed(p.decision_reason),
+    }
+
+
+def api_token(t: TokenInfo) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "created_at": _iso(t.created_at),
+        "expires_at": _iso(t.expires_at),
+        "last_used_at": _iso(t.last_used_at),
+        "current": t.current,
     }
