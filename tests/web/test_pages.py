@@ -77,15 +77,16 @@ def test_large_text_toggle(client):
 
 
 def test_login_failure_shows_message_and_counts(client, users, db):
-    from marketplace.models import User
+    from marketplace.services import throttle
 
     response = client.post(
         "/auth/login", data={"username": users["member"].username, "password": "wrong-password!"}
     )
     assert response.status_code == 401
     assert "用户名或密码错误" in text(response)
-    with db() as s:
-        assert s.get(User, users["member"].id).failed_logins == 1
+    # Counted for the progressive delay, outside the database (tests/security/test_login_throttle.py).
+    store = client.application.extensions["zhongfu_login_counters"]
+    assert throttle.failures(store, throttle.subject(users["member"].username)) == 1
 
 
 def test_login_redirects_to_role_home_and_logout_revokes(client, login_as, users, db):
