@@ -15,13 +15,13 @@ from marketplace.household.forms import AcknowledgeForm
 from marketplace.services import claims, happiness
 
 bp = Blueprint("household", __name__, url_prefix="/h")
-# The token is a credential: out of the access log, out of Referer headers, out of caches.
+# The token is a credential: out of the access log and out of caches. (Referer headers carry it
+# only to this site — the app's "same-origin" policy — where the access logs cut it out.)
 bp.record_once(lambda _state: access_log.install())
 
 
 @bp.after_request
 def _keep_the_token_private(response: Response) -> Response:
-    response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
 
