@@ -169,6 +169,7 @@ def revoke_sessions(session: Session, user: User) -> None:
     """Logout: every session cookie minted for this user stops working."""
     user.session_token = new_session_token()
     session.flush()
+    audit.record(session, user, "user.logout", user)
 
 
 def revoke_tokens(session: Session, user: User) -> int:

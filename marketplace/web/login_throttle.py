@@ -9,6 +9,7 @@ alike.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, cast
 
 from flask import Flask, current_app, request
@@ -22,6 +23,7 @@ from marketplace.services import accounts, throttle
 from marketplace.services.errors import ServiceError
 
 _STORE = "zhongfu_login_counters"
+log = logging.getLogger("zhongfu.login")
 
 
 def login_name() -> str:
@@ -96,10 +98,15 @@ def wait_before_attempt(username: str) -> int:
 
 
 def failed(username: str) -> None:
+    """Count a failure. Failures write nothing to the database (that would take time for known
+    names only); the start of each wait goes to the log, under the name's hashed key."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     policy = _policy(app)
     if policy.free_failures > 0:
-        throttle.record_failure(_store(app), _key(username), policy)
+        key = _key(username)
+        wait = throttle.record_failure(_store(app), key, policy)
+        if wait:
+            log.warning("login: repeated failures for name key %s; next attempt in %s s", key, wait)
 
 
 def succeeded(username: str) -> None:
