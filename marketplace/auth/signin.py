@@ -24,8 +24,16 @@ from marketplace.web.helpers import EmptyForm, attach_errors, safe_next
 from marketplace.web.messages import render
 from marketplace.web.security import is_api_request
 
-# Pages a user with a pending step may still open (besides the step itself).
-_OPEN_DURING_STEP = {"auth.logout", "auth.change_password", "auth.totp_setup", "static"}
+# Pages a user with a pending step may still open (besides the step itself): switching the
+# language or the text size on the step's page works.
+_OPEN_DURING_STEP = {
+    "auth.logout",
+    "auth.change_password",
+    "auth.totp_setup",
+    "main.set_language",
+    "main.toggle_large_text",
+    "static",
+}
 
 
 def _login_page(form: LoginForm, error: str | None, status: int, wait: int = 0) -> Any:
@@ -63,14 +71,15 @@ def login() -> ResponseReturnValue:
             return redirect(url_for("auth.second_factor"))
         login_throttle.succeeded(username)
         complete_login(user)
-        return _after_login(user, safe_next(form.next.data))
+        return _after_login(user, safe_next(form.next.data), username)
     status = 422 if form.is_submitted() else 200
     return _login_page(form, None, status)
 
 
-def _after_login(user: User, target: str | None) -> ResponseReturnValue:
+def _after_login(user: User, target: str | None, typed_name: str) -> ResponseReturnValue:
     flash(_("Welcome, %(name)s.", name=user.display_name or user.username), "success")
-    return redirect(pending_step(user) or target or home_of(user))
+    response = redirect(pending_step(user) or target or home_of(user))
+    return login_throttle.remember_device(response, typed_name)
 
 
 def _pending_user() -> tuple[User, dict[str, Any]] | None:
@@ -117,7 +126,7 @@ def second_factor() -> ResponseReturnValue:
                         ),
                         "info",
                     )
-                return _after_login(user, safe_next(str(pending.get("next") or "")))
+                return _after_login(user, safe_next(str(pending.get("next") or "")), name)
             login_throttle.failed(name)
             error, status = render("twofactor.code_wrong"), 401
     elif form.is_submitted():

@@ -5,17 +5,24 @@ real one: ``ProxyFix`` trusts ``X-Forwarded-For`` only from the configured numbe
 one on the login name; and the progressive delay per login name (``services.throttle``), which
 answers 429 with ``Retry-After`` before any password is checked, for existing and unknown names
 alike.
+
+Someone who fails on purpose for a known name slows that name down, not its owner: a browser that
+has signed in to the account before carries a signed device cookie (OWASP's "device cookies"), and
+its attempts for that name are counted and delayed on their own, apart from everyone else's.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any, cast
 
 from flask import Flask, current_app, request
 from flask_limiter.util import get_remote_address
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits.storage import storage_from_string
 from sqlmodel import Session
+from werkzeug.wrappers import Response
 
 from marketplace.extensions import limiter
 from marketplace.models import User
@@ -23,6 +30,8 @@ from marketplace.services import accounts, throttle
 from marketplace.services.errors import ServiceError
 
 _STORE = "zhongfu_login_counters"
+DEVICE_COOKIE = "zf_device"
+DEVICE_DAYS = 180
 log = logging.getLogger("zhongfu.login")
 
 
@@ -55,6 +64,7 @@ _by_name = limiter.shared_limit(
     scope="login",
     key_func=_name_key,
     methods=["POST"],
+    exempt_when=lambda: _trusted_device(login_name()) is not None,
 )
 
 
@@ -85,8 +95,45 @@ def _policy(app: Flask) -> throttle.DelayPolicy:
     )
 
 
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="zf-login-device")
+
+
+def _trusted_device(username: str) -> str | None:
+    """The id of this browser if it signed in to ``username`` before (its signed cookie)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw or not username:
+        return None
+    try:
+        data = _serializer().loads(raw, max_age=DEVICE_DAYS * 86400)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("n") != throttle.subject(username):
+        return None
+    device = data.get("d")
+    return device if isinstance(device, str) and device else None
+
+
+def remember_device(response: Response, username: str) -> Response:
+    """After a complete sign-in: this browser's attempts for ``username`` are counted apart."""
+    value = _serializer().dumps({"n": throttle.subject(username), "d": secrets.token_hex(8)})
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=DEVICE_DAYS * 86400,
+        path="/auth/",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 def _key(username: str) -> str:
-    return throttle.subject(username, salt=current_app.config.get("RATELIMIT_KEY_PREFIX", ""))
+    """The counters of ``username``: its own, or this trusted browser's for it."""
+    key = throttle.subject(username, salt=current_app.config.get("RATELIMIT_KEY_PREFIX", ""))
+    device = _trusted_device(username)
+    return f"{key}:{device}" if device else key
 
 
 def wait_before_attempt(username: str) -> int:

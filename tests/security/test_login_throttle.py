@@ -232,3 +232,26 @@ def test_progressive_delay_answers_429_then_lets_the_owner_in(app: Flask):
     with session_scope(get_engine(app)) as s:
         user = s.exec(select(User).where(User.username == "slowed1")).one()
         assert user.locked_until is None and user.active
+
+
+def test_failing_on_purpose_does_not_slow_the_owners_own_browser(app: Flask):
+    """Device cookies: a browser that signed in to the account before is counted apart, so an
+    attacker failing for a known name delays everyone but the owner."""
+    app.config.update(LOGIN_DELAY_AFTER_FAILURES=2, LOGIN_DELAY_BASE_SECONDS=60)
+    _user(app, "owner1")
+    owner = app.test_client()
+    assert _form(owner, "owner1", PASSWORD).status_code == 302
+    owner.post("/auth/logout")
+    attacker = app.test_client()
+    assert [_form(attacker, "owner1").status_code for _ in range(3)] == [401, 401, 429]
+    assert _form(app.test_client(), "owner1", PASSWORD).status_code == 429  # a new browser waits
+    assert _api(app.test_client(), "owner1", PASSWORD).status_code == 429
+    assert _form(owner, "owner1", PASSWORD).status_code == 302  # the owner's browser does not
+    # The owner's browser has its own counter: guessing from it is delayed too.
+    owner.post("/auth/logout")
+    assert [_form(owner, "owner1").status_code for _ in range(3)] == [401, 401, 429]
+    # The cookie vouches for one name only, and only when its signature holds.
+    assert _form(owner, "someone-else", PASSWORD).status_code == 401
+    forged = app.test_client()
+    forged.set_cookie("zf_device", "eyJuIjoieCJ9.forged.sig", path="/auth/")
+    assert _form(forged, "owner1", PASSWORD).status_code == 429
