@@ -8,7 +8,7 @@ one active claim per need, and ``user.open_claims >= 0`` / ``offer.remaining >= 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
@@ -30,7 +30,7 @@ from marketplace.services import audit
 from marketplace.services.access import get_claim_for_deliverer, get_need_for_staff, staff_scope
 from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.services.notifications import notify, notify_org
-from marketplace.services.offers import org_of
+from marketplace.services.offers import live_conditions, org_of
 from marketplace.services.wishes import WishView, public_title_of, scrub_about, views_of
 
 
@@ -325,12 +325,14 @@ def release_active_claim(session: Session, need: Need, status: str) -> None:
     session.flush()
 
 
-def consume_capacity(session: Session, offer_id: int) -> bool:
-    """Take one unit of an offer's capacity; False when none is left (never below 0)."""
+def consume_capacity(session: Session, offer_id: int, *, today: date | None = None) -> bool:
+    """Take one unit of a live offer's capacity; False when none is left (never below 0) or the
+    offer is not live (closed, of an organisation no longer vetted, outside its Beijing dates):
+    one conditional update checks both, so a stale read can never take capacity."""
     return (
         session.exec(
             update(Offer)
-            .where(col(Offer.id) == offer_id, col(Offer.remaining) > 0)
+            .where(col(Offer.id) == offer_id, *live_conditions(today))
             .values(remaining=Offer.remaining - 1)
         ).rowcount
         == 1

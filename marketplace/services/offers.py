@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from marketplace.models import (
@@ -23,6 +25,8 @@ from marketplace.services import audit
 from marketplace.services.access import get_offer_for_org, get_org_for_admin
 from marketplace.services.accounts import create_user
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def register_org(session: Session, *, actor: User | None, data: OrgIn) -> Organisation:
@@ -163,24 +167,34 @@ def close_offer(session: Session, *, actor: User, offer_id: int) -> Offer:
     return offer
 
 
+def beijing_today(now: datetime | None = None) -> date:
+    """Today's date in Beijing: offers' start and end dates are Beijing calendar days."""
+    return (now or utcnow()).astimezone(BEIJING).date()
+
+
+def live_conditions(today: date | None = None) -> list[ColumnElement[bool]]:
+    """What makes an offer live, as SQL conditions on ``Offer``: published, of a vetted
+    organisation, in its date window (Beijing dates), not used up. The one home of the rule: the
+    list of live offers and the conditional update that takes capacity both use it."""
+    today = today or beijing_today()
+    return [
+        col(Offer.status) == OfferStatus.LIVE.value,
+        col(Offer.org_id).in_(
+            select(Organisation.id).where(Organisation.status == OrgStatus.VETTED.value)
+        ),
+        col(Offer.start) <= today,
+        col(Offer.end) >= today,
+        col(Offer.remaining) > 0,
+    ]
+
+
 def live_offers_query(today: date | None = None):  # type: ignore[no-untyped-def]
     """Offers that are live: published, of a vetted organisation, in their date window, not used up."""
-    today = today or date.today()
-    return (
-        select(Offer)
-        .join(Organisation, col(Organisation.id) == Offer.org_id)
-        .where(
-            Offer.status == OfferStatus.LIVE.value,
-            Organisation.status == OrgStatus.VETTED.value,
-            col(Offer.start) <= today,
-            col(Offer.end) >= today,
-            col(Offer.remaining) > 0,
-        )
-    )
+    return select(Offer).where(*live_conditions(today))
 
 
 def is_live(session: Session, offer: Offer, today: date | None = None) -> bool:
-    today = today or date.today()
+    today = today or beijing_today()
     org = session.get(Organisation, offer.org_id)
     return (
         offer.status == OfferStatus.LIVE.value

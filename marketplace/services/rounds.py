@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select as sa_select
@@ -44,7 +44,7 @@ from marketplace.services.access import in_scope, viewer_scope
 from marketplace.services.claims import consume_capacity
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.notifications import notify_org
-from marketplace.services.offers import live_offers_query
+from marketplace.services.offers import beijing_today, live_offers_query
 from marketplace.services.privacy import mask_name
 from marketplace.services.regions import in_subtree
 from marketplace.services.wishes import public_title, public_title_of, scrub_about
@@ -156,7 +156,7 @@ def load_problem(
         for code, lat, lon in session.exec(select(Region.code, Region.lat, Region.lon))
     }
     offers = []
-    for offer in session.exec(live_offers_query(now.date())):
+    for offer in session.exec(live_offers_query(beijing_today(now))):
         lat, lon = offer.lat, offer.lon
         if lat is None or lon is None:
             # A region-only offer: distances are measured from the centre of its first region.
@@ -297,10 +297,19 @@ def unmatched_summary(session: Session, *, actor: User, round_id: int) -> dict[s
 
 
 def _proposal_in_scope(session: Session, actor: User, proposal_id: int) -> tuple[Proposal, Need]:
+    """A proposal the actor may decide on (accept, reject, hold): its round is one they can see
+    (the rule of ``get_round``) and its need lies in their area. Anything else is not found."""
     scope = viewer_scope(session, actor)
     proposal = session.get(Proposal, proposal_id)
+    match_round = session.get(MatchRound, proposal.round_id) if proposal else None
     need = session.get(Need, proposal.need_id) if proposal else None
-    if proposal is None or need is None or not in_scope(scope, need.community_code):
+    if (
+        proposal is None
+        or match_round is None
+        or not _covers(scope, match_round.scope_code)
+        or need is None
+        or not in_scope(scope, need.community_code)
+    ):
         raise NotFound("Proposal not found")
     return proposal, need
 
@@ -325,10 +334,16 @@ def _move(
 
 
 def accept_proposal(
-    session: Session, *, actor: User, proposal_id: int, settings: RoundSettings
+    session: Session,
+    *,
+    actor: User,
+    proposal_id: int,
+    settings: RoundSettings,
+    today: date | None = None,
 ) -> Claim:
     """Accept: the need becomes matched, one unit of the offer's capacity is taken atomically
-    (never below 0), and the organisation is notified."""
+    (never below 0) while the offer is still live, and the organisation is notified. Any step
+    that fails raises ``Conflict`` and the unit of work rolls back: nothing changes."""
     proposal, need = _proposal_in_scope(session, actor, proposal_id)
     _move(
         session,
@@ -345,8 +360,12 @@ def accept_proposal(
     ).rowcount
     if taken != 1:
         raise Conflict("The need is no longer open (claimed, matched or closed since the round)")
-    if not consume_capacity(session, proposal.offer_id):
-        raise Conflict("The offer has no capacity left")
+    # Rule: capacity is taken only from a live offer (open, of a vetted organisation, within its
+    # dates in Beijing) — checked in the same conditional update, not read before it.
+    if not consume_capacity(session, proposal.offer_id, today=today):
+        offer = session.get(Offer, proposal.offer_id)
+        used_up = offer is not None and offer.remaining <= 0
+        raise Conflict("proposal.offer_full" if used_up else "proposal.offer_not_live")
     now = utcnow()
     claim = Claim(
         need_id=need.id or 0,
