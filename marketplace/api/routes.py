@@ -27,13 +27,12 @@ from marketplace.services import (
     wishes,
 )
 from marketplace.services.access import (
-    get_claim_for_deliverer,
     get_need_for_staff,
     get_offer_for_org,
     require_wish_reader,
 )
 from marketplace.services.errors import Forbidden, ServiceError, ValidationFailed
-from marketplace.uploads import save_photo
+from marketplace.uploads import delivery_limit, photo_saver
 from marketplace.web import login_throttle
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -317,14 +316,16 @@ def my_claims() -> ResponseReturnValue:
 
 @bp.post("/claims/<int:claim_id>/deliver")
 @api_auth(Role.MEMBER, Role.ORG)
+@delivery_limit
 def deliver(claim_id: int) -> ResponseReturnValue:
     data = parse(DeliveryIn, body() if (request.is_json or request.form) else {})
     session = get_session()
-    get_claim_for_deliverer(session, claim_id, me())  # scope first: no upload stored for others
-    photo = request.files.get("photo")
-    path = save_photo(photo) if photo is not None and photo.filename else None
     claim = claims.report_delivery(
-        session, actor=me(), claim_id=claim_id, note=data.note, photo_path=path
+        session,
+        actor=me(),
+        claim_id=claim_id,
+        note=data.note,
+        save_photo=photo_saver(request.files.get("photo"), session),
     )
     return jsonify(serialise.claim(claim))
 

@@ -19,6 +19,7 @@ from marketplace.db import get_session, rollback_request
 from marketplace.models import Role
 from marketplace.services import claims, mapdata, regions, wishes
 from marketplace.services.errors import Conflict, ValidationFailed
+from marketplace.uploads import delivery_limit
 from marketplace.web.access import role_required
 from marketplace.web.delivery import delivery_page
 from marketplace.web.helpers import EmptyForm, me
@@ -113,6 +114,7 @@ def claims_list() -> ResponseReturnValue:
 
 @bp.route("/claims/<int:claim_id>/deliver", methods=["GET", "POST"])
 @role_required(Role.MEMBER)
+@delivery_limit
 def deliver(claim_id: int) -> ResponseReturnValue:
     return delivery_page(claim_id, done=url_for("member.claims_list"))
 

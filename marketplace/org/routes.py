@@ -17,6 +17,7 @@ from marketplace.schemas import OfferIn
 from marketplace.services import claims, offers, regions
 from marketplace.services.errors import ServiceError, parse
 from marketplace.services.regions import ItemRef
+from marketplace.uploads import delivery_limit
 from marketplace.web.access import role_required
 from marketplace.web.delivery import delivery_page
 from marketplace.web.helpers import EmptyForm, attach_errors, me
@@ -121,5 +122,6 @@ def assignments() -> ResponseReturnValue:
 
 @bp.route("/assignments/<int:claim_id>/deliver", methods=["GET", "POST"])
 @role_required(Role.ORG)
+@delivery_limit
 def deliver(claim_id: int) -> ResponseReturnValue:
     return delivery_page(claim_id, done=url_for("org.assignments"))

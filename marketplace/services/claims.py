@@ -7,6 +7,7 @@ one active claim per need, and ``user.open_claims >= 0`` / ``offer.remaining >= 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -101,9 +102,19 @@ def claim_wish(
 
 
 def report_delivery(
-    session: Session, *, actor: User, claim_id: int, note: str, photo_path: str | None = None
+    session: Session,
+    *,
+    actor: User,
+    claim_id: int,
+    note: str,
+    photo_path: str | None = None,
+    save_photo: Callable[[], str] | None = None,
 ) -> Claim:
-    """The member (or the organisation, for an assigned offer) reports that help was delivered."""
+    """The member (or the organisation, for an assigned offer) reports that help was delivered.
+
+    ``save_photo`` (the web layer's: it checks, re-encodes and writes an uploaded photo and
+    returns its file name) is called only once the claim has moved to delivered: a report that
+    is refused costs no decoding and leaves no file."""
     claim = get_claim_for_deliverer(session, claim_id, actor)
     moved = session.exec(
         update(Claim)
@@ -122,6 +133,9 @@ def report_delivery(
         raise Conflict(
             f"Only an active claim can be reported as delivered (this one is {claim.status})"
         )
+    if save_photo is not None:
+        photo_path = save_photo()
+        session.exec(update(Claim).where(col(Claim.id) == claim.id).values(photo_path=photo_path))
     session.exec(
         update(Need)
         .where(

@@ -12,7 +12,7 @@ from marketplace.db import get_session
 from marketplace.schemas import DeliveryIn
 from marketplace.services import claims
 from marketplace.services.errors import ServiceError, parse
-from marketplace.uploads import save_photo
+from marketplace.uploads import photo_saver
 from marketplace.web.forms import DeliveryForm
 from marketplace.web.helpers import attach_errors, me
 
@@ -27,11 +27,12 @@ def delivery_page(claim_id: int, *, done: str) -> ResponseReturnValue:
         try:
             data = parse(DeliveryIn, {"note": form.note.data or ""})
             upload = form.photo.data
-            path = (
-                save_photo(upload) if isinstance(upload, FileStorage) and upload.filename else None
-            )
             claims.report_delivery(
-                db, actor=me(), claim_id=claim_id, note=data.note, photo_path=path
+                db,
+                actor=me(),
+                claim_id=claim_id,
+                note=data.note,
+                save_photo=photo_saver(upload if isinstance(upload, FileStorage) else None, db),
             )
         except ServiceError as exc:
             if not exc.errors:
