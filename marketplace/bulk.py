@@ -1,12 +1,14 @@
-"""Bulk loading: COPY on PostgreSQL, batched executemany on SQLite (city seed, round results)."""
+"""Bulk loading: COPY on PostgreSQL, batched executemany on SQLite (city seed, round results, the
+Excel import)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import JSON, insert, text
 from sqlmodel import Session
 
 
@@ -46,3 +48,45 @@ def bulk_insert(
         conn.execute(stmt, batch)
         count += len(batch)
     return count
+
+
+def insert_returning_ids(
+    session: Session, model: Any, values: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Insert rows (column → value) into ``model``'s table; their new ids, in the order of
+    ``values`` (the Excel import's households and needs).
+
+    On PostgreSQL the ids are taken from the table's sequence first and the rows loaded with
+    COPY: a multi-row ``INSERT … RETURNING`` of thousands of rows costs the driver more to parse
+    than the server to run. Elsewhere one ``INSERT … RETURNING``."""
+    if not values:
+        return []
+    table = model.__table__
+    if session.connection().dialect.name != "postgresql":
+        stmt = insert(model).returning(table.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in session.scalars(stmt, values)]
+    ids = [
+        int(i)
+        for i in session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": len(values)},
+        )
+    ]
+    columns = list(values[0])
+    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    bulk_insert(
+        session,
+        table.name,
+        ("id", *columns),
+        (
+            (
+                row_id,
+                *(
+                    json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c]
+                    for c in columns
+                ),
+            )
+            for row_id, row in zip(ids, values, strict=True)
+        ),
+    )
+    return ids

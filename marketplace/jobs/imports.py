@@ -72,7 +72,13 @@ def _import(
             actor = session.get(User, user_id)
             if actor is None:
                 raise LookupError(f"user {user_id} no longer exists")
-            report = imports.import_workbook(session, actor=actor, data=data, progress=progress)
+            report = imports.import_workbook(
+                session,
+                actor=actor,
+                data=data,
+                progress=progress,
+                limits=imports.ImportLimits.from_config(app.config),
+            )
             imports.require_ok(report)  # any error: the unit of work rolls back
         return report
     except ValidationFailed:

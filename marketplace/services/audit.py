@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from sqlmodel import Session
 
-from marketplace.models import AuditLog, User
+from marketplace.bulk import bulk_insert
+from marketplace.models import AuditLog, User, utcnow
 
 
 def record(
@@ -30,6 +33,35 @@ def record(
             before=_jsonable(before),
             after=_jsonable(after),
         )
+    )
+
+
+def record_many(
+    session: Session,
+    actor: User,
+    action: str,
+    object_type: str,
+    entries: Iterable[tuple[int, dict[str, Any] | None]],
+) -> None:
+    """One entry per object created in bulk (``(id, after)`` each), loaded at once (COPY on
+    PostgreSQL): the Excel import stores tens of thousands of households."""
+    now = utcnow()
+    bulk_insert(
+        session,
+        "auditlog",
+        ("at", "actor_id", "actor", "action", "object_type", "object_id", "after"),
+        (
+            (
+                now,
+                actor.id,
+                actor.username,
+                action,
+                object_type,
+                str(object_id),
+                json.dumps(_jsonable(after), ensure_ascii=False) if after is not None else None,
+            )
+            for object_id, after in entries
+        ),
     )
 
 

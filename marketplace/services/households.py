@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
+from marketplace.bulk import insert_returning_ids
 from marketplace.models import (
     Claim,
     Household,
@@ -44,14 +47,15 @@ def name_initials(name: str) -> str:
     return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()[:32]
 
 
-def _masked(h: Household) -> dict[str, object]:
+def _masked(h: Mapping[str, Any]) -> dict[str, object]:
+    """What the audit log keeps of a new household (its column values)."""
     return {
-        "name": mask_name(h.name),
-        "id_number": mask_id_number(h.id_number),
-        "phone": mask_phone(h.phone),
-        "community_code": h.community_code,
-        "hardship_type": h.hardship_type,
-        "risk_score": h.risk_score,
+        "name": mask_name(h["name"]),
+        "id_number": mask_id_number(h["id_number"]),
+        "phone": mask_phone(h["phone"]),
+        "community_code": h["community_code"],
+        "hardship_type": h["hardship_type"],
+        "risk_score": h["risk_score"],
     }
 
 
@@ -73,25 +77,42 @@ def create_household(session: Session, *, actor: User, data: HouseholdIn) -> Hou
             "A household with this resident ID number is already registered",
             {"id_number": "A household with this resident ID number is already registered"},
         )
-    household = Household(
-        name=data.name,
-        id_number=data.id_number,
-        phone=data.phone,
-        address=data.address,
-        community_code=data.community_code,
-        hardship_type=data.hardship_type.value,
-        risk_score=data.risk_score,
-        members=data.members,
-        tags=list(data.tags),
-        name_initials=name_initials(data.name),
-        id_tail=data.id_number[-4:],
-        token=secrets.token_urlsafe(24),
-        created_by=actor.id,
+    return session.get_one(Household, add_households(session, actor=actor, rows=[data])[0])
+
+
+def add_households(session: Session, *, actor: User, rows: Sequence[HouseholdIn]) -> list[int]:
+    """Store households whose community, scope and unique ID number the caller has checked (one
+    by ``create_household``, a batch by the Excel import) in one statement, with one audit entry
+    each; their ids, in the order of ``rows``."""
+    now = utcnow()
+    values = [
+        {
+            "name": data.name,
+            "id_number": data.id_number,
+            "phone": data.phone,
+            "address": data.address,
+            "community_code": data.community_code,
+            "hardship_type": data.hardship_type.value,
+            "risk_score": data.risk_score,
+            "members": data.members,
+            "tags": list(data.tags),
+            "name_initials": name_initials(data.name),
+            "id_tail": data.id_number[-4:],
+            "token": secrets.token_urlsafe(24),
+            "created_by": actor.id,
+            "created_at": now,
+        }
+        for data in rows
+    ]
+    ids = insert_returning_ids(session, Household, values)
+    audit.record_many(
+        session,
+        actor,
+        "household.create",
+        "household",
+        ((i, _masked(v)) for i, v in zip(ids, values, strict=True)),
     )
-    session.add(household)
-    session.flush()
-    audit.record(session, actor, "household.create", household, after=_masked(household))
-    return household
+    return ids
 
 
 def view_household(session: Session, *, actor: User, household_id: int) -> Household:
@@ -139,37 +160,59 @@ def create_need(session: Session, *, actor: User, data: NeedIn, today: date | No
     if data.deadline is not None and data.deadline < (today or date.today()):
         raise ValidationFailed({"deadline": "Deadline must not be in the past"})
     community = session.get(Region, household.community_code)
-    need = Need(
-        household_id=household.id or 0,
-        kind=data.kind.value,
-        item_code=data.item,
-        title=data.title,
-        description=data.description,
-        # What members and organisations will read; staff may correct it in review.
-        public_title=scrub_text(data.title, names=household_names(household)),
-        public_text=scrub_text(data.description, names=household_names(household)),
-        value_yuan=data.value_yuan,
-        deadline=data.deadline,
-        community_code=household.community_code,
-        lat=community.lat if community else None,
-        lon=community.lon if community else None,
-        created_by=actor.id,
+    return session.get_one(
+        Need, add_needs(session, actor=actor, rows=[(data, household, community)])[0]
     )
-    session.add(need)
-    session.flush()
-    audit.record(
+
+
+def add_needs(
+    session: Session, *, actor: User, rows: Sequence[tuple[NeedIn, Household, Region | None]]
+) -> list[int]:
+    """Store needs (each with its household and the household's community) whose household scope,
+    item and deadline the caller has checked (one by ``create_need``, a batch by the Excel import)
+    in one statement, with one audit entry each; their ids, in the order of ``rows``."""
+    now = utcnow()
+    values = [
+        {
+            "household_id": household.id or 0,
+            "kind": data.kind.value,
+            "item_code": data.item,
+            "title": data.title,
+            "description": data.description,
+            # What members and organisations will read; staff may correct it in review.
+            "public_title": scrub_text(data.title, names=household_names(household)),
+            "public_text": scrub_text(data.description, names=household_names(household)),
+            "value_yuan": data.value_yuan,
+            "deadline": data.deadline,
+            "status": NeedStatus.PENDING_REVIEW.value,
+            "community_code": household.community_code,
+            "lat": community.lat if community else None,
+            "lon": community.lon if community else None,
+            "created_by": actor.id,
+            "created_at": now,
+        }
+        for data, household, community in rows
+    ]
+    ids = insert_returning_ids(session, Need, values)
+    audit.record_many(
         session,
         actor,
         "need.create",
-        need,
-        after={
-            "household_id": need.household_id,
-            "kind": need.kind,
-            "item": need.item_code,
-            "status": need.status,
-        },
+        "need",
+        (
+            (
+                i,
+                {
+                    "household_id": v["household_id"],
+                    "kind": v["kind"],
+                    "item": v["item_code"],
+                    "status": v["status"],
+                },
+            )
+            for i, v in zip(ids, values, strict=True)
+        ),
     )
-    return need
+    return ids
 
 
 def _transition(session: Session, need: Need, allowed: tuple[str, ...], to: str) -> bool:

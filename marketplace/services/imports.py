@@ -3,9 +3,16 @@
 ``template`` builds a workbook with Chinese headers and drop-down lists (data validation lists that
 point at defined names on a hidden sheet holding the hub subtree's regions, hardship types, items
 and kinds). ``import_workbook`` reads a filled-in copy, validates every row with the same pydantic
-schemas as the forms and the API (``HouseholdIn``, ``NeedIn``) and stores it through the same
-services (``households.create_household`` / ``create_need``), each row in a savepoint so that one
-bad row does not hide the next: the report lists every error (sheet, row, column, why).
+schemas as the forms and the API (``HouseholdIn``, ``NeedIn``) and the same rules as
+``households.create_household`` / ``create_need``, and stores the rows through the same
+``households.add_households`` / ``add_needs``: the report lists every error (sheet, row, column,
+why), one bad row does not hide the next.
+
+Uploads cannot exhaust the worker: the archive is checked before parsing
+(``workbooks.open_workbook``: zip bombs), the sheets are streamed (read-only, values only), rows are
+looked up and stored a batch at a time, and a workbook over ``IMPORT_MAX_ROWS`` data rows is
+refused whole. A cell holding a formula is refused (an error on its row), never stored; other text,
+even text starting with ``+ - @``, is stored as plain text (exports neutralise it).
 
 All or nothing: when the report has any error the caller rolls the transaction back (the services
 only flush); the background job in ``marketplace.jobs.imports`` does exactly that.
@@ -14,33 +21,40 @@ only flush); the background job in ``marketplace.jobs.imports`` does exactly tha
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from marketplace.config import Defaults
 from marketplace.models import Household, Region, TaxonomyItem, User
-from marketplace.schemas import HouseholdIn, NeedIn, field_errors
+from marketplace.schemas import HouseholdIn, NeedIn
 from marketplace.services import households
 from marketplace.services.access import staff_scope
-from marketplace.services.errors import ServiceError, ValidationFailed
+from marketplace.services.errors import ValidationFailed, field_errors
 from marketplace.services.exports import write_text
+from marketplace.services.messages import Message
 from marketplace.services.regions import in_subtree, is_within
+from marketplace.services.workbooks import WorkbookLimits, open_workbook
 
 HOUSEHOLD_SHEET = "家庭"
 NEED_SHEET = "需求"
 LIST_SHEET = "选项"
-MAX_ROWS = 5000
+TEMPLATE_ROWS = Defaults.IMPORT_MAX_ROWS  # rows of the template that have drop-down lists
 
 HARDSHIP_ZH = {
     "bottom": "兜底型",
@@ -89,7 +103,24 @@ class RowError:
     sheet: str
     row: int
     column: str
-    message: str
+    message: Message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message.as_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RowError:
+        return cls(
+            str(data.get("sheet", "")),
+            int(data.get("row", 0)),
+            str(data.get("column", "")),
+            Message.from_dict(data.get("message", "")),
+        )
 
 
 @dataclass
@@ -108,7 +139,7 @@ class ImportReport:
             "households": self.households,
             "needs": self.needs,
             "rows": self.rows,
-            "errors": [e.__dict__ for e in self.errors],
+            "errors": [e.as_dict() for e in self.errors],
         }
 
     @classmethod
@@ -117,7 +148,7 @@ class ImportReport:
             households=int(data.get("households", 0)),
             needs=int(data.get("needs", 0)),
             rows=int(data.get("rows", 0)),
-            errors=[RowError(**e) for e in data.get("errors", [])],
+            errors=[RowError.from_dict(e) for e in data.get("errors", [])],
         )
 
 
@@ -169,7 +200,7 @@ def _dropdown(ws: Any, columns: list[tuple[str, str, str]], field_name: str, nam
     dv.showErrorMessage = True
     dv.showInputMessage = True
     ws.add_data_validation(dv)
-    dv.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+    dv.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
 
 
 def template(session: Session, *, actor: User) -> bytes:
@@ -220,6 +251,37 @@ def template(session: Session, *, actor: User) -> bytes:
 
 # Reading -------------------------------------------------------------------------------------------
 
+BATCH = 1000  # rows validated, looked up and stored together
+READ_COLUMNS = 64  # the headers must be among the first 64 columns; cells beyond are not read
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How much one import may hold: ``IMPORT_MAX_ROWS`` data rows in both sheets together, and
+    what the archive may inflate to (``XLSX_*``); settings in ``marketplace.config``."""
+
+    max_rows: int = Defaults.IMPORT_MAX_ROWS
+    workbook: WorkbookLimits = field(default_factory=WorkbookLimits)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ImportLimits:
+        return cls(int(config["IMPORT_MAX_ROWS"]), WorkbookLimits.from_config(config))
+
+
+class _TooManyRows(Exception):
+    pass
+
+
+class _Unreadable(Exception):
+    """A part of the workbook could not be read (corrupt XML, a CRC mismatch, a size that lied)."""
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    cells: dict[str, str]
+    formulas: list[str]  # the fields whose cell holds a formula
+
 
 def _text(value: Any) -> str:
     if value is None:
@@ -229,6 +291,15 @@ def _text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.date().isoformat()
     return str(value).strip()
+
+
+def _is_formula(value: Any) -> bool:
+    """A formula cell (the workbook is read with ``data_only=False``, so a formula comes as its
+    ``"=…"`` text or an array/table formula object, never as its cached result), or text that a
+    spreadsheet would evaluate once typed back in. Such a cell is refused, never stored."""
+    if isinstance(value, ArrayFormula | DataTableFormula):
+        return True
+    return isinstance(value, str) and value.strip().startswith("=")
 
 
 def _code(value: str) -> str:
@@ -243,25 +314,34 @@ def _reverse(table: dict[str, str], value: str) -> str:
     return value
 
 
-def _sheet_rows(
-    wb: Any, name: str, columns: list[tuple[str, str, str]]
-) -> list[tuple[int, dict[str, str]]]:
+def _declared_rows(wb: Any, name: str) -> int:
+    """The data rows a sheet declares (its dimension; 0 when absent): for progress only."""
     if name not in wb.sheetnames:
-        return []
-    ws = wb[name]
-    headers = [_text(c) for c in next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())]
-    index = {h: i for i, h in enumerate(headers)}
-    out = []
-    for n, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-        if n > MAX_ROWS + 1:
-            break
-        cells = {
-            f: _text(values[index[h]]) if h in index and index[h] < len(values) else ""
-            for f, h, _x in columns
-        }
-        if any(cells.values()):
-            out.append((n, cells))
-    return out
+        return 0
+    max_row = wb[name].max_row
+    return max(0, max_row - 1) if isinstance(max_row, int) else 0
+
+
+def _sheet_rows(
+    wb: Any, name: str, columns: list[tuple[str, str, str]], count: Callable[[], None]
+) -> Iterator[_Row]:
+    """The sheet's non-empty data rows, streamed (read-only workbook, values only)."""
+    if name not in wb.sheetnames:
+        return
+    rows = wb[name].iter_rows(values_only=True, max_col=READ_COLUMNS)
+    try:
+        index: dict[str, int] = {}
+        for i, value in enumerate(next(rows, ())):
+            index.setdefault(_text(value), i)
+        wanted = [(f, index[h]) for f, h, _x in columns if h in index]
+        for n, values in enumerate(rows, start=2):
+            raw = {f: values[i] for f, i in wanted}
+            cells = {f: "" for f, _h, _x in columns} | {f: _text(v) for f, v in raw.items()}
+            if any(cells.values()):
+                count()
+                yield _Row(n, cells, [f for f, v in raw.items() if _is_formula(v)])
+    except (zipfile.BadZipFile, ParseError, zlib.error, EOFError, OSError, ValueError) as exc:
+        raise _Unreadable from exc
 
 
 def _header_of(columns: list[tuple[str, str, str]], field_name: str) -> str:
@@ -290,13 +370,13 @@ def _household_data(cells: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _ancestor_errors(cells: dict[str, str], community: str) -> list[tuple[str, str]]:
+def _ancestor_errors(cells: dict[str, str], community: str) -> list[tuple[str, Message]]:
     errors = []
     district, street = _code(cells["district"]), _code(cells["street"])
     if district and not is_within(community, district):
-        errors.append(("district", "The district does not contain the community"))
+        errors.append(("district", Message("import.district_mismatch")))
     if street and not is_within(community, street):
-        errors.append(("street", "The street does not contain the community"))
+        errors.append(("street", Message("import.street_mismatch")))
     return errors
 
 
@@ -307,107 +387,242 @@ def import_workbook(
     data: bytes,
     today: date | None = None,
     progress: Progress | None = None,
+    limits: ImportLimits | None = None,
 ) -> ImportReport:
-    """Validate and store every row; the report lists every error. The caller commits only when
-    ``report.ok`` (else it rolls back: nothing of the file is kept)."""
-    scope = staff_scope(session, actor)
+    """Validate and store every row, streaming the workbook; the report lists every error. The
+    caller commits only when ``report.ok`` (else it rolls back: nothing of the file is kept).
+
+    A workbook over ``limits.max_rows`` data rows is refused with one error; so is one that
+    ``workbooks.open_workbook`` refuses (a zip bomb) or that cannot be read."""
+    limits = limits or ImportLimits()
     report = ImportReport()
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        report.errors.append(RowError("", 0, "", "The file is not an Excel workbook (.xlsx)"))
+        wb = open_workbook(data, limits.workbook)
+    except ValidationFailed as exc:
+        report.errors.append(RowError("", 0, "", exc.errors.get("file", exc.message)))
         return report
-    hh_rows = _sheet_rows(wb, HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS)
-    need_rows = _sheet_rows(wb, NEED_SHEET, NEED_COLUMNS)
-    wb.close()
-    report.rows = len(hh_rows) + len(need_rows)
-    if not report.rows:
-        report.errors.append(RowError("", 0, "", "The workbook has no rows to import"))
-        return report
-    done = 0
+    run = _Import(session, actor, report, today or date.today(), progress)
+    run.total = min(
+        limits.max_rows, _declared_rows(wb, HOUSEHOLD_SHEET) + _declared_rows(wb, NEED_SHEET)
+    )
 
-    def step() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None and (done % 25 == 0 or done == report.rows):
-            progress(done, report.rows)
+    def count() -> None:
+        report.rows += 1
+        if report.rows > limits.max_rows:
+            raise _TooManyRows
+
+    try:
+        run.households(_sheet_rows(wb, HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, count))
+        run.needs(_sheet_rows(wb, NEED_SHEET, NEED_COLUMNS, count))
+    except _TooManyRows:
+        report.households = report.needs = 0
+        report.errors = [
+            RowError("", 0, "", Message("import.too_many_rows", {"max": limits.max_rows}))
+        ]
+    except _Unreadable:
+        report.households = report.needs = 0
+        report.errors = [RowError("", 0, "", Message("import.not_xlsx"))]
+    finally:
+        wb.close()
+    if not report.rows and report.ok:
+        report.errors.append(RowError("", 0, "", Message("import.empty")))
+    if progress is not None and report.rows:
+        progress(report.rows, report.rows)
+    return report
+
+
+class _Import:
+    """One import's state. Rows are checked one by one and looked up and stored a batch at a time
+    (the communities of the hub's area and the active items are read once; registered ID numbers
+    and households a batch at a time), with the same rules as ``create_household`` /
+    ``create_need``. Once any row has failed nothing more is stored: the rest is only checked."""
+
+    def __init__(
+        self,
+        session: Session,
+        actor: User,
+        report: ImportReport,
+        today: date,
+        progress: Progress | None,
+    ) -> None:
+        self.session, self.actor, self.report = session, actor, report
+        self.today, self.progress = today, progress
+        self.scope = staff_scope(session, actor)
+        self.total = 0
+        self.done = 0
+        self.communities = {
+            r.code: r
+            for r in session.exec(
+                select(Region).where(
+                    Region.level == "community", in_subtree(Region.code, self.scope)
+                )
+            )
+        }
+        self.items = set(
+            session.exec(select(TaxonomyItem.code).where(col(TaxonomyItem.active).is_(True)))
+        )
+        self.in_file: dict[str, int] = {}  # ID number → row, of the households that passed
+
+    def step(self) -> None:
+        self.done += 1
+        if self.progress is not None and self.done % BATCH == 0:
+            self.progress(self.done, max(self.total, self.done))
 
     def fail(
-        sheet: str, columns: list[tuple[str, str, str]], row: int, errors: dict[str, str]
+        self,
+        sheet: str,
+        columns: list[tuple[str, str, str]],
+        row: int,
+        errors: Mapping[str, Message],
     ) -> None:
         for f, message in errors.items():
-            report.errors.append(RowError(sheet, row, _header_of(columns, f), message))
+            self.report.errors.append(RowError(sheet, row, _header_of(columns, f), message))
 
-    created: dict[str, int] = {}
-    for row, cells in hh_rows:
-        step()
-        try:
-            payload = HouseholdIn.model_validate(_household_data(cells))
-        except ValidationError as exc:
-            fail(HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, row, field_errors(exc))
-            continue
-        extra = _ancestor_errors(cells, payload.community_code)
-        if extra:
-            fail(HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, row, dict(extra))
-            continue
-        try:
-            with session.begin_nested():
-                household = households.create_household(session, actor=actor, data=payload)
-        except ServiceError as exc:
-            fail(HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, row, exc.errors or {"_": exc.message})
-            continue
-        created[payload.id_number] = household.id or 0
-        report.households += 1
+    def formulas(self, sheet: str, columns: list[tuple[str, str, str]], row: _Row) -> bool:
+        if row.formulas:
+            self.fail(
+                sheet, columns, row.number, {f: Message("import.formula") for f in row.formulas}
+            )
+        return bool(row.formulas)
 
-    for row, cells in need_rows:
-        step()
-        id_number = cells["id_number"].upper()
-        household_id = created.get(id_number)
-        if household_id is None and id_number:
-            household_id = session.exec(
-                select(Household.id).where(
-                    Household.id_number == id_number, in_subtree(Household.community_code, scope)
+    # Households ------------------------------------------------------------------------------------
+
+    def households(self, rows: Iterator[_Row]) -> None:
+        batch: list[tuple[int, HouseholdIn]] = []
+        for row in rows:
+            self.step()
+            if self.formulas(HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, row):
+                continue
+            try:
+                payload = HouseholdIn.model_validate(_household_data(row.cells))
+            except ValidationError as exc:
+                self.fail(HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, row.number, field_errors(exc))
+                continue
+            extra = _ancestor_errors(row.cells, payload.community_code)
+            if extra:
+                self.fail(HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, row.number, dict(extra))
+                continue
+            batch.append((row.number, payload))
+            if len(batch) >= BATCH:
+                self._store_households(batch)
+                batch = []
+        if batch:
+            self._store_households(batch)
+
+    def _store_households(self, batch: list[tuple[int, HouseholdIn]]) -> None:
+        registered = set(
+            self.session.exec(
+                select(Household.id_number).where(
+                    col(Household.id_number).in_([p.id_number for _n, p in batch])
                 )
-            ).first()
-        if household_id is None:
-            fail(
-                NEED_SHEET,
-                NEED_COLUMNS,
-                row,
-                {"id_number": "No household with this resident ID number in your area"},
             )
-            continue
-        try:
-            value = Decimal(cells["value_yuan"] or "0")
-        except InvalidOperation:
-            fail(NEED_SHEET, NEED_COLUMNS, row, {"value_yuan": "Must be a number"})
-            continue
-        try:
-            need_in = NeedIn.model_validate(
-                {
-                    "household_id": household_id,
-                    "kind": _reverse(KIND_ZH, cells["kind"]),
-                    "item": _code(cells["item"]),
-                    "title": cells["title"],
-                    "description": cells["description"],
-                    "value_yuan": value,
-                    "deadline": cells["deadline"] or None,
-                }
+        )
+        unknown = {p.community_code for _n, p in batch} - self.communities.keys()
+        elsewhere = (
+            set(
+                self.session.exec(
+                    select(Region.code).where(
+                        col(Region.code).in_(unknown), Region.level == "community"
+                    )
+                )
             )
-        except ValidationError as exc:
-            fail(NEED_SHEET, NEED_COLUMNS, row, field_errors(exc))
-            continue
-        try:
-            with session.begin_nested():
-                households.create_need(session, actor=actor, data=need_in, today=today)
-        except ServiceError as exc:
-            fail(NEED_SHEET, NEED_COLUMNS, row, exc.errors or {"_": exc.message})
-            continue
-        report.needs += 1
-    return report
+            if unknown
+            else set()
+        )
+        good: list[HouseholdIn] = []
+        for number, payload in batch:
+            first = self.in_file.get(payload.id_number)
+            error: tuple[str, Message] | None = None
+            if payload.community_code in elsewhere:
+                error = ("community_code", Message("field.out_of_scope"))
+            elif payload.community_code not in self.communities:
+                error = ("community_code", Message("community.unknown"))
+            elif first is not None:  # before the registered check: this file stored it
+                error = ("id_number", Message("import.duplicate_row", {"row": first}))
+            elif payload.id_number in registered:
+                error = ("id_number", Message("household.duplicate"))
+            if error is not None:
+                self.fail(HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, number, dict([error]))
+                continue
+            self.in_file[payload.id_number] = number
+            good.append(payload)
+        if good and self.report.ok:
+            households.add_households(self.session, actor=self.actor, rows=good)
+        self.report.households += len(good)
+
+    # Needs -----------------------------------------------------------------------------------------
+
+    def needs(self, rows: Iterator[_Row]) -> None:
+        batch: list[tuple[int, str, NeedIn, dict[str, Message]]] = []
+        for row in rows:
+            self.step()
+            if self.formulas(NEED_SHEET, NEED_COLUMNS, row):
+                continue
+            cells = row.cells
+            try:
+                value = Decimal(cells["value_yuan"] or "0")
+            except InvalidOperation:
+                self.fail(
+                    NEED_SHEET,
+                    NEED_COLUMNS,
+                    row.number,
+                    {"value_yuan": Message("field.not_number")},
+                )
+                continue
+            try:
+                need_in = NeedIn.model_validate(
+                    {
+                        "household_id": 0,  # looked up with the batch
+                        "kind": _reverse(KIND_ZH, cells["kind"]),
+                        "item": _code(cells["item"]),
+                        "title": cells["title"],
+                        "description": cells["description"],
+                        "value_yuan": value,
+                        "deadline": cells["deadline"] or None,
+                    }
+                )
+            except ValidationError as exc:
+                self.fail(NEED_SHEET, NEED_COLUMNS, row.number, field_errors(exc))
+                continue
+            errors: dict[str, Message] = {}
+            if need_in.item not in self.items:
+                errors["item"] = Message("item.unknown")
+            if need_in.deadline is not None and need_in.deadline < self.today:
+                errors["deadline"] = Message("need.deadline_past")
+            batch.append((row.number, cells["id_number"].upper(), need_in, errors))
+            if len(batch) >= BATCH:
+                self._store_needs(batch)
+                batch = []
+        if batch:
+            self._store_needs(batch)
+
+    def _store_needs(self, batch: list[tuple[int, str, NeedIn, dict[str, Message]]]) -> None:
+        found = {
+            h.id_number: h
+            for h in self.session.exec(
+                select(Household).where(
+                    col(Household.id_number).in_({i for _n, i, _d, _e in batch if i}),
+                    in_subtree(Household.community_code, self.scope),
+                )
+            )
+        }
+        good: list[tuple[NeedIn, Household, Region | None]] = []
+        for number, id_number, need_in, errors in batch:
+            household = found.get(id_number)
+            if household is None and id_number not in self.in_file:
+                errors = {"id_number": Message("import.no_household")} | errors
+            if errors:
+                self.fail(NEED_SHEET, NEED_COLUMNS, number, errors)
+                continue
+            self.report.needs += 1
+            if household is not None:  # None: a household of this file, not stored (it failed)
+                data = need_in.model_copy(update={"household_id": household.id})
+                good.append((data, household, self.communities.get(household.community_code)))
+        if good and self.report.ok:
+            households.add_needs(self.session, actor=self.actor, rows=good)
 
 
 def require_ok(report: ImportReport) -> None:
     """Raise (so the unit of work rolls back) when the report has errors."""
     if not report.ok:
-        raise ValidationFailed({"file": "The file has errors; nothing was imported"})
+        raise ValidationFailed({"file": "import.has_errors"})
