@@ -13,6 +13,7 @@ from marketplace.db import get_session
 from marketplace.models import Role
 from marketplace.services import accounts, exports, listings, offers
 from marketplace.web.access import role_required
+from marketplace.web.audit import details as audit_details
 from marketplace.web.helpers import EmptyForm, list_args, me, xlsx_response
 from marketplace.web.labels import export_words
 
@@ -133,6 +134,7 @@ def audit() -> ResponseReturnValue:
         args=list_args(),
         f=f,
         choices=listings.audit_choices(db, actor=me()),
+        details=audit_details,
     )
 
 

@@ -11,6 +11,7 @@ Each export that contains personal data is written to the audit log.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -319,7 +320,7 @@ def users(
 def audit_log(
     session: Session, *, actor: User, f: listings.AuditFilter, sort: listings.Sort, words: Words
 ) -> bytes:
-    t = words.t
+    t, label = words.t, words.label
     rows = _rows(session, listings.audit_query(session, actor=actor, f=f, sort=sort))
     headers = [
         t(N_("ID")),
@@ -335,17 +336,22 @@ def audit_log(
         [
             a.id,
             a.at,
-            a.actor,
-            a.action,
-            a.object_type,
+            a.actor if a.actor_id is not None else label("audit_actor", a.actor),
+            label("audit_action", a.action),
+            label("audit_object", a.object_type),
             a.object_id,
-            str(a.before or ""),
-            str(a.after or ""),
+            _json(a.before),
+            _json(a.after),
         ]
         for (a,) in rows
     )
     _audit_export(session, actor, "audit", len(rows))
     return workbook([(t(N_("Audit log")), headers, data)])
+
+
+def _json(data: dict[str, Any] | None) -> str:
+    """An audit entry's before/after as the JSON it is stored as (Chinese left readable)."""
+    return json.dumps(data, ensure_ascii=False) if data else ""
 
 
 def _audit_export(session: Session, actor: User, what: str, count: int) -> None:

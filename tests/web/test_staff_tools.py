@@ -97,6 +97,17 @@ def test_admin_exports_and_lists(as_role, two_areas):
     assert client.get("/admin/audit?sort=-at&page=2").status_code == 200
 
 
+def test_audit_log_reads_in_words(as_role, two_areas):
+    """Actions, objects and the kept fields are named by the pages' vocabulary, not as codes."""
+    client = as_role("admin")
+    page = text(client.get("/admin/audit?lang=en"))
+    assert "<td>Household registered</td>" in page and ">household.create<" not in page
+    assert "Hardship type：Basic guarantee" in page and '"hardship_type"' not in page
+    assert '<option value="household.create">Household registered</option>' in page
+    rows = _sheet(client.get("/admin/audit.xlsx?lang=en"))
+    assert "Household registered" in {r[3] for r in rows[1:]}
+
+
 @pytest.mark.parametrize("role", ["member", "org"])
 def test_no_export_for_members_and_organisations(as_role, role):
     client = as_role(role)
