@@ -173,8 +173,11 @@ def user_create(
     display_name: str,
 ) -> None:
     """Create an account."""
+    from flask_babel import force_locale
+
     from marketplace.services.accounts import create_user
     from marketplace.services.errors import ServiceError
+    from marketplace.web.messages import render
 
     try:
         with session_scope(get_engine()) as session:
@@ -190,8 +193,9 @@ def user_create(
             )
             click.echo(f"Created {role} account {user.username} (id {user.id}).")
     except ServiceError as exc:
-        for field, message in (exc.errors or {"_": exc.message}).items():
-            click.echo(f"Error: {field}: {message}", err=True)
+        with force_locale("en"):  # the operator's console speaks English
+            for field, message in (exc.errors or {"_": exc.message}).items():
+                click.echo(f"Error: {field}: {render(message)}", err=True)
         sys.exit(2)
 
 

@@ -440,6 +440,9 @@ class UnmatchedNeed(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
+    """站内通知 — stored as data: what happened (``kind``), the message code and its parameters,
+    and the object it is about; the web layer renders the text and the link for the reader."""
+
     __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -465,5 +468,3 @@ class AuditLog(SQLModel, table=True):
     object_id: str = Field(default="", sa_column=Column(String(32), nullable=False, index=True))
     before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
-    """站内通知 — stored as data: what happened (``kind``), the message code and its parameters,
-    and the object it is about; the web layer renders the text and the link for the reader."""

@@ -15,7 +15,7 @@ from marketplace.api.openapi import build_spec
 from marketplace.db import get_session
 from marketplace.extensions import limiter
 from marketplace.models import Role, User
-from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn, parse
+from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn
 from marketplace.services import (
     accounts,
     claims,
@@ -31,7 +31,7 @@ from marketplace.services.access import (
     get_offer_for_org,
     require_wish_reader,
 )
-from marketplace.services.errors import Forbidden, ServiceError, ValidationFailed
+from marketplace.services.errors import Forbidden, ServiceError, ValidationFailed, parse
 from marketplace.uploads import delivery_limit, photo_saver
 from marketplace.web import login_throttle
 
@@ -75,11 +75,11 @@ def body() -> dict[str, Any]:
     try:
         data = request.get_json(silent=True) if request.is_json else None
     except RecursionError:  # the json module's answer to a deeply nested document
-        raise ValidationFailed({"_": "The JSON document is nested too deeply"}) from None
+        raise ValidationFailed({"_": "api.json_too_deep"}) from None
     if data is None and request.form:
         data = request.form.to_dict()
     if not isinstance(data, dict):
-        raise ValidationFailed({"_": "Send a JSON object (Content-Type: application/json)"})
+        raise ValidationFailed({"_": "api.json_object_required"})
     return data
 
 
@@ -217,7 +217,7 @@ def create_need() -> ResponseReturnValue:
 def suggest_items() -> ResponseReturnValue:
     text = request.args.get("text", "").strip()
     if not text:
-        raise ValidationFailed({"text": "Give the wish text"})
+        raise ValidationFailed({"text": "api.wish_text_required"})
     return jsonify(items=households.suggest_items(get_session(), text))
 
 
@@ -346,7 +346,7 @@ def vet_org(org_id: int) -> ResponseReturnValue:
     data = body() if request.get_data() else {}
     approve = data.get("approve", True)
     if not isinstance(approve, bool):
-        raise ValidationFailed({"approve": "Must be true or false"})
+        raise ValidationFailed({"approve": "field.not_boolean"})
     org = offers.vet_org(
         get_session(),
         actor=me(),

@@ -19,6 +19,7 @@ from marketplace.db import get_session, rollback_request
 from marketplace.models import Role
 from marketplace.services import claims, mapdata, regions, wishes
 from marketplace.services.errors import Conflict, ValidationFailed
+from marketplace.services.messages import Message
 from marketplace.uploads import delivery_limit
 from marketplace.web.access import role_required
 from marketplace.web.delivery import delivery_page
@@ -39,7 +40,7 @@ def index() -> ResponseReturnValue:
     if street and not regions.is_within(street, district):
         street = ""
     args["region"] = street or district
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     try:
         f = wishes.parse_filter(args)
     except ValidationFailed as exc:

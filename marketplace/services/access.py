@@ -18,16 +18,16 @@ from marketplace.services.regions import hub_region, is_within
 def require_admin(user: User) -> None:
     """Refuse anyone but the administrator."""
     if user.role != Role.ADMIN:
-        raise Forbidden("Only the administrator may do this")
+        raise Forbidden("access.admin_only")
 
 
 def staff_scope(session: Session, user: User) -> str:
     """The region code whose subtree a hub staff member serves."""
     if user.role != Role.HUB_STAFF or user.hub_id is None:
-        raise Forbidden("Only hub staff may do this")
+        raise Forbidden("access.hub_staff_only")
     code = hub_region(session, user.hub_id)
     if code is None:
-        raise Forbidden("Your account has no hub")
+        raise Forbidden("access.no_hub")
     return code
 
 
@@ -48,7 +48,7 @@ def get_household_for_staff(session: Session, household_id: int, viewer: User) -
     scope = staff_scope(session, viewer)
     household = session.get(Household, household_id)
     if household is None or not in_scope(scope, household.community_code):
-        raise NotFound("Household not found")
+        raise NotFound("household.not_found")
     return household
 
 
@@ -58,7 +58,7 @@ def get_need_for_staff(
     scope = staff_scope(session, viewer)
     need = session.get(Need, need_id, with_for_update=for_update)
     if need is None or not in_scope(scope, need.community_code):
-        raise NotFound("Need not found")
+        raise NotFound("need.not_found")
     return need
 
 
@@ -66,14 +66,14 @@ def get_claim_for_deliverer(session: Session, claim_id: int, viewer: User) -> Cl
     """A claim the viewer delivers: their own (member) or one of their organisation's offers."""
     claim = session.get(Claim, claim_id)
     if claim is None:
-        raise NotFound("Claim not found")
+        raise NotFound("claim.not_found")
     if viewer.role == Role.MEMBER and claim.member_id == viewer.id:
         return claim
     if viewer.role == Role.ORG and claim.offer_id is not None:
         offer = session.get(Offer, claim.offer_id)
         if offer is not None and offer.org_id == viewer.org_id:
             return claim
-    raise NotFound("Claim not found")
+    raise NotFound("claim.not_found")
 
 
 def require_wish_reader(session: Session, user: User) -> None:
@@ -89,7 +89,7 @@ def require_wish_reader(session: Session, user: User) -> None:
 def get_offer_for_org(session: Session, offer_id: int, viewer: User) -> Offer:
     offer = session.get(Offer, offer_id)
     if offer is None or viewer.role != Role.ORG or offer.org_id != viewer.org_id:
-        raise NotFound("Offer not found")
+        raise NotFound("offer.not_found")
     return offer
 
 
@@ -97,5 +97,5 @@ def get_org_for_admin(session: Session, org_id: int, viewer: User) -> Organisati
     require_admin(viewer)
     org = session.get(Organisation, org_id)
     if org is None:
-        raise NotFound("Organisation not found")
+        raise NotFound("org.not_found")
     return org

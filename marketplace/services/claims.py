@@ -30,7 +30,8 @@ from marketplace.models import (
 from marketplace.services import audit
 from marketplace.services.access import get_claim_for_deliverer, get_need_for_staff, staff_scope
 from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.services.notifications import notify, notify_org
+from marketplace.services.messages import Message
+from marketplace.services.notifications import Ref, notify, notify_org
 from marketplace.services.offers import live_conditions, org_of
 from marketplace.services.wishes import WishView, public_title_of, scrub_about, views_of
 
@@ -51,7 +52,7 @@ def claim_wish(
 ) -> Claim:
     """A member claims an open micro-wish: exactly one of N concurrent claimers wins."""
     if member.role != Role.MEMBER:
-        raise Forbidden("Only members can claim wishes")
+        raise Forbidden("access.member_only")
     now = now or utcnow()
     # Rule: a wish can be claimed only while open — the conditional update is the race arbiter.
     won = session.exec(
@@ -70,8 +71,8 @@ def claim_wish(
             or need.kind != NeedKind.WISH.value
             or need.status in (NeedStatus.PENDING_REVIEW.value,)
         ):
-            raise NotFound("Wish not found")
-        raise Conflict("This wish has already been claimed or is no longer open")
+            raise NotFound("wish.not_found")
+        raise Conflict("wish.taken")
     # Rule: at most ``max_open`` open claims per member, also under concurrent claims.
     capped = session.exec(
         update(User)
@@ -79,10 +80,7 @@ def claim_wish(
         .values(open_claims=User.open_claims + 1)
     ).rowcount
     if capped != 1:
-        raise Conflict(
-            f"You already have {policy.max_open} open claims; deliver one first",
-            {"limit": str(policy.max_open)},
-        )
+        raise Conflict(Message("claim.cap_reached", {"n": policy.max_open}))
     claim = Claim(
         need_id=wish_id,
         member_id=member.id,
@@ -93,7 +91,7 @@ def claim_wish(
     try:
         session.flush()
     except IntegrityError:  # the unique index backstop: never two active claims
-        raise Conflict("This wish has already been claimed or is no longer open") from None
+        raise Conflict("wish.taken") from None
     session.refresh(member)
     audit.record(
         session, member, "claim.create", claim, after={"need_id": wish_id, "due_at": claim.due_at}
@@ -130,9 +128,7 @@ def report_delivery(
     ).rowcount
     if moved != 1:
         session.refresh(claim)
-        raise Conflict(
-            f"Only an active claim can be reported as delivered (this one is {claim.status})"
-        )
+        raise Conflict(Message("claim.not_active", {"claim_status": claim.status}))
     if save_photo is not None:
         photo_path = save_photo()
         session.exec(update(Claim).where(col(Claim.id) == claim.id).values(photo_path=photo_path))
@@ -169,14 +165,14 @@ def confirm_delivery(session: Session, *, actor: User, need_id: int) -> Claim:
     need = get_need_for_staff(session, need_id, actor)
     claim = active_claim(session, need.id or 0)
     if claim is None or claim.status != ClaimStatus.DELIVERED.value:
-        raise Conflict("There is no reported delivery to confirm for this need")
+        raise Conflict("delivery.none_to_confirm")
     moved = session.exec(
         update(Claim)
         .where(col(Claim.id) == claim.id, col(Claim.status) == ClaimStatus.DELIVERED.value)
         .values(status=ClaimStatus.CONFIRMED.value, confirmed_at=utcnow(), confirmed_by=actor.id)
     ).rowcount
     if moved != 1:
-        raise Conflict("This delivery was just confirmed or rejected by someone else")
+        raise Conflict("delivery.decided_elsewhere")
     session.exec(
         update(Need)
         .where(col(Need.id) == need.id)
@@ -184,8 +180,12 @@ def confirm_delivery(session: Session, *, actor: User, need_id: int) -> Claim:
     )
     session.refresh(claim)
     session.refresh(need)
-    title = public_title_of(session, need)
-    _notify_deliverer(session, claim, "delivery_confirmed", f"Delivery confirmed: {title}")
+    _notify_deliverer(
+        session,
+        claim,
+        "delivery_confirmed",
+        Message("notice.delivery_confirmed", {"title": public_title_of(session, need)}),
+    )
     audit.record(
         session,
         actor,
@@ -200,11 +200,11 @@ def confirm_delivery(session: Session, *, actor: User, need_id: int) -> Claim:
 def reject_delivery(session: Session, *, actor: User, need_id: int, reason: str) -> Claim:
     """Hub staff reject a reported delivery with a reason; the claim goes back to active."""
     if not reason.strip():
-        raise ValidationFailed({"reason": "Give a reason for the rejection"})
+        raise ValidationFailed({"reason": "delivery.reason_required"})
     need = get_need_for_staff(session, need_id, actor)
     claim = active_claim(session, need.id or 0)
     if claim is None or claim.status != ClaimStatus.DELIVERED.value:
-        raise Conflict("There is no reported delivery to reject for this need")
+        raise Conflict("delivery.none_to_reject")
     # The deliverer reads the reason (claims page, API, notification): scrubbed; the audit entry
     # keeps what staff wrote.
     public_reason = scrub_about(session, need.id or 0, reason.strip())
@@ -214,7 +214,7 @@ def reject_delivery(session: Session, *, actor: User, need_id: int, reason: str)
         .values(status=ClaimStatus.ACTIVE.value, reject_reason=public_reason, delivered_at=None)
     ).rowcount
     if moved != 1:
-        raise Conflict("This delivery was just confirmed or rejected by someone else")
+        raise Conflict("delivery.decided_elsewhere")
     back = NeedStatus.CLAIMED.value if claim.member_id is not None else NeedStatus.MATCHED.value
     session.exec(update(Need).where(col(Need.id) == need.id).values(status=back))
     if claim.member_id is not None:
@@ -230,7 +230,10 @@ def reject_delivery(session: Session, *, actor: User, need_id: int, reason: str)
         session,
         claim,
         "delivery_rejected",
-        f"Delivery not confirmed: {public_title_of(session, need)} — {public_reason}",
+        Message(
+            "notice.delivery_rejected",
+            {"title": public_title_of(session, need), "reason": public_reason},
+        ),
     )
     audit.record(
         session,
@@ -248,9 +251,9 @@ def acknowledge(session: Session, *, household: Household, claim_id: int) -> Cla
     claim = session.get(Claim, claim_id)
     need = session.get(Need, claim.need_id) if claim else None
     if claim is None or need is None or need.household_id != household.id:
-        raise NotFound("Not found")
+        raise NotFound()
     if claim.status not in (ClaimStatus.DELIVERED.value, ClaimStatus.CONFIRMED.value):
-        raise Conflict("Nothing has been delivered yet")
+        raise Conflict("claim.nothing_delivered")
     if claim.acknowledged_at is None:
         claim.acknowledged_at = utcnow()
         session.flush()
@@ -306,8 +309,8 @@ def expire_claims(session: Session, *, now: datetime | None = None) -> int:
                 session,
                 claim.member_id,
                 "claim_expired",
-                "A claim expired and the wish went back to the pool",
-                "/member/claims",
+                Message("notice.claim_expired"),
+                Ref("claim", claim.id or 0),
             )
         if claim.offer_id is not None:
             _return_capacity(session, claim.offer_id)
@@ -369,13 +372,14 @@ def _release_member_slot(session: Session, member_id: int) -> None:
     )
 
 
-def _notify_deliverer(session: Session, claim: Claim, kind: str, text: str) -> None:
+def _notify_deliverer(session: Session, claim: Claim, kind: str, message: Message) -> None:
+    ref = Ref("claim", claim.id or 0)
     if claim.member_id is not None:
-        notify(session, claim.member_id, kind, text, "/member/claims")
+        notify(session, claim.member_id, kind, message, ref)
     elif claim.offer_id is not None:
         offer = session.get(Offer, claim.offer_id)
         if offer is not None:
-            notify_org(session, offer.org_id, kind, text, "/org/assignments")
+            notify_org(session, offer.org_id, kind, message, ref)
 
 
 def claims_of_member(session: Session, member: User, *, limit: int = 100) -> list[Claim]:

@@ -53,7 +53,7 @@ TOP_OFFERS = 30
 def dashboard_scope(session: Session, actor: User) -> str | None:
     """Administrator → the whole city (None); hub staff → their hub's region code."""
     if actor.role not in (Role.ADMIN, Role.HUB_STAFF):
-        raise Forbidden("Only hub staff and the administrator see the dashboard")
+        raise Forbidden("dashboard.forbidden")
     return viewer_scope(session, actor)
 
 

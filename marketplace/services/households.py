@@ -63,20 +63,14 @@ def create_household(session: Session, *, actor: User, data: HouseholdIn) -> Hou
     scope = staff_scope(session, actor)
     community = session.get(Region, data.community_code)
     if community is None or community.level != "community":
-        raise ValidationFailed({"community_code": "No such community code"})
+        raise ValidationFailed({"community_code": "community.unknown"})
     if not is_within(community.code, scope):
-        raise Forbidden(
-            "That community is outside your hub's area",
-            {"community_code": "Outside your hub's area"},
-        )
+        raise Forbidden("community.out_of_scope", {"community_code": "field.out_of_scope"})
     if (
         session.exec(select(Household.id).where(Household.id_number == data.id_number)).first()
         is not None
     ):
-        raise Conflict(
-            "A household with this resident ID number is already registered",
-            {"id_number": "A household with this resident ID number is already registered"},
-        )
+        raise Conflict("household.duplicate", {"id_number": "household.duplicate"})
     return session.get_one(Household, add_households(session, actor=actor, rows=[data])[0])
 
 
@@ -156,9 +150,9 @@ def create_need(session: Session, *, actor: User, data: NeedIn, today: date | No
     household = get_household_for_staff(session, data.household_id, actor)
     item = session.get(TaxonomyItem, data.item)
     if item is None or not item.active:
-        raise ValidationFailed({"item": "Unknown taxonomy item"})
+        raise ValidationFailed({"item": "item.unknown"})
     if data.deadline is not None and data.deadline < (today or date.today()):
-        raise ValidationFailed({"deadline": "Deadline must not be in the past"})
+        raise ValidationFailed({"deadline": "need.deadline_past"})
     community = session.get(Region, household.community_code)
     return session.get_one(
         Need, add_needs(session, actor=actor, rows=[(data, household, community)])[0]
@@ -231,7 +225,7 @@ def publish_need(session: Session, *, actor: User, need_id: int) -> Need:
     need = get_need_for_staff(session, need_id, actor)
     before = need.status
     if not _transition(session, need, (NeedStatus.PENDING_REVIEW.value,), NeedStatus.OPEN.value):
-        raise Conflict(f"Only a need pending review can be published (this one is {need.status})")
+        raise Conflict(Message("need.not_publishable", {"need_status": need.status}))
     need.published_at = utcnow()
     session.flush()
     audit.record(
@@ -287,9 +281,9 @@ def cancel_need(session: Session, *, actor: User, need_id: int, reason: str) -> 
         NeedStatus.MATCHED.value,
     )
     if not reason.strip():
-        raise ValidationFailed({"reason": "Give a reason"})
+        raise ValidationFailed({"reason": "reason.required"})
     if not _transition(session, need, cancellable, NeedStatus.CANCELLED.value):
-        raise Conflict(f"This need can no longer be cancelled (it is {need.status})")
+        raise Conflict(Message("need.not_cancellable", {"need_status": need.status}))
     release_active_claim(session, need, "cancelled")
     need.closed_at, need.close_reason = utcnow(), reason.strip()
     session.flush()

@@ -35,7 +35,7 @@ def map_scope(session: Session, actor: User) -> str | None:
     if actor.role == Role.MEMBER:
         return None  # the whole (masked) wish pool
     if actor.role not in (Role.ADMIN, Role.HUB_STAFF):
-        raise Forbidden("This map is for hub staff, the administrator and members")
+        raise Forbidden("map.forbidden")
     return viewer_scope(session, actor)
 
 

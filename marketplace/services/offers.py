@@ -25,6 +25,7 @@ from marketplace.services import audit
 from marketplace.services.access import get_offer_for_org, get_org_for_admin
 from marketplace.services.accounts import create_user
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
+from marketplace.services.messages import Message
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -32,21 +33,16 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 def register_org(session: Session, *, actor: User | None, data: OrgIn) -> Organisation:
     """A new organisation starts ``pending`` until the administrator vets it."""
     if actor is not None and actor.role not in (Role.ADMIN, Role.ORG):
-        raise Forbidden(
-            "Only the administrator or an organisation account may register an organisation"
-        )
+        raise Forbidden("org.register_forbidden")
     if actor is not None and actor.role == Role.ORG and actor.org_id is not None:
-        raise Conflict("Your account already belongs to an organisation")
+        raise Conflict("org.already_member")
     if (
         session.exec(
             select(Organisation.id).where(Organisation.credit_code == data.credit_code)
         ).first()
         is not None
     ):
-        raise Conflict(
-            "An organisation with this credit code is already registered",
-            {"credit_code": "Already registered"},
-        )
+        raise Conflict("org.duplicate", {"credit_code": "field.already_registered"})
     org = Organisation(name=data.name, type=data.type.value, credit_code=data.credit_code)
     session.add(org)
     session.flush()
@@ -101,10 +97,10 @@ def vet_org(
 def org_of(session: Session, actor: User) -> Organisation:
     """The organisation an organisation account acts for."""
     if actor.role != Role.ORG or actor.org_id is None:
-        raise Forbidden("Only organisation accounts publish offers")
+        raise Forbidden("access.org_only")
     org = session.get(Organisation, actor.org_id)
     if org is None:
-        raise Forbidden("Your account has no organisation")
+        raise Forbidden("access.no_org")
     return org
 
 
@@ -113,14 +109,14 @@ def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
     known = set(
         session.exec(select(TaxonomyItem.code).where(col(TaxonomyItem.code).in_(data.items)))
     )
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     if missing := sorted(set(data.items) - known):
-        errors["items"] = "Unknown taxonomy items: " + ", ".join(missing)
+        errors["items"] = Message("item.unknown_codes", {"codes": missing})
     regions = set(session.exec(select(Region.code).where(col(Region.code).in_(data.regions))))
     if missing := sorted(set(data.regions) - regions):
-        errors["regions"] = "Unknown region codes: " + ", ".join(missing)
+        errors["regions"] = Message("region.unknown_codes", {"codes": missing})
     if not data.regions and data.radius_km is None:
-        errors["regions"] = "Give a service area: region codes and/or a radius around a point"
+        errors["regions"] = Message("offer.area_required")
     if errors:
         raise ValidationFailed(errors)
     offer = Offer(

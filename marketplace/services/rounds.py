@@ -43,7 +43,8 @@ from marketplace.services import audit, risk
 from marketplace.services.access import in_scope, viewer_scope
 from marketplace.services.claims import consume_capacity
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
-from marketplace.services.notifications import notify_org
+from marketplace.services.messages import Message
+from marketplace.services.notifications import Ref, notify_org
 from marketplace.services.offers import beijing_today, live_offers_query
 from marketplace.services.privacy import mask_name
 from marketplace.services.regions import in_subtree
@@ -82,7 +83,7 @@ def get_round(session: Session, *, actor: User, round_id: int) -> MatchRound:
     scope = viewer_scope(session, actor)
     match_round = session.get(MatchRound, round_id)
     if match_round is None or not _covers(scope, match_round.scope_code):
-        raise NotFound("Match round not found")
+        raise NotFound("round.not_found")
     return match_round
 
 
@@ -187,24 +188,38 @@ def load_problem(
     return matching.Problem(tuple(needs), tuple(offers), params)
 
 
+# What a running round is doing (``MatchRound.message``): a message code for each phase the solver
+# reports; a finished or failed round holds the code of its outcome.
+PHASES = {
+    "candidates": "round.candidates",
+    "model": "round.model",
+    "solve": "round.solve",
+    "result": "round.result",
+    "done": "round.storing",
+}
+
+
 def mark_running(session: Session, round_id: int) -> MatchRound:
     match_round = session.get(MatchRound, round_id)
     if match_round is None:
-        raise NotFound("Match round not found")
+        raise NotFound("round.not_found")
     match_round.status, match_round.progress, match_round.message = (
         RoundStatus.RUNNING.value,
         0.0,
-        "loading",
+        "round.loading",
     )
     session.flush()
     return match_round
 
 
-def set_progress(session: Session, round_id: int, fraction: float, message: str) -> None:
+def set_progress(session: Session, round_id: int, fraction: float, phase: str) -> None:
     session.exec(
         update(MatchRound)
         .where(col(MatchRound.id) == round_id, col(MatchRound.status) == RoundStatus.RUNNING.value)
-        .values(progress=round(min(max(fraction, 0.0), 1.0), 3), message=message[:500])
+        .values(
+            progress=round(min(max(fraction, 0.0), 1.0), 3),
+            message=PHASES.get(phase, "round.running"),
+        )
     )
 
 
@@ -214,7 +229,7 @@ def store_result(
     """Write every proposal and unmatched reason of a finished solve, then mark the round done."""
     match_round = session.get(MatchRound, round_id)
     if match_round is None:
-        raise NotFound("Match round not found")
+        raise NotFound("round.not_found")
     proposals = bulk_insert(
         session,
         "proposal",
@@ -239,7 +254,7 @@ def store_result(
     )
     match_round.status = RoundStatus.DONE.value
     match_round.progress = 1.0
-    match_round.message = "done"
+    match_round.message = "round.done"
     match_round.stats = (
         dict(result.stats) | extra_stats | {"proposals": proposals, "unmatched": unmatched}
     )
@@ -256,22 +271,26 @@ def store_result(
     return match_round
 
 
-def mark_failed(session: Session, round_id: int, message: str) -> None:
+def mark_failed(session: Session, round_id: int, message: Message) -> None:
+    """The round failed: its message code says why; the parameters (an error reference) are kept
+    with the statistics, as ``message_params``."""
     match_round = session.get(MatchRound, round_id)
     if match_round is None:
         return
     match_round.status, match_round.message, match_round.finished_at = (
         RoundStatus.FAILED.value,
-        message[:500],
+        message.code,
         utcnow(),
     )
+    if message.params:
+        match_round.stats = dict(match_round.stats) | {"message_params": dict(message.params)}
     session.flush()
     audit.record(
         session,
         None,
         "round.fail",
         match_round,
-        after={"message": message[:200]},
+        after={"message": message.code, **message.params},
         actor_label="matching",
     )
 
@@ -310,7 +329,7 @@ def _proposal_in_scope(session: Session, actor: User, proposal_id: int) -> tuple
         or need is None
         or not in_scope(scope, need.community_code)
     ):
-        raise NotFound("Proposal not found")
+        raise NotFound("proposal.not_found")
     return proposal, need
 
 
@@ -329,7 +348,7 @@ def _move(
     ).rowcount
     if moved != 1:
         session.refresh(proposal)
-        raise Conflict(f"This proposal is already {proposal.status}")
+        raise Conflict(Message("proposal.already_decided", {"proposal_status": proposal.status}))
     session.refresh(proposal)
 
 
@@ -359,7 +378,7 @@ def accept_proposal(
         .values(status=NeedStatus.MATCHED.value)
     ).rowcount
     if taken != 1:
-        raise Conflict("The need is no longer open (claimed, matched or closed since the round)")
+        raise Conflict("proposal.need_taken")
     # Rule: capacity is taken only from a live offer (open, of a vetted organisation, within its
     # dates in Beijing) — checked in the same conditional update, not read before it.
     if not consume_capacity(session, proposal.offer_id, today=today):
@@ -382,8 +401,10 @@ def accept_proposal(
             session,
             offer.org_id,
             "assignment",
-            f"New assignment for {offer.title}: {public_title_of(session, need)}",
-            "/org/assignments",
+            Message(
+                "notice.assignment", {"offer": offer.title, "title": public_title_of(session, need)}
+            ),
+            Ref("claim", claim.id or 0),
         )
     audit.record(
         session,
@@ -416,7 +437,7 @@ def _decide_with_reason(
 ) -> Proposal:
     """Reject or hold: both need a reason, and both are audited with it."""
     if not reason.strip():
-        raise ValidationFailed({"reason": "Give a reason"})
+        raise ValidationFailed({"reason": "reason.required"})
     proposal, _ = _proposal_in_scope(session, actor, proposal_id)
     # Staff of other areas and the administrator read it: scrubbed (the audit keeps the original).
     public_reason = scrub_about(session, proposal.need_id, reason.strip())

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from marketplace.models import Claim, ClaimStatus, Household, Need, NeedKind, NeedStatus
 from marketplace.services.errors import NotFound, ValidationFailed
+from marketplace.services.messages import Message
 from marketplace.services.offers import live_offers_query
 from marketplace.services.privacy import mask_name, scrub_text
 from marketplace.services.regions import (
@@ -76,7 +77,7 @@ class WishFilter:
 
 def parse_filter(args: Mapping[str, str]) -> WishFilter:
     """Query-string filters of the wish pool, validated."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Message | str] = {}
 
     def number(name: str, lo: float, hi: float) -> float | None:
         raw = args.get(name)
@@ -85,10 +86,10 @@ def parse_filter(args: Mapping[str, str]) -> WishFilter:
         try:
             value = float(raw)
         except ValueError:
-            errors[name] = "Must be a number"
+            errors[name] = "field.not_number"
             return None
         if not lo <= value <= hi:
-            errors[name] = f"Must be between {lo:g} and {hi:g}"
+            errors[name] = Message("field.between", {"min": lo, "max": hi})
             return None
         return value
 
@@ -98,13 +99,13 @@ def parse_filter(args: Mapping[str, str]) -> WishFilter:
         number("radius_km", 0.1, 100),
     )
     if (lat is None) != (lon is None) and not errors:
-        errors["lat"] = "Give both lat and lon"
+        errors["lat"] = "geo.lat_lon_both"
     region = args.get("region") or None
     if region is not None and not (region.isdigit() and len(region) in (6, 9, 12)):
-        errors["region"] = "Must be a 6-, 9- or 12-digit region code"
+        errors["region"] = "region.code_invalid"
     item = args.get("item") or None
     if item is not None and not (len(item) == 5 and item[2] == "-"):
-        errors["item"] = "Must be a taxonomy code such as 07-02"
+        errors["item"] = "item.code_invalid"
     if errors:
         raise ValidationFailed(errors)
     return WishFilter(item=item, region=region, lat=lat, lon=lon, radius_km=radius)
@@ -233,11 +234,10 @@ def wish_detail(session: Session, wish_id: int) -> WishView:
         or row[0].kind != NeedKind.WISH.value
         or row[0].status == NeedStatus.PENDING_REVIEW.value
     ):
-        raise NotFound("Wish not found")
+        raise NotFound("wish.not_found")
     return to_views(session, [row])[0]
 
 
-# Micro-cache of wish-pool pages. Browsing is most of the traffic and every member sees the same
 def views_of(session: Session, need_ids: list[int]) -> dict[int, WishView]:
     """The masked wishes of some needs (those a member or an organisation delivers), by need id."""
     if not need_ids:
@@ -272,6 +272,7 @@ def public_counts(session: Session) -> PublicCounts:
     return PublicCounts(int(open_wishes), int(live), int(confirmed))
 
 
+# Micro-cache of wish-pool pages. Browsing is most of the traffic and every member sees the same
 # masked page for the same filters, so a page is reused for a couple of seconds per process.
 # "Near me" pages (a point per member) are not cached. A page may show a wish claimed within that
 # window; claiming it then answers "already claimed", exactly as when two members race.
