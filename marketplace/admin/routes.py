@@ -4,18 +4,33 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from marketplace.admin.forms import VetForm
+from marketplace.admin.forms import (
+    AccountForm,
+    AccountImportForm,
+    TwoFactorPolicyForm,
+    VetForm,
+)
 from marketplace.db import get_session
-from marketplace.models import Role
-from marketplace.services import accounts, exports, listings, offers
+from marketplace.models import Role, User
+from marketplace.services import (
+    account_import,
+    accounts,
+    exports,
+    listings,
+    offers,
+    region_picker,
+    twofactor,
+)
+from marketplace.services.errors import NotFound, ServiceError
+from marketplace.services.workbooks import WorkbookLimits
 from marketplace.web.access import role_required
 from marketplace.web.audit import details as audit_details
-from marketplace.web.helpers import EmptyForm, list_args, me, xlsx_response
-from marketplace.web.labels import export_words
+from marketplace.web.helpers import EmptyForm, attach_errors, list_args, me, xlsx_response
+from marketplace.web.labels import ROLE_LABELS, export_words
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
@@ -95,6 +110,139 @@ def set_active(user_id: int) -> ResponseReturnValue:
         "success",
     )
     return redirect(url_for("admin.users", q=request.form.get("q") or None))
+
+
+# Accounts: created one by one or from Excel, passwords reset, two-step sign-in ---------------------
+
+
+def _picker(form: AccountForm) -> tuple[region_picker.Pick, list[tuple[str, str]]]:
+    """The hub chosen so far, and the hubs found by name when the search button was pressed."""
+    db = get_session()
+    action = request.form.get("action", "")
+    if action.startswith("choose:"):
+        chosen = region_picker.pick_of(db, action.removeprefix("choose:"))
+    else:
+        chosen = region_picker.pick(
+            db, form.district.data or "", form.street.data or "", form.community.data or ""
+        )
+    levels = region_picker.levels(db, chosen)
+    for select, refs, chosen_code in (
+        (form.district, levels.districts, chosen.district),
+        (form.street, levels.streets, chosen.street),
+        (form.community, levels.communities, chosen.community),
+    ):
+        select.choices = [("", "—")] + [(r.code, r.name) for r in refs]
+        select.data = chosen_code
+    found = region_picker.search(db, form.hub_q.data or "") if action == "find" else []
+    return chosen, found
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def user_new() -> ResponseReturnValue:
+    form = AccountForm()
+    form.role.choices = [(r, str(ROLE_LABELS[r])) for r in accounts.ADMIN_CREATES]
+    chosen, found = _picker(form)
+    general: list[str] = []
+    creating = request.form.get("action") == "create"
+    status = 422 if creating else 200
+    if creating and form.validate_on_submit():
+        db = get_session()
+        try:
+            user, password = accounts.create_account(
+                db,
+                actor=me(),
+                username=form.username.data or "",
+                role=form.role.data or "",
+                display_name=form.display_name.data or "",
+                hub_code=chosen.code or None,
+            )
+        except ServiceError as exc:
+            if not exc.errors:
+                raise
+            general = attach_errors(form, exc.errors, aliases={"hub": "district"})
+            status = exc.status
+        else:
+            return render_template(
+                "admin/user_password.html",
+                user=user,
+                password=password,
+                created=True,
+                hub=region_picker.path(db, chosen.code) if user.hub_id else "",
+            )
+    return render_template(
+        "admin/user_new.html",
+        form=form,
+        general=general,
+        found=found,
+        chosen_path=region_picker.path(get_session(), chosen.code) if chosen.code else "",
+    ), status
+
+
+@bp.post("/users/<int:user_id>/password")
+@role_required(Role.ADMIN)
+def user_reset_password(user_id: int) -> ResponseReturnValue:
+    """A temporary password for a user who forgot theirs: shown once, changed at the next login."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("admin.users"))
+    user, password = accounts.reset_password(get_session(), actor=me(), user_id=user_id)
+    return render_template("admin/user_password.html", user=user, password=password, created=False)
+
+
+@bp.post("/users/<int:user_id>/2fa-off")
+@role_required(Role.ADMIN)
+def user_totp_off(user_id: int) -> ResponseReturnValue:
+    """Turn two-step sign-in off for a user who lost their phone and recovery codes."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("admin.users"))
+    db = get_session()
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("account.not_found")
+    twofactor.disable(db, actor=me(), user=user)
+    flash(_("Two-step sign-in is off for %(name)s.", name=user.display_name), "success")
+    return redirect(url_for("admin.users", q=request.form.get("q") or None))
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def users_import() -> ResponseReturnValue:
+    """Accounts from an Excel sheet, all or nothing, with a row report."""
+    form = AccountImportForm()
+    report = None
+    if form.validate_on_submit():
+        report = account_import.import_accounts(
+            get_session(),
+            actor=me(),
+            data=form.file.data.read(),
+            limits=WorkbookLimits.from_config(current_app.config),
+        )
+        if report.ok:
+            return render_template("admin/users_imported.html", report=report)
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/users_import.html", form=form, report=report), status
+
+
+@bp.get("/users/import-template.xlsx")
+@role_required(Role.ADMIN)
+def users_import_template() -> ResponseReturnValue:
+    return xlsx_response(account_import.template(get_session(), actor=me()), "accounts-template")
+
+
+@bp.route("/security", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def security() -> ResponseReturnValue:
+    """The roles whose accounts must sign in with a second factor."""
+    db = get_session()
+    form = TwoFactorPolicyForm()
+    form.roles.choices = [(r, str(ROLE_LABELS[r])) for r in twofactor.ROLES]
+    if form.validate_on_submit():
+        twofactor.set_required_roles(db, actor=me(), roles=set(form.roles.data or []))
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.security"))
+    if not form.is_submitted():
+        form.roles.data = sorted(twofactor.required_roles(db))
+    return render_template("admin/security.html", form=form), 422 if form.is_submitted() else 200
 
 
 def _day(name: str) -> date | None:
