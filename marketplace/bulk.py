@@ -50,19 +50,63 @@ def bulk_insert(
     return count
 
 
+# Below this many rows a plain INSERT: statements stay SQLAlchemy's, so that a database error is
+# wrapped as usual (a connection lost in a request is answered 503, not a driver exception).
+COPY_MIN_ROWS = 200
+
+
+def _use_copy(session: Session, rows: int) -> bool:
+    return rows >= COPY_MIN_ROWS and session.connection().dialect.name == "postgresql"
+
+
+def _copy_dicts(
+    session: Session, table: Any, values: Sequence[dict[str, Any]], ids: Sequence[int] | None
+) -> None:
+    """COPY rows given as column → value (JSON columns serialised as SQLAlchemy would)."""
+    columns = list(values[0])
+    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+
+    def cell(column: str, value: Any) -> Any:
+        if column in json_columns and value is not None:
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
+    rows = (tuple(cell(c, row[c]) for c in columns) for row in values)
+    if ids is None:
+        bulk_insert(session, table.name, columns, rows)
+    else:
+        bulk_insert(
+            session,
+            table.name,
+            ("id", *columns),
+            ((row_id, *row) for row_id, row in zip(ids, rows, strict=True)),
+        )
+
+
+def insert_rows(session: Session, model: Any, values: Sequence[dict[str, Any]]) -> None:
+    """Insert rows (column → value) into ``model``'s table: COPY on PostgreSQL for many rows,
+    one ``INSERT`` otherwise."""
+    if not values:
+        return
+    if _use_copy(session, len(values)):
+        _copy_dicts(session, model.__table__, values, None)
+    else:
+        session.execute(insert(model), list(values))
+
+
 def insert_returning_ids(
     session: Session, model: Any, values: Sequence[dict[str, Any]]
 ) -> list[int]:
     """Insert rows (column → value) into ``model``'s table; their new ids, in the order of
     ``values`` (the Excel import's households and needs).
 
-    On PostgreSQL the ids are taken from the table's sequence first and the rows loaded with
-    COPY: a multi-row ``INSERT … RETURNING`` of thousands of rows costs the driver more to parse
-    than the server to run. Elsewhere one ``INSERT … RETURNING``."""
+    On PostgreSQL, for many rows, the ids are taken from the table's sequence first and the rows
+    loaded with COPY: a multi-row ``INSERT … RETURNING`` of thousands of rows costs the driver more
+    to parse than the server to run. Otherwise one ``INSERT … RETURNING``."""
     if not values:
         return []
     table = model.__table__
-    if session.connection().dialect.name != "postgresql":
+    if not _use_copy(session, len(values)):
         stmt = insert(model).returning(table.c.id, sort_by_parameter_order=True)
         return [int(i) for i in session.scalars(stmt, values)]
     ids = [
@@ -72,21 +116,5 @@ def insert_returning_ids(
             {"t": table.name, "n": len(values)},
         )
     ]
-    columns = list(values[0])
-    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
-    bulk_insert(
-        session,
-        table.name,
-        ("id", *columns),
-        (
-            (
-                row_id,
-                *(
-                    json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c]
-                    for c in columns
-                ),
-            )
-            for row_id, row in zip(ids, values, strict=True)
-        ),
-    )
+    _copy_dicts(session, table, values, ids)
     return ids

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from sqlmodel import Session
 
-from marketplace.bulk import bulk_insert
+from marketplace.bulk import insert_rows
 from marketplace.models import AuditLog, User, utcnow
 
 
@@ -46,22 +45,21 @@ def record_many(
     """One entry per object created in bulk (``(id, after)`` each), loaded at once (COPY on
     PostgreSQL): the Excel import stores tens of thousands of households."""
     now = utcnow()
-    bulk_insert(
+    insert_rows(
         session,
-        "auditlog",
-        ("at", "actor_id", "actor", "action", "object_type", "object_id", "after"),
-        (
-            (
-                now,
-                actor.id,
-                actor.username,
-                action,
-                object_type,
-                str(object_id),
-                json.dumps(_jsonable(after), ensure_ascii=False) if after is not None else None,
-            )
+        AuditLog,
+        [
+            {
+                "at": now,
+                "actor_id": actor.id,
+                "actor": actor.username,
+                "action": action,
+                "object_type": object_type,
+                "object_id": str(object_id),
+                "after": _jsonable(after),
+            }
             for object_id, after in entries
-        ),
+        ],
     )
 
 

@@ -67,7 +67,7 @@ def test_database_unavailable_is_a_clean_503_and_recovers(app: Flask, world: Wor
 
 def test_failure_mid_request_writes_nothing(app: Flask, world: World, monkeypatch):
     """The household row is flushed, then the database fails while auditing: all undone."""
-    real = audit.record
+    real = audit.record_many  # households are audited in bulk (as the Excel import does)
     before = _households(app)
 
     def failing(session: Any, actor: Any, action: str, *args: Any, **kwargs: Any) -> None:
@@ -77,7 +77,7 @@ def test_failure_mid_request_writes_nothing(app: Flask, world: World, monkeypatc
             )
         real(session, actor, action, *args, **kwargs)
 
-    monkeypatch.setattr(households.audit, "record", failing)
+    monkeypatch.setattr(households.audit, "record_many", failing)
     r = app.test_client().post(
         "/api/v1/households",
         json=PAYLOAD | {"id_number": valid_id_number(31)},
@@ -85,7 +85,7 @@ def test_failure_mid_request_writes_nothing(app: Flask, world: World, monkeypatc
     )
     _clean_503(r)
     assert _households(app) == before
-    monkeypatch.setattr(households.audit, "record", real)
+    monkeypatch.setattr(households.audit, "record_many", real)
     r = app.test_client().post(
         "/api/v1/households",
         json=PAYLOAD | {"id_number": valid_id_number(31)},
@@ -128,7 +128,7 @@ def test_postgres_backends_killed_between_requests(app: Flask, world: World):
 def test_postgres_backend_killed_inside_a_request(app: Flask, world: World, monkeypatch):
     if get_engine(app).dialect.name != "postgresql":
         pytest.skip("PostgreSQL only (set ZHONGFU_TEST_DATABASE_URL)")
-    real = audit.record
+    real = audit.record_many  # households are audited in bulk (as the Excel import does)
     before = _households(app)
 
     def kill_then_record(session: Any, actor: Any, action: str, *args: Any, **kwargs: Any) -> None:
@@ -140,14 +140,14 @@ def test_postgres_backend_killed_inside_a_request(app: Flask, world: World, monk
         real(session, actor, action, *args, **kwargs)
         session.flush()
 
-    monkeypatch.setattr(households.audit, "record", kill_then_record)
+    monkeypatch.setattr(households.audit, "record_many", kill_then_record)
     r = app.test_client().post(
         "/api/v1/households",
         json=PAYLOAD | {"id_number": valid_id_number(32)},
         headers=world.tokens["hub_owner"],
     )
     _clean_503(r)
-    monkeypatch.setattr(households.audit, "record", real)
+    monkeypatch.setattr(households.audit, "record_many", real)
     assert _households(app) == before
     r = app.test_client().get("/api/v1/wishes", headers=world.tokens["member"])
     assert r.status_code == 200
