@@ -262,10 +262,10 @@ def test_admin_disables_a_user_and_reads_the_audit_log(as_role, users, db):
     admin.post(f"/admin/users/{users['member'].id}/active", data={"active": "0"})
     with db() as s:
         assert s.get(User, users["member"].id).active is False
-    audit = text(admin.get("/admin/audit?action=user.disable"))
-    assert "user.disable" in audit
-    assert '<td class="mono">user.disable</td>' in audit
-    assert '<td class="mono">user.create</td>' not in audit
+    audit = text(admin.get("/admin/audit?action=user.disable&lang=en"))
+    assert 'value="user.disable" selected' in audit
+    assert "<td>Account disabled</td>" in audit  # the action in words, not its code
+    assert "<td>Account created</td>" not in audit
 
 
 def test_post_without_csrf_token_is_refused(database_url, tmp_path, make_user):
