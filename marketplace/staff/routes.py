@@ -39,6 +39,13 @@ def counts_max_age() -> float:
     return float(current_app.config["DASHBOARD_COUNTS_MAX_AGE_S"])
 
 
+def sla_band_label(row: dashboard.SlaRow) -> str:
+    """ "Level 1 (3 days)": the band and its deadline, both from the one home of the rule."""
+    if row.level == "1":
+        return gettext("Level 1 (%(days)s days)", days=row.days)
+    return gettext("Levels 2–3 (%(days)s days)", days=row.days)
+
+
 def _dashboard() -> dashboard.Dashboard:
     return dashboard.build(get_session(), actor=me(), counts_max_age_s=counts_max_age())
 
@@ -49,6 +56,7 @@ def dashboard_page() -> ResponseReturnValue:
     return render_template(
         "staff/dashboard.html",
         d=_dashboard(),
+        sla_band_label=sla_band_label,
         pct=_pct,
         num=_num,
         data_url=url_for("staff.dashboard_json"),
@@ -69,8 +77,8 @@ def dashboard_json() -> ResponseReturnValue:
         "in_time": gettext("Confirmed in time"),
         "late": gettext("Confirmed late"),
         "overdue": gettext("Waiting past deadline"),
-        "level1": gettext("Level 1 (3 days)"),
-        "level23": gettext("Levels 2–3 (7 days)"),
+        "level1": sla_band_label(d.sla[0]),
+        "level23": sla_band_label(d.sla[1]),
         "total_offers": gettext("All offers"),
     }
     return jsonify(body)
