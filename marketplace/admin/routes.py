@@ -29,7 +29,14 @@ from marketplace.services.errors import NotFound, ServiceError
 from marketplace.services.workbooks import WorkbookLimits
 from marketplace.web.access import role_required
 from marketplace.web.audit import details as audit_details
-from marketplace.web.helpers import EmptyForm, attach_errors, list_args, me, xlsx_response
+from marketplace.web.helpers import (
+    EmptyForm,
+    attach_errors,
+    list_args,
+    me,
+    requested_page,
+    xlsx_response,
+)
 from marketplace.web.labels import ROLE_LABELS, export_words
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -64,12 +71,7 @@ def vet(org_id: int) -> ResponseReturnValue:
 def users() -> ResponseReturnValue:
     db = get_session()
     q, role, sort = _user_args()
-    page = listings.paginate(
-        db,
-        listings.users_query(db, actor=me(), q=q, role=role, sort=sort),
-        request.args.get("page", 1, type=int),
-        PAGE,
-    )
+    page = requested_page(listings.users_query(db, actor=me(), q=q, role=role, sort=sort), PAGE)
     return render_template(
         "admin/users.html",
         rows=[u for (u,) in page.rows],
@@ -268,12 +270,7 @@ def _audit_args() -> tuple[listings.AuditFilter, listings.Sort]:
 def audit() -> ResponseReturnValue:
     db = get_session()
     f, sort = _audit_args()
-    page = listings.paginate(
-        db,
-        listings.audit_query(db, actor=me(), f=f, sort=sort),
-        request.args.get("page", 1, type=int),
-        PAGE,
-    )
+    page = requested_page(listings.audit_query(db, actor=me(), f=f, sort=sort), PAGE)
     return render_template(
         "admin/audit.html",
         rows=[a for (a,) in page.rows],

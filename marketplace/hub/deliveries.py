@@ -21,7 +21,7 @@ from marketplace.services import claims, deliveries, exports, listings
 from marketplace.services.errors import ServiceError
 from marketplace.uploads import upload_dir
 from marketplace.web.access import role_required
-from marketplace.web.helpers import EmptyForm, back, list_args, me, xlsx_response
+from marketplace.web.helpers import EmptyForm, back, list_args, me, requested_page, xlsx_response
 from marketplace.web.labels import export_words
 from marketplace.web.messages import render
 
@@ -31,12 +31,7 @@ from marketplace.web.messages import render
 def deliveries_list() -> ResponseReturnValue:
     db = get_session()
     sort = listings.parse_sort(request.args.get("sort"), listings.DELIVERY_SORTS, "delivered")
-    page = listings.paginate(
-        db,
-        listings.deliveries_query(db, actor=me(), sort=sort),
-        request.args.get("page", 1, type=int),
-        PAGE,
-    )
+    page = requested_page(listings.deliveries_query(db, actor=me(), sort=sort), PAGE)
     return render_template(
         "hub/deliveries.html",
         rows=deliveries.rows(db, page.rows),

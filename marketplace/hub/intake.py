@@ -25,7 +25,14 @@ from marketplace.services import exports, happiness, households, hubs, listings,
 from marketplace.services.access import get_household_for_staff
 from marketplace.services.errors import ServiceError, parse
 from marketplace.web.access import role_required
-from marketplace.web.helpers import EmptyForm, attach_errors, list_args, me, xlsx_response
+from marketplace.web.helpers import (
+    EmptyForm,
+    attach_errors,
+    list_args,
+    me,
+    requested_page,
+    xlsx_response,
+)
 from marketplace.web.labels import export_words
 
 
@@ -42,12 +49,7 @@ def index() -> ResponseReturnValue:
 def households_list() -> ResponseReturnValue:
     db = get_session()
     f, sort = _household_filter()
-    page = listings.paginate(
-        db,
-        listings.households_query(db, actor=me(), f=f, sort=sort),
-        request.args.get("page", 1, type=int),
-        PAGE,
-    )
+    page = requested_page(listings.households_query(db, actor=me(), f=f, sort=sort), PAGE)
     rows = [h for (h,) in page.rows]
     return render_template(
         "hub/households.html",

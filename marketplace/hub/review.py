@@ -18,7 +18,7 @@ from marketplace.hub.forms import ReasonForm
 from marketplace.models import NeedStatus, Role
 from marketplace.services import exports, households, listings, regions, wishes
 from marketplace.web.access import role_required
-from marketplace.web.helpers import EmptyForm, back, list_args, me, xlsx_response
+from marketplace.web.helpers import EmptyForm, back, list_args, me, requested_page, xlsx_response
 from marketplace.web.labels import export_words
 
 
@@ -27,10 +27,8 @@ from marketplace.web.labels import export_words
 def review() -> ResponseReturnValue:
     db = get_session()
     f, sort = _need_filter()
-    page = listings.paginate(
-        db,
+    page = requested_page(
         listings.needs_query(db, actor=me(), f=f, sort=sort),
-        request.args.get("page", 1, type=int),
         PAGE,
         count=listings.needs_count(db, actor=me(), f=f),
     )

@@ -17,7 +17,7 @@ from marketplace.db import get_session
 from marketplace.models import Role
 from marketplace.services import boundaries, dashboard, exports, listings, mapdata
 from marketplace.web.access import role_required
-from marketplace.web.helpers import list_args, me, xlsx_response
+from marketplace.web.helpers import list_args, me, requested_page, xlsx_response
 from marketplace.web.labels import NEED_STATUS_LABELS, export_words
 from marketplace.web.security import csp_with_images_from
 
@@ -204,11 +204,8 @@ def offers_list() -> ResponseReturnValue:
     """The offers list (hub staff: offers reaching their area; admin: all), sortable, filterable."""
     db = get_session()
     q, status, sort = _offer_args()
-    page = listings.paginate(
-        db,
-        listings.offers_query(db, actor=me(), q=q, status=status, sort=sort),
-        request.args.get("page", 1, type=int),
-        PAGE,
+    page = requested_page(
+        listings.offers_query(db, actor=me(), q=q, status=status, sort=sort), PAGE
     )
     return render_template(
         "staff/offers.html",

@@ -12,11 +12,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from sqlalchemy import Select
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
+from marketplace.db import get_session
 from marketplace.models import User
 from marketplace.services import exports
+from marketplace.services.listings import Page, paginate
 from marketplace.services.messages import Message
 from marketplace.web.messages import render
 
@@ -62,6 +65,13 @@ def choices(pairs: Any, optgroup: str | None = None) -> list[SelectChoice]:
 
 class EmptyForm(FlaskForm):
     """A button that changes state: CSRF token only."""
+
+
+def requested_page(stmt: Select[Any], per_page: int, count: Select[Any] | None = None) -> Page:
+    """The page of a staff list that the query string asks for (``?page=``)."""
+    return paginate(
+        get_session(), stmt, request.args.get("page", 1, type=int), per_page, count=count
+    )
 
 
 def list_args() -> dict[str, str]:
