@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import func, select
 
 from marketplace.models import AuditLog, Household, Role
-from tests.conftest import COMMUNITY, OTHER_DISTRICT_COMMUNITY, valid_credit_code, valid_id_number
+from tests.factories import COMMUNITY, OTHER_DISTRICT_COMMUNITY, valid_credit_code, valid_id_number
 
 ID_RE = re.compile(r"\d{17}[\dX]")
 PHONE_RE = re.compile(r"1[3-9]\d{9}")
@@ -244,12 +244,21 @@ def test_openapi_document(client):
 
 def test_duplicates_are_flagged_and_items_suggested(client, make_user, api_token):
     h = api_token(make_user(Role.HUB_STAFF, hub="330102"))
-    household_id = client.post("/api/v1/households", json=household_payload(), headers=h).get_json()["id"]
-    need = {"household_id": household_id, "kind": "wish", "item": "07-02", "title": "电饭煲坏了，想要一个新的电饭煲"}
+    household_id = client.post(
+        "/api/v1/households", json=household_payload(), headers=h
+    ).get_json()["id"]
+    need = {
+        "household_id": household_id,
+        "kind": "wish",
+        "item": "07-02",
+        "title": "电饭煲坏了，想要一个新的电饭煲",
+    }
     first = client.post("/api/v1/needs", json=need, headers=h).get_json()
     assert first["possible_duplicates"] == []
     second = client.post("/api/v1/needs", json=need | {"item": "09-03"}, headers=h).get_json()
-    assert second["possible_duplicates"] == [first["id"]]  # similar text, different item: flagged, stored
+    assert second["possible_duplicates"] == [
+        first["id"]
+    ]  # similar text, different item: flagged, stored
     r = client.get("/api/v1/items/suggest", query_string={"text": "家里的电饭煲坏了"}, headers=h)
     assert r.status_code == 200 and r.get_json()["items"][0]["item"] == "07-02"
     assert client.get("/api/v1/items/suggest", headers=h).status_code == 422

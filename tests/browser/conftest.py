@@ -11,10 +11,11 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.browser.pages import DESKTOP
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -25,9 +26,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(
@@ -113,18 +111,3 @@ def new_page(browser: Any, live_server: str) -> Iterator[Any]:
     for c in contexts:
         assert not c.outside, f"requests to outside hosts: {c.outside}"
         c.close()
-
-
-def login(page: Any, username: str, password: str = "zhongfu-demo-2026") -> None:
-    page.goto("/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("form[action='/auth/login'] button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
-def shot(page: Any, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from tests.browser.conftest import DESKTOP, PHONE, login, shot
-from tests.conftest import valid_id_number
+from tests.browser.pages import DESKTOP, PHONE, login, shot
+from tests.factories import valid_id_number
 
 pytestmark = [
     pytest.mark.browser,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, login, shot
+from tests.browser.pages import PHONE, login, shot
 
 pytestmark = [
     pytest.mark.browser,

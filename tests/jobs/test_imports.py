@@ -16,8 +16,7 @@ from marketplace.jobs import imports as import_job
 from marketplace.models import Household, Role
 from marketplace.services import exports, imports
 from marketplace.services.messages import Message
-from tests.conftest import PASSWORD, TEST_CONFIG, valid_id_number
-from tests.services.test_imports import fill, household_row
+from tests.factories import PASSWORD, TEST_CONFIG, fill, household_row, valid_id_number
 
 XLSX = exports.XLSX_MIME
 

@@ -15,7 +15,7 @@ from huey.storage import MemoryStorage
 
 from marketplace import create_app, db, jobs
 from marketplace.db import get_engine, session_scope
-from tests.conftest import TEST_CONFIG
+from tests.factories import TEST_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
 

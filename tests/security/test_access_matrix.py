@@ -25,8 +25,8 @@ from sqlmodel import select
 
 from marketplace.db import get_engine, session_scope
 from marketplace.models import Claim, Household, Need, Offer, Proposal, User
-from tests.conftest import PASSWORD
-from tests.security.conftest import World
+from tests.factories import PASSWORD
+from tests.world import World
 
 ROLES = ("anonymous", "member", "org", "hub_staff", "admin")
 ANY_ACCOUNT = frozenset({"member", "org", "hub_staff", "admin"})

@@ -11,8 +11,8 @@ from sqlmodel import col, select
 
 from marketplace.db import get_engine, session_scope
 from marketplace.models import AuditLog
-from tests.conftest import PASSWORD
-from tests.security.conftest import HOUSEHOLDS, World
+from tests.factories import PASSWORD
+from tests.world import HOUSEHOLDS, World
 
 
 def entries(app: Flask) -> list[AuditLog]:

@@ -16,8 +16,8 @@ from sqlmodel import select
 from marketplace.db import get_engine, session_scope
 from marketplace.models import AuditLog, Claim, Household, Need, Proposal, User
 from marketplace.services.scrubber import normalise
-from tests.conftest import PASSWORD, valid_id_number
-from tests.security.conftest import HOUSEHOLDS, World
+from tests.factories import PASSWORD, valid_id_number
+from tests.world import HOUSEHOLDS, World
 
 NAME = "欧阳秀兰"
 ID_NUMBER = valid_id_number(4242)

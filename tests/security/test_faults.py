@@ -17,8 +17,8 @@ from marketplace import db as dbmod
 from marketplace.db import get_engine, make_engine, session_scope
 from marketplace.models import Household, MatchRound, Offer, Proposal
 from marketplace.services import audit, households
-from tests.conftest import PASSWORD, valid_id_number
-from tests.security.conftest import World
+from tests.factories import PASSWORD, valid_id_number
+from tests.world import World
 
 PAYLOAD = {
     "name": "王五",

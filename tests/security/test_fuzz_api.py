@@ -22,8 +22,8 @@ from schemathesis import GenerationMode
 from marketplace.db import get_engine, session_scope
 from marketplace.models import User
 from marketplace.services import accounts
-from tests.conftest import valid_credit_code, valid_id_number
-from tests.security.conftest import World
+from tests.factories import valid_credit_code, valid_id_number
+from tests.world import World
 
 # Cases per (operation, role, mode); 27 operations × 5 roles × 2 modes × this ≈ total cases.
 EXAMPLES = int(os.environ.get("ZHONGFU_FUZZ_EXAMPLES", "10"))

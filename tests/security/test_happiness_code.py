@@ -23,8 +23,8 @@ from marketplace.db import get_engine, session_scope
 from marketplace.household.access_log import redact
 from marketplace.models import AuditLog, Household, Need, User
 from marketplace.services.scrubber import normalise
-from tests.conftest import PASSWORD
-from tests.security.conftest import HOUSEHOLDS, LiveServer, World
+from tests.factories import PASSWORD, LiveServer
+from tests.world import HOUSEHOLDS, World
 
 ROOT = Path(__file__).resolve().parents[2]
 

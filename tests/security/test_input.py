@@ -18,8 +18,8 @@ from stdnum.cn import ric, uscc
 from marketplace.db import get_engine, session_scope
 from marketplace.models import Household, Need, Offer, Organisation
 from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn, validate_credit_code
-from tests.conftest import PASSWORD, valid_credit_code, valid_id_number
-from tests.security.conftest import World
+from tests.factories import PASSWORD, valid_credit_code, valid_id_number
+from tests.world import World
 
 JSON = st.recursive(
     st.none()

@@ -17,9 +17,9 @@ from marketplace.db import get_engine, session_scope
 from marketplace.models import User
 from marketplace.services import claims
 from marketplace.services.privacy import mask_id_number, mask_name, mask_phone, scrub_text
-from tests.conftest import PASSWORD
-from tests.security.conftest import HOUSEHOLDS, LEAKY_DESCRIPTION, World
+from tests.factories import PASSWORD
 from tests.security.test_access_matrix import classify
+from tests.world import HOUSEHOLDS, LEAKY_DESCRIPTION, World
 
 ID_RE = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
 MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")

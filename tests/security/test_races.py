@@ -32,8 +32,7 @@ from marketplace.models import (
 )
 from marketplace.schemas import NeedIn
 from marketplace.services import accounts, claims, households
-from tests.conftest import PASSWORD
-from tests.security.conftest import LiveServer
+from tests.factories import PASSWORD, LiveServer
 
 N_CLAIMERS = 50
 

@@ -17,8 +17,8 @@ from PIL import Image, PngImagePlugin
 from marketplace.db import get_engine, session_scope
 from marketplace.models import Claim, User
 from marketplace.services import claims
-from tests.conftest import PASSWORD
-from tests.security.conftest import World, jpeg_bytes
+from tests.factories import PASSWORD, jpeg_bytes
+from tests.world import World
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -16,9 +16,9 @@ from marketplace import create_app
 from marketplace.db import get_engine, session_scope
 from marketplace.models import User
 from marketplace.services import accounts, passwords
-from tests.conftest import PASSWORD, TEST_CONFIG
-from tests.security.conftest import World
+from tests.factories import PASSWORD, TEST_CONFIG
 from tests.security.test_access_matrix import ROLES, classify, state, url_values
+from tests.world import World
 
 OWNER_OF = {
     "hub_staff": "hub_owner",

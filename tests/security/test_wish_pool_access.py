@@ -10,7 +10,7 @@ from flask import Flask
 
 from marketplace.db import get_engine, session_scope
 from marketplace.models import Organisation, User
-from tests.security.conftest import World
+from tests.world import World
 
 
 def _org_user(

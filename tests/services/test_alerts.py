@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from marketplace.models import Notification, Offer
 from marketplace.services import alerts
+
+pytestmark = pytest.mark.world("market")  # tests/world.py: two districts, claims in every state
 
 
 def _kinds(s, user_id):

@@ -6,11 +6,14 @@ import io
 import statistics
 from datetime import UTC
 
+import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
 from marketplace.models import Claim, Household, Hub, Need, Offer, User
 from marketplace.services import dashboard, exports
+
+pytestmark = pytest.mark.world("market")  # tests/world.py: two districts, claims in every state
 
 
 def _aware(dt):

@@ -9,35 +9,7 @@ from sqlmodel import func, select
 
 from marketplace.models import Household, Need, Role, User
 from marketplace.services import imports
-from tests.conftest import valid_id_number
-
-
-def fill(template: bytes, households: list[list], needs: list[list]) -> bytes:
-    wb = load_workbook(io.BytesIO(template))
-    for row in households:
-        wb[imports.HOUSEHOLD_SHEET].append(row)
-    for row in needs:
-        wb[imports.NEED_SHEET].append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def household_row(id_number: str, community: str = "330102001051 清波门社区", **kw) -> list:
-    row = {
-        "name": "王小明",
-        "id_number": id_number,
-        "phone": "13912345678",
-        "address": "清波街1号",
-        "district": "330102 上城区",
-        "street": "",
-        "community": community,
-        "hardship": "兜底型",
-        "score": 55,
-        "members": 3,
-        "tags": "老年人，独居",
-    } | kw
-    return list(row.values())
+from tests.factories import fill, household_row, valid_id_number
 
 
 def test_template_has_chinese_headers_and_dropdowns(db, make_user):

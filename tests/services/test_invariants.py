@@ -9,7 +9,7 @@ import pytest
 
 from marketplace.demo import seed_demo
 from marketplace.invariants import row_counts, violations
-from tests.conftest import PG_URL
+from tests.factories import PG_URL
 
 
 def test_demo_data_is_sound(db):
@@ -36,6 +36,8 @@ def test_broken_data_is_reported(db, make_user, make_household, make_need):
 def test_restore_drill(db, database_url):
     with db() as s:
         seed_demo(s)
-    result = subprocess.run([sys.executable, "scripts/restore_drill.py", database_url], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "scripts/restore_drill.py", database_url], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "restore drill: PASSED" in result.stdout

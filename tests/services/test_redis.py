@@ -13,7 +13,7 @@ from marketplace import create_app, jobs
 from marketplace.db import get_engine, session_scope
 from marketplace.models import MatchRound, Role, User
 from marketplace.services import rounds
-from tests.conftest import TEST_CONFIG
+from tests.factories import TEST_CONFIG
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

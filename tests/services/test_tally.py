@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlmodel import col, select
 
 from marketplace.models import Need, NeedStatus, NeedTally, User, utcnow
 from marketplace.services import dashboard, households, tally
+
+pytestmark = pytest.mark.world("market")  # tests/world.py: two districts, claims in every state
 
 
 def _direct(s) -> Counter[tuple[str, str, str]]:

@@ -10,8 +10,7 @@ from sqlmodel import func, select
 from marketplace import create_app
 from marketplace.db import get_engine
 from marketplace.models import Claim, Household, Need, Offer, Organisation, User
-from tests.conftest import COMMUNITY, TEST_CONFIG, valid_credit_code, valid_id_number
-from tests.web.conftest import text
+from tests.factories import COMMUNITY, TEST_CONFIG, text, valid_credit_code, valid_id_number
 
 
 def household_form(**overrides: object) -> dict[str, object]:

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from marketplace.models import Region, RegionBoundary
 from marketplace.services import geo
-from tests.web.conftest import text
+from tests.factories import text
 
 
 def square(lon: float, lat: float, half: float) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import text
+from tests.factories import text
 
 ROLE_PAGES = {
     "hub_staff": [

@@ -7,8 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import OTHER_DISTRICT_COMMUNITY, valid_id_number
-from tests.web.conftest import text
+from tests.factories import OTHER_DISTRICT_COMMUNITY, text, valid_id_number
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -191,7 +190,7 @@ def test_happiness_card_prints_masked_surname(as_role, two_areas):
 
 
 def test_import_through_the_page(as_role, users, db):
-    from tests.services.test_imports import fill, household_row
+    from tests.factories import fill, household_row
 
     client = as_role("hub_staff")
     template = client.get("/hub/import/template.xlsx")
@@ -219,7 +218,7 @@ def test_import_through_the_page(as_role, users, db):
 
 
 def test_import_with_errors_shows_report(as_role):
-    from tests.services.test_imports import fill, household_row
+    from tests.factories import fill, household_row
 
     client = as_role("hub_staff")
     template = client.get("/hub/import/template.xlsx").data

@@ -1,0 +1,215 @@
+"""The test data: constants, valid identity and credit codes, and one factory per kind of row.
+
+A plain module, imported by test modules and conftests alike (no test imports a conftest). The
+fixtures ``make_user``, ``make_household``, ``make_need``, ``make_org`` and ``make_offer`` of
+tests/conftest.py are these functions bound to the test's app; ``tests/world.py`` builds its
+scenarios from the same functions.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+import random
+import threading
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from openpyxl import load_workbook
+from PIL import Image
+from stdnum.cn import ric, uscc
+from werkzeug.serving import make_server
+
+from marketplace.db import get_engine, session_scope
+from marketplace.models import Household, Need, Offer, Organisation, Role, User
+from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn
+from marketplace.services import accounts, households, imports, offers
+
+PASSWORD = "correct-horse-battery"
+PG_URL = os.environ.get("ZHONGFU_TEST_DATABASE_URL")
+# CI runs the PostgreSQL suite on databases created with an ICU collation (e.g. zh-Hans-CN):
+# region subtrees and sorting must not depend on the database's collation.
+PG_ICU_LOCALE = os.environ.get("ZHONGFU_TEST_PG_ICU_LOCALE")
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "JOBS_IMMEDIATE": True,
+    "WISH_POOL_CACHE_S": 0,  # tests read their own writes at once (tests/services/test_wish_cache.py)
+    "DASHBOARD_COUNTS_MAX_AGE_S": 0,  # likewise the dashboards (tests/services/test_tally.py)
+}
+
+COMMUNITY = "330102001051"  # 上城区 清波街道 清波门社区
+OTHER_DISTRICT_COMMUNITY = "330106002051"  # 西湖区 上保社区
+STAFF_HUB = "330102"  # 上城区: the shared COMMUNITY lies in it
+
+_counter = itertools.count(1)
+
+
+def valid_id_number(seed: int | None = None, district: str = "330102") -> str:
+    rng = random.Random(seed)
+    birth = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 60 * 365))
+    body = f"{district}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def valid_credit_code(n: int) -> str:
+    body = f"91330100MA2{n:06d}"[:17]
+    return body + uscc.calc_check_digit(body)
+
+
+def text(response: Any) -> str:
+    """A test client response's body as text."""
+    return str(response.get_data(as_text=True))
+
+
+def jpeg_bytes(size: tuple[int, int] = (40, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+# -- rows ------------------------------------------------------------------------------------------
+
+
+def make_user(
+    app: Flask,
+    role: str = Role.MEMBER,
+    *,
+    hub: str | None = None,
+    org_id: int | None = None,
+    username: str | None = None,
+) -> User:
+    with app.app_context(), session_scope(get_engine(app)) as s:
+        return accounts.create_user(
+            s,
+            actor=None,
+            username=username or f"{role}{next(_counter)}",
+            password=PASSWORD,
+            role=role,
+            hub_code=hub,
+            org_id=org_id,
+        )
+
+
+def make_household(app: Flask, staff: User, **overrides: Any) -> Household:
+    data = {
+        "name": "张三",
+        "id_number": valid_id_number(next(_counter)),
+        "phone": "13812345678",
+        "address": "解放路100号3幢201室",
+        "community_code": COMMUNITY,
+        "hardship_type": "bottom",
+        "risk_score": 45,
+        "members": 2,
+        "tags": ["elderly"],
+    } | overrides
+    with app.app_context(), session_scope(get_engine(app)) as s:
+        return households.create_household(
+            s, actor=s.get(User, staff.id) or staff, data=HouseholdIn(**data)
+        )
+
+
+def make_need(
+    app: Flask, staff: User, household: Household, *, publish: bool = True, **overrides: Any
+) -> Need:
+    data = {
+        "household_id": household.id,
+        "kind": "wish",
+        "item": "07-02",
+        "title": "想要一个电饭煲",
+        "description": "电饭煲坏了，电话13812345678",
+        "value_yuan": Decimal(200),
+        "deadline": date.today() + timedelta(days=30),
+    } | overrides
+    with app.app_context(), session_scope(get_engine(app)) as s:
+        actor = s.get(User, staff.id)
+        assert actor is not None
+        need = households.create_need(s, actor=actor, data=NeedIn(**data))
+        if publish:
+            need = households.publish_need(s, actor=actor, need_id=need.id or 0)
+        return need
+
+
+def make_org(app: Flask, *, vetted: bool = True, type: str = "ngo") -> Organisation:
+    with app.app_context(), session_scope(get_engine(app)) as s:
+        n = next(_counter)
+        org = offers.register_org(
+            s,
+            actor=None,
+            data=OrgIn(name=f"测试组织{n}", type=type, credit_code=valid_credit_code(n)),
+        )
+        if vetted:
+            org.status = "vetted"
+        s.flush()
+        return org
+
+
+def make_offer(app: Flask, org_user: User, **overrides: Any) -> Offer:
+    data = {
+        "title": "家电焕新",
+        "items": ["07-02"],
+        "regions": ["330102"],
+        "capacity": 5,
+        "start": date.today() - timedelta(days=1),
+        "end": date.today() + timedelta(days=60),
+    } | overrides
+    with app.app_context(), session_scope(get_engine(app)) as s:
+        actor = s.get(User, org_user.id)
+        assert actor is not None
+        return offers.create_offer(s, actor=actor, data=OfferIn(**data))
+
+
+# -- import workbooks ------------------------------------------------------------------------------
+
+
+def fill(template: bytes, households: list[list[Any]], needs: list[list[Any]]) -> bytes:
+    """The import template with these rows appended to its household and need sheets."""
+    wb = load_workbook(io.BytesIO(template))
+    for row in households:
+        wb[imports.HOUSEHOLD_SHEET].append(row)
+    for row in needs:
+        wb[imports.NEED_SHEET].append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def household_row(
+    id_number: str, community: str = "330102001051 清波门社区", **kw: Any
+) -> list[Any]:
+    row = {
+        "name": "王小明",
+        "id_number": id_number,
+        "phone": "13912345678",
+        "address": "清波街1号",
+        "district": "330102 上城区",
+        "street": "",
+        "community": community,
+        "hardship": "兜底型",
+        "score": 55,
+        "members": 3,
+        "tags": "老年人，独居",
+    } | kw
+    return list(row.values())
+
+
+# -- a real HTTP server ----------------------------------------------------------------------------
+
+
+class LiveServer:
+    """The app served on 127.0.0.1 by a thread (for tests that need real concurrent requests)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
