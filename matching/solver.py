@@ -25,7 +25,7 @@ change in total distance (the sum over needs of their longest candidate arc),
 improves the (p1, p2, p3) vector lexicographically strictly profitable, and every cycle that
 keeps it equal profitable exactly when it shortens the distance.  Without binding household
 caps (``m = 0``) this is the matroid argument: all optimal sets share the same priority
-profile.  ``tests/matching/test_optimality.py`` checks it against brute force.
+profile.  ``tests/matching/test_properties.py`` checks it against brute force.
 
 OR-Tools scales costs by the number of nodes internally and answers ``BAD_COST_RANGE`` when
 that could overflow int64.  We therefore pick the finest distance unit (1 m, 10 m, … 10 km)
