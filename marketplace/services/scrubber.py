@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 REDACTED = "***"
 
@@ -338,12 +338,18 @@ def name_variants(name: str) -> list[str]:
     return [name, given] if len(given) >= 2 else [name]
 
 
+@lru_cache(maxsize=4096)
+def _name_pattern(variant: str) -> re.Pattern[str]:
+    # 欧阳 秀兰, 欧阳·秀兰: separators between the characters do not hide a name.
+    return re.compile(r"[\s·•・.]{0,2}".join(re.escape(ch) for ch in variant))
+
+
 def _name_findings(text: str, names: Iterable[str]) -> Iterable[tuple[int, int]]:
     variants = {v for name in names for v in name_variants(name)}
     for variant in sorted(variants, key=len, reverse=True):
-        # 欧阳 秀兰, 欧阳·秀兰: separators between the characters do not hide a name.
-        pattern = r"[\s·•・.]{0,2}".join(re.escape(ch) for ch in variant)
-        for m in re.finditer(pattern, text):
+        if variant[0] not in text:  # the usual case, and no pattern to compile (bulk imports)
+            continue
+        for m in _name_pattern(variant).finditer(text):
             yield m.span()
 
 
