@@ -12,28 +12,27 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import Session, col, select
 
 from marketplace.models import Role, User
 from marketplace.services import accounts, region_picker
 from marketplace.services.access import require_admin
 from marketplace.services.errors import ServiceError, ValidationFailed
-from marketplace.services.exports import write_text
+from marketplace.services.exports import (
+    LIST_SHEET,
+    column_heading,
+    dropdown,
+    header_row,
+    list_column,
+)
 from marketplace.services.imports import RowError, _code, _is_formula, _text
 from marketplace.services.messages import Message
 from marketplace.services.regions import region_names
 from marketplace.services.workbooks import WorkbookLimits, open_workbook
 
 SHEET = "账号"
-LIST_SHEET = "选项"
 MAX_ROWS = 200  # accounts per workbook (each password is hashed at full strength)
 READ_COLUMNS = 32
 ROLE_ZH = {Role.HUB_STAFF.value: "助联体工作人员", Role.MEMBER.value: "党员"}
@@ -73,31 +72,13 @@ class AccountImportReport:
 # Template ------------------------------------------------------------------------------------------
 
 
-def _list_column(
-    wb: Workbook, ws: Any, column: int, name: str, title: str, values: list[str]
-) -> None:
-    letter = get_column_letter(column)
-    write_text(ws.cell(row=1, column=column), title).font = Font(bold=True)
-    for i, value in enumerate(values, start=2):
-        write_text(ws.cell(row=i, column=column), value)
-    ref = f"{quote_sheetname(LIST_SHEET)}!${letter}$2:${letter}${max(2, len(values) + 1)}"
-    wb.defined_names[name] = DefinedName(name, attr_text=ref)
-
-
 def template(session: Session, *, actor: User) -> bytes:
     """The workbook to fill in: one account per row, regions and roles from drop-down lists."""
     require_admin(actor)
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    fill = PatternFill("solid", fgColor="B3261E")
-    for i, (_f, header, hint) in enumerate(COLUMNS, start=1):
-        cell = write_text(ws.cell(row=1, column=i), header)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = fill
-        cell.comment = Comment(hint, "众扶")
-        ws.column_dimensions[get_column_letter(i)].width = 22
-    ws.freeze_panes = "A2"
+    header_row(ws, COLUMNS, width=22)
     ws.column_dimensions["A"].number_format = "@"
     lists = wb.create_sheet(LIST_SHEET)
     lists.sheet_state = "hidden"
@@ -107,22 +88,17 @@ def template(session: Session, *, actor: User) -> bytes:
     for code in sorted(names):
         if len(code) in by_length and (len(code) > 6 or code in districts):
             by_length[len(code)].append(f"{code} {names[code]}")
-    _list_column(wb, lists, 1, "zf_roles", "角色", list(ROLE_ZH.values()))
-    _list_column(wb, lists, 2, "zf_districts", "区县", by_length[6])
-    _list_column(wb, lists, 3, "zf_streets", "街道", by_length[9])
-    _list_column(wb, lists, 4, "zf_communities", "社区", by_length[12])
+    list_column(wb, lists, 1, "zf_roles", "角色", list(ROLE_ZH.values()))
+    list_column(wb, lists, 2, "zf_districts", "区县", by_length[6])
+    list_column(wb, lists, 3, "zf_streets", "街道", by_length[9])
+    list_column(wb, lists, 4, "zf_communities", "社区", by_length[12])
     for field_name, list_name in (
         ("role", "zf_roles"),
         ("district", "zf_districts"),
         ("street", "zf_streets"),
         ("community", "zf_communities"),
     ):
-        letter = get_column_letter([f for f, _h, _x in COLUMNS].index(field_name) + 1)
-        dv = DataValidation(type="list", formula1=f"={list_name}", allow_blank=True)
-        dv.error, dv.errorTitle = "请从下拉列表中选择", "无效的值"
-        dv.showErrorMessage = True
-        ws.add_data_validation(dv)
-        dv.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+        dropdown(ws, COLUMNS, field_name, list_name, MAX_ROWS)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -163,10 +139,6 @@ def _rows(data: bytes, limits: WorkbookLimits | None) -> list[_Row]:
         wb.close()
 
 
-def _header(field_name: str) -> str:
-    return next(h for f, h, _x in COLUMNS if f == field_name)
-
-
 def _role(value: str) -> str:
     for code, label in ROLE_ZH.items():
         if value in (code, label):
@@ -191,7 +163,9 @@ def import_accounts(
         return report
 
     def fail(row: int, field_name: str, message: Message | str) -> None:
-        report.errors.append(RowError(SHEET, row, _header(field_name), Message.of(message)))
+        report.errors.append(
+            RowError(SHEET, row, column_heading(COLUMNS, field_name), Message.of(message))
+        )
 
     wanted = [r.cells["username"] for r in rows if r.cells["username"]]
     taken = set(session.exec(select(User.username).where(col(User.username).in_(wanted))).all())

@@ -21,8 +21,11 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Select
 from sqlmodel import Session
 
@@ -464,3 +467,53 @@ def dashboard(d: Dashboard, *, words: Words) -> bytes:
 
 def filename(stem: str, today: date | None = None) -> str:
     return f"{stem}-{(today or date.today()).isoformat()}.xlsx"
+
+
+# Import templates ---------------------------------------------------------------------------------
+# Workbooks staff fill in and upload (households and needs, accounts): a header row with a hint on
+# each heading, and drop-down lists kept in a hidden sheet.
+
+Column = tuple[str, str, str]  # (field, heading, hint)
+LIST_SHEET = "选项"
+
+
+def header_row(ws: Any, columns: Sequence[Column], width: int | None = None) -> None:
+    """Bold headings with their hints as comments; the heading row stays in view."""
+    fill = PatternFill("solid", fgColor="B3261E")
+    for i, (_f, header, hint) in enumerate(columns, start=1):
+        cell = write_text(ws.cell(row=1, column=i), header)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = fill
+        cell.comment = Comment(hint, "众扶")
+        ws.column_dimensions[get_column_letter(i)].width = width or max(14, len(header) * 3)
+    ws.freeze_panes = "A2"
+
+
+def list_column(wb: Any, ws: Any, column: int, name: str, title: str, values: list[str]) -> None:
+    """One drop-down list in the hidden list sheet, named ``name`` for data validation."""
+    letter = get_column_letter(column)
+    write_text(ws.cell(row=1, column=column), title).font = Font(bold=True)
+    for i, value in enumerate(values, start=2):
+        write_text(ws.cell(row=i, column=column), value)
+    ref = f"{quote_sheetname(LIST_SHEET)}!${letter}$2:${letter}${max(2, len(values) + 1)}"
+    wb.defined_names[name] = DefinedName(name, attr_text=ref)
+
+
+def dropdown(ws: Any, columns: Sequence[Column], field_name: str, name: str, rows: int) -> None:
+    """The column of ``field_name`` takes its values from the list ``name`` (rows 2 to rows+1)."""
+    letter = get_column_letter([f for f, _h, _x in columns].index(field_name) + 1)
+    dv = DataValidation(type="list", formula1=f"={name}", allow_blank=True)
+    dv.error, dv.errorTitle = "请从下拉列表中选择", "无效的值"
+    dv.prompt = dict((f, x) for f, _h, x in columns)[field_name]
+    dv.showErrorMessage = True
+    dv.showInputMessage = True
+    ws.add_data_validation(dv)
+    dv.add(f"{letter}2:{letter}{rows + 1}")
+
+
+def column_heading(columns: Sequence[Column], field_name: str) -> str:
+    """The heading of a field, for a row report ("" for errors about the whole row)."""
+    for f, h, _x in columns:
+        if f == field_name:
+            return h
+    return field_name if field_name != "_" else ""

@@ -31,11 +31,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -46,14 +42,19 @@ from marketplace.schemas import HouseholdIn, NeedIn
 from marketplace.services import households
 from marketplace.services.access import staff_scope
 from marketplace.services.errors import ValidationFailed, field_errors
-from marketplace.services.exports import write_text
+from marketplace.services.exports import (
+    LIST_SHEET,
+    column_heading,
+    dropdown,
+    header_row,
+    list_column,
+)
 from marketplace.services.messages import Message
 from marketplace.services.regions import in_subtree, is_within
 from marketplace.services.workbooks import WorkbookLimits, open_workbook
 
 HOUSEHOLD_SHEET = "家庭"
 NEED_SHEET = "需求"
-LIST_SHEET = "选项"
 TEMPLATE_ROWS = Defaults.IMPORT_MAX_ROWS  # rows of the template that have drop-down lists
 
 HARDSHIP_ZH = {
@@ -168,41 +169,6 @@ def _scope_regions(session: Session, scope: str) -> list[Region]:
     )
 
 
-def _list_column(
-    wb: Workbook, ws: Any, column: int, name: str, title: str, values: list[str]
-) -> None:
-    letter = get_column_letter(column)
-    write_text(ws.cell(row=1, column=column), title).font = Font(bold=True)
-    for i, v in enumerate(values, start=2):
-        write_text(ws.cell(row=i, column=column), v)
-    end = max(2, len(values) + 1)
-    ref = f"{quote_sheetname(LIST_SHEET)}!${letter}$2:${letter}${end}"
-    wb.defined_names[name] = DefinedName(name, attr_text=ref)
-
-
-def _header(ws: Any, columns: list[tuple[str, str, str]]) -> None:
-    fill = PatternFill("solid", fgColor="B3261E")
-    for i, (_f, header, hint) in enumerate(columns, start=1):
-        cell = write_text(ws.cell(row=1, column=i), header)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = fill
-        cell.comment = Comment(hint, "众扶")
-        ws.column_dimensions[get_column_letter(i)].width = max(14, len(header) * 3)
-    ws.freeze_panes = "A2"
-
-
-def _dropdown(ws: Any, columns: list[tuple[str, str, str]], field_name: str, name: str) -> None:
-    index = [f for f, _h, _x in columns].index(field_name) + 1
-    letter = get_column_letter(index)
-    dv = DataValidation(type="list", formula1=f"={name}", allow_blank=True)
-    dv.error, dv.errorTitle = "请从下拉列表中选择", "无效的值"
-    dv.prompt = dict((f, x) for f, _h, x in columns)[field_name]
-    dv.showErrorMessage = True
-    dv.showInputMessage = True
-    ws.add_data_validation(dv)
-    dv.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
-
-
 def template(session: Session, *, actor: User) -> bytes:
     """The import workbook for the actor's hub subtree."""
     scope = staff_scope(session, actor)
@@ -217,27 +183,27 @@ def template(session: Session, *, actor: User) -> bytes:
     wb = Workbook()
     hh = wb.active
     hh.title = HOUSEHOLD_SHEET
-    _header(hh, HOUSEHOLD_COLUMNS)
+    header_row(hh, HOUSEHOLD_COLUMNS)
     needs = wb.create_sheet(NEED_SHEET)
-    _header(needs, NEED_COLUMNS)
+    header_row(needs, NEED_COLUMNS)
     lists = wb.create_sheet(LIST_SHEET)
     lists.sheet_state = "hidden"
     by_level = {
         lv: [f"{r.code} {r.name}" for r in regions if r.level == lv]
         for lv in ("district", "street", "community")
     }
-    _list_column(wb, lists, 1, "zf_districts", "区县", by_level["district"])
-    _list_column(wb, lists, 2, "zf_streets", "街道", by_level["street"])
-    _list_column(wb, lists, 3, "zf_communities", "社区", by_level["community"])
-    _list_column(wb, lists, 4, "zf_hardship", "困难类型", list(HARDSHIP_ZH.values()))
-    _list_column(wb, lists, 5, "zf_items", "帮扶事项", [f"{i.code} {i.name_zh}" for i in items])
-    _list_column(wb, lists, 6, "zf_kinds", "需求类型", list(KIND_ZH.values()))
-    _dropdown(hh, HOUSEHOLD_COLUMNS, "district", "zf_districts")
-    _dropdown(hh, HOUSEHOLD_COLUMNS, "street", "zf_streets")
-    _dropdown(hh, HOUSEHOLD_COLUMNS, "community_code", "zf_communities")
-    _dropdown(hh, HOUSEHOLD_COLUMNS, "hardship_type", "zf_hardship")
-    _dropdown(needs, NEED_COLUMNS, "kind", "zf_kinds")
-    _dropdown(needs, NEED_COLUMNS, "item", "zf_items")
+    list_column(wb, lists, 1, "zf_districts", "区县", by_level["district"])
+    list_column(wb, lists, 2, "zf_streets", "街道", by_level["street"])
+    list_column(wb, lists, 3, "zf_communities", "社区", by_level["community"])
+    list_column(wb, lists, 4, "zf_hardship", "困难类型", list(HARDSHIP_ZH.values()))
+    list_column(wb, lists, 5, "zf_items", "帮扶事项", [f"{i.code} {i.name_zh}" for i in items])
+    list_column(wb, lists, 6, "zf_kinds", "需求类型", list(KIND_ZH.values()))
+    dropdown(hh, HOUSEHOLD_COLUMNS, "district", "zf_districts", TEMPLATE_ROWS)
+    dropdown(hh, HOUSEHOLD_COLUMNS, "street", "zf_streets", TEMPLATE_ROWS)
+    dropdown(hh, HOUSEHOLD_COLUMNS, "community_code", "zf_communities", TEMPLATE_ROWS)
+    dropdown(hh, HOUSEHOLD_COLUMNS, "hardship_type", "zf_hardship", TEMPLATE_ROWS)
+    dropdown(needs, NEED_COLUMNS, "kind", "zf_kinds", TEMPLATE_ROWS)
+    dropdown(needs, NEED_COLUMNS, "item", "zf_items", TEMPLATE_ROWS)
     for ws, columns, fmt in (
         (hh, HOUSEHOLD_COLUMNS, "id_number"),
         (needs, NEED_COLUMNS, "id_number"),
@@ -342,13 +308,6 @@ def _sheet_rows(
                 yield _Row(n, cells, [f for f, v in raw.items() if _is_formula(v)])
     except (zipfile.BadZipFile, ParseError, zlib.error, EOFError, OSError, ValueError) as exc:
         raise _Unreadable from exc
-
-
-def _header_of(columns: list[tuple[str, str, str]], field_name: str) -> str:
-    for f, h, _x in columns:
-        if f == field_name:
-            return h
-    return field_name if field_name != "_" else ""
 
 
 def _household_data(cells: dict[str, str]) -> dict[str, Any]:
@@ -476,7 +435,7 @@ class _Import:
         errors: Mapping[str, Message],
     ) -> None:
         for f, message in errors.items():
-            self.report.errors.append(RowError(sheet, row, _header_of(columns, f), message))
+            self.report.errors.append(RowError(sheet, row, column_heading(columns, f), message))
 
     def formulas(self, sheet: str, columns: list[tuple[str, str, str]], row: _Row) -> bool:
         if row.formulas:
