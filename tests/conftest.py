@@ -5,6 +5,7 @@ bound to it, ``login_as``/``as_role``, API tokens, and the ``world`` of tests/wo
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import uuid
@@ -25,7 +26,15 @@ from marketplace.cli import migrate
 from marketplace.db import get_engine, session_scope
 from marketplace.models import Household, Need, Offer, Organisation, Role, User
 from tests import factories
-from tests.factories import PASSWORD, PG_ICU_LOCALE, PG_URL, STAFF_HUB, TEST_CONFIG, jpeg_bytes
+from tests.factories import (
+    OTHER_DISTRICT_COMMUNITY,
+    PASSWORD,
+    PG_ICU_LOCALE,
+    PG_URL,
+    STAFF_HUB,
+    TEST_CONFIG,
+    jpeg_bytes,
+)
 
 pytest_plugins = ["tests.world"]  # the ``world`` fixture
 
@@ -208,6 +217,39 @@ def as_role(
 def jpeg() -> Callable[[], io.BytesIO]:
     """A small JPEG as a fresh file object, for multipart uploads."""
     return lambda: io.BytesIO(jpeg_bytes())
+
+
+@pytest.fixture
+def two_areas(
+    users: dict[str, User],
+    make_user: Callable[..., User],
+    make_household: Callable[..., Household],
+    make_need: Callable[..., Need],
+) -> tuple[list[Household], Household]:
+    """Households in the staff's district (赵一 95, 钱二 30, 孙三 70; a need pending review on 赵一,
+    an open one on 钱二) and, registered by another hub, one in another district (外区户)."""
+    other = make_user(Role.HUB_STAFF, hub="330106")
+    mine = [
+        make_household(users["hub_staff"], name=n, risk_score=s)
+        for n, s in (("赵一", 95), ("钱二", 30), ("孙三", 70))
+    ]
+    theirs = make_household(other, name="外区户", community_code=OTHER_DISTRICT_COMMUNITY)
+    make_need(users["hub_staff"], mine[0], publish=False)
+    make_need(users["hub_staff"], mine[1])
+    make_need(other, theirs)
+    return mine, theirs
+
+
+@pytest.fixture
+def import_file(app: Flask, tmp_path: Any) -> Callable[..., Any]:
+    """``import_file(geojson, *args)``: ``zhongfu regions import-boundaries`` on that content."""
+
+    def run(data: Any, *args: str) -> Any:
+        path = tmp_path / "boundaries.geojson"
+        path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+        return app.test_cli_runner().invoke(args=["regions", "import-boundaries", str(path), *args])
+
+    return run
 
 
 # TEMPORARY (tests helper, issue 10): names some files still import from here; removed once

@@ -68,6 +68,15 @@ def text(response: Any) -> str:
     return str(response.get_data(as_text=True))
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_rows(response: Any) -> list[tuple[Any, ...]]:
+    """The rows of the first sheet of a workbook download (checked to be one)."""
+    assert response.status_code == 200 and response.mimetype == XLSX
+    return list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+
+
 def jpeg_bytes(size: tuple[int, int] = (40, 30)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, format="JPEG")
@@ -197,6 +206,51 @@ def household_row(
         "tags": "老年人，独居",
     } | kw
     return list(row.values())
+
+
+# -- region outlines (GeoJSON) ---------------------------------------------------------------------
+
+
+def geo_square(lon: float, lat: float, half: float) -> dict[str, Any]:
+    ring = [
+        [lon - half, lat - half],
+        [lon + half, lat - half],
+        [lon + half, lat + half],
+        [lon - half, lat + half],
+        [lon - half, lat - half],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def geo_feature(props: dict[str, Any], geometry: dict[str, Any] | None) -> dict[str, Any]:
+    return {"type": "Feature", "properties": props, "geometry": geometry}
+
+
+def synthetic_boundaries() -> dict[str, Any]:
+    """Two districts and two streets, matched four ways, plus what must be reported. Synthetic
+    squares around real region codes: real boundary files never enter the repository (DESIGN §8)."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            # DataV's shape: an integer adcode, the city as parent.
+            geo_feature(
+                {"adcode": 330102, "name": "上城区", "parent": {"adcode": 330100}},
+                geo_square(120.17, 30.27, 0.06),
+            ),
+            # No code: matched by name.
+            geo_feature({"name": "拱墅区"}, geo_square(120.15, 30.36, 0.04)),
+            # A 12-digit NBS code of a street (its trailing 000 is the community level).
+            geo_feature(
+                {"code": "330102003000", "name": "湖滨街道"}, geo_square(120.165, 30.26, 0.01)
+            ),
+            # A street by name under a district given as its parent.
+            geo_feature(
+                {"name": "小营街道", "parent_code": "330102"}, geo_square(120.18, 30.27, 0.01)
+            ),
+            geo_feature({"adcode": 339999, "name": "不存在区"}, geo_square(121.0, 30.0, 0.01)),
+            geo_feature({"name": "没有这个街道"}, geo_square(121.0, 30.0, 0.01)),
+        ],
+    }
 
 
 # -- a real HTTP server ----------------------------------------------------------------------------

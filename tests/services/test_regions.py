@@ -1,5 +1,6 @@
 """Region subtrees (services/regions.py): the SQL condition and the Python test say the same, at
-every level, on SQLite and PostgreSQL; a code that only shares leading digits is not inside."""
+every level, on SQLite and PostgreSQL; a code that only shares leading digits is not inside.
+Imported coordinates are converted from their datum."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from marketplace.models import Household, Hub, Region, Role
+from marketplace.services import geo
 from marketplace.services.regions import in_subtree, is_within, overlaps, region_rows, subtree
 
 DbUnit = Callable[[], AbstractContextManager[Session]]
@@ -102,3 +104,18 @@ def test_households_of_a_subtree(
             .limit(1)
         ).one()
     assert first == street_neighbour.id
+
+
+def test_import_coords_converts_the_datum(app, db, tmp_path):
+    wgs = (30.2601, 120.1633)
+    gcj = geo.wgs84_to_gcj02(*wgs)
+    path = tmp_path / "coords.csv"
+    path.write_text(f"code,lat,lon\n330102003,{gcj[0]},{gcj[1]}\n", encoding="utf-8")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["regions", "import-coords", str(path)]).exit_code == 2
+    result = runner.invoke(args=["regions", "import-coords", str(path), "--datum", "gcj02"])
+    assert result.exit_code == 0, result.output
+    with db() as s:
+        region = s.get(Region, "330102003")
+        assert geo.distance_m((region.lat, region.lon), wgs) < 0.05
+        assert region.coords_source == "imported"

@@ -1,0 +1,57 @@
+"""The staff area's dashboard (staff/routes.py): page, JSON and workbook, scoped by the acting
+user; no exports for members and organisations."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.factories import text
+
+
+@pytest.mark.parametrize("role", ["member", "org"])
+def test_no_export_for_members_and_organisations(as_role, role):
+    client = as_role(role)
+    for url in (
+        "/hub/households.xlsx",
+        "/hub/needs.xlsx",
+        "/admin/users.xlsx",
+        "/staff/offers.xlsx",
+        "/staff/dashboard.xlsx",
+        "/staff/dashboard.json",
+        "/staff/map.json",
+    ):
+        assert client.get(url).status_code == 403, url
+
+
+def test_dashboard_page_json_and_workbook(as_role, two_areas):
+    client = as_role("hub_staff")
+    page = text(client.get("/staff/dashboard"))
+    assert 'data-url="/staff/dashboard.json"' in page and "<script>" not in page
+    data = client.get("/staff/dashboard.json").get_json()
+    assert data["scope"] == "330102" and sum(data["status_totals"].values()) == 2
+    assert "labels" in data
+    wb = load_workbook(io.BytesIO(client.get("/staff/dashboard.xlsx").data))
+    assert len(wb.sheetnames) == 6
+    admin = as_role("admin")
+    assert sum(admin.get("/staff/dashboard.json").get_json()["status_totals"].values()) == 3
+    assert admin.get("/staff/dashboard").status_code == 200
+
+
+def test_dashboard_in_english_formats_numbers(as_role, two_areas):
+    client = as_role("admin")
+    client.get("/lang/en")
+    page = text(client.get("/staff/dashboard"))
+    assert "City statistics" in page
+
+
+@pytest.mark.world("market")
+def test_dashboard_page_shows_when_needs_were_counted(app, client, world, login_as):
+    login_as(world.admin)
+    page = client.get("/staff/dashboard")
+    assert page.status_code == 200
+    assert "各状态需求数统计于" in page.get_data(as_text=True)
+    body = client.get("/staff/dashboard.json").get_json()
+    assert body["counts_as_of"] and sum(body["status_totals"].values()) > 0
