@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -31,6 +32,7 @@ from tests.factories import (
     PASSWORD,
     PG_ICU_LOCALE,
     PG_URL,
+    REDIS_URL,
     STAFF_HUB,
     TEST_CONFIG,
     jpeg_bytes,
@@ -250,6 +252,18 @@ def import_file(app: Flask, tmp_path: Any) -> Callable[..., Any]:
         return app.test_cli_runner().invoke(args=["regions", "import-boundaries", str(path), *args])
 
     return run
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis database of the tests' own (15), emptied; the test is skipped without Redis."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    client.flushdb()  # database 15 is the tests' own
+    return REDIS_URL
 
 
 # TEMPORARY (tests helper, issue 10): names some files still import from here; removed once

@@ -33,6 +33,7 @@ PG_URL = os.environ.get("ZHONGFU_TEST_DATABASE_URL")
 # CI runs the PostgreSQL suite on databases created with an ICU collation (e.g. zh-Hans-CN):
 # region subtrees and sorting must not depend on the database's collation.
 PG_ICU_LOCALE = os.environ.get("ZHONGFU_TEST_PG_ICU_LOCALE")
+REDIS_URL = "redis://127.0.0.1:6379/15"  # database 15 is the tests' own (fixture redis_url)
 
 TEST_CONFIG = {
     "TESTING": True,

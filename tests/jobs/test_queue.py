@@ -1,20 +1,26 @@
 """The queue: built from the app's configuration in ``init_app`` (never at import), and fed only
-after the unit of work that queues a job has committed."""
+after the unit of work that queues a job has committed; with ZHONGFU_REDIS_URL set, the app's own
+queue is Redis (several machines share it)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from flask import abort
-from huey import SqliteHuey
+from huey import RedisHuey, SqliteHuey
 from huey.storage import MemoryStorage
+from sqlmodel import select
 
 from marketplace import create_app, db, jobs
 from marketplace.db import get_engine, session_scope
+from marketplace.models import MatchRound, Role, User
+from marketplace.services import rounds
 from tests.factories import TEST_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,3 +90,39 @@ def test_a_request_that_fails_queues_nothing(app, client):
     assert ran == []
     assert client.post("/_test/queue/200").status_code == 200
     assert ran == ["after 200"]
+
+
+def test_job_queue_uses_redis(redis_url, database_url, make_user, db):
+    """With REDIS_URL the app's own queue is Redis: a round queued by one process lands in Redis,
+    and a worker (here, the same queue's ``execute``) runs it."""
+    app = create_app(
+        TEST_CONFIG
+        | {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "JOBS_IMMEDIATE": False}
+    )
+    try:
+        queue = jobs.queue(app)
+        assert isinstance(queue, RedisHuey) and not queue.immediate
+        admin = make_user(Role.ADMIN)
+        with app.app_context(), session_scope(get_engine(app)) as s:
+            round_id = rounds.start_round(s, actor=s.get(User, admin.id)).id
+            jobs.enqueue_round(round_id, session=s)
+            assert queue.pending_count() == 0  # not before the commit
+        assert queue.pending_count() == 1
+        # The task is in Redis, where a worker on any machine finds it.
+        client = redis.Redis.from_url(redis_url)
+        assert any(b"zhongfu" in key for key in client.keys("*"))
+        with db() as s:
+            assert s.get(MatchRound, round_id).status == "queued"
+        task = queue.dequeue()
+        assert task is not None and task.name == "match_round" and task.args == (round_id,)
+        queue.execute(task)
+        assert queue.pending_count() == 0
+        with db() as s:
+            assert s.get(MatchRound, round_id).status == "done"
+            assert len(s.exec(select(MatchRound)).all()) == 1
+        # Key-value state (an import's progress) is shared the same way.
+        key = f"zf-test-{uuid.uuid4().hex}"
+        queue.put(key, {"progress": 0.5})
+        assert jobs.make_queue(app.config, app.instance_path).get(key) == {"progress": 0.5}
+    finally:
+        get_engine(app).dispose()
