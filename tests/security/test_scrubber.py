@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from stdnum.cn import ric
 
 from marketplace.services.privacy import scrub_text
-from marketplace.services.scrubber import REDACTED, id_check_ok, luhn_ok, normalise
+from marketplace.services.scrubber import REDACTED, normalise
 
 P = pytest.param
 
@@ -259,20 +259,10 @@ def test_corpus_size() -> None:
     assert len(PERSONAL) + len(NAMES) >= 60 and len(INNOCENT) >= 15
 
 
-def test_a_single_character_given_name_is_not_removed_alone() -> None:
-    # 张伟: "伟" alone would remove every 伟 of every text; the full name still goes.
-    assert scrub_text("张伟需要伟哥说的那种轮椅", names=["张伟"]) == "***需要伟哥说的那种轮椅"
-
-
 def test_idempotent_and_empty() -> None:
     once = scrub_text("电话138 1234 5678，住解放路100号")
     assert scrub_text(once) == once
     assert scrub_text("") == ""
-
-
-def test_checksums() -> None:
-    assert id_check_ok("11010519491231002X") and not id_check_ok("110105194912310021")
-    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
 
 
 # Generated notations: any mobile, ID number or UnionPay card, grouped any way, in any script.
