@@ -7,7 +7,6 @@ from sqlmodel import func, select
 
 import matching
 from marketplace.models import Need, Offer, Proposal, Role
-from marketplace.services import rounds
 
 
 @pytest.fixture
@@ -116,17 +115,3 @@ def test_members_cannot_start_rounds(client, api_token, make_user):
         == 403
     )
     assert client.post("/api/v1/match-rounds").status_code == 401
-
-
-def test_priority_rules():
-    from datetime import timedelta
-
-    from marketplace.models import utcnow
-
-    now = utcnow()
-    assert rounds.priority_of(59, "bottom", now, now) == 1
-    assert rounds.priority_of(60, "bottom", now, now) == 2
-    assert rounds.priority_of(90, "care", now, now) == 3
-    assert rounds.priority_of(90, "emergency", now, now) == 2  # 急难型 raised one step
-    assert rounds.priority_of(75, "care", now - timedelta(days=8), now) == 1  # past its 7-day SLA
-    assert rounds.priority_of(40, "care", now - timedelta(days=30), now) == 1
