@@ -1,6 +1,8 @@
-"""Region outlines (services/boundaries.py) through ``zhongfu regions import-boundaries``: features
-matched by code or name, datums converted to WGS-84, a bad file refused whole. The GeoJSON is
-synthetic (tests/factories.py); real boundary files are never part of the repository (DESIGN §8)."""
+"""Region outlines (services/boundaries.py): imported through ``zhongfu regions
+import-boundaries`` (features matched by code or name, datums converted to WGS-84, a bad file
+refused whole) and called with a session (the report, ``within``, the collection a scope sees and
+its version). The GeoJSON is synthetic (tests/factories.py); real boundary files are never part of
+the repository (DESIGN §8)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from marketplace.models import RegionBoundary
-from marketplace.services import geo
+from marketplace.services import boundaries, geo
 from tests.factories import geo_feature, geo_square, synthetic_boundaries
 
 
@@ -103,3 +105,53 @@ def test_a_bad_file_is_refused_whole(import_file, db, content, message):
     assert result.exit_code == 1
     assert message in result.output and "Nothing was imported" in result.output
     assert stored(db) == {}
+
+
+# The service called with a session ---------------------------------------------------------------
+
+
+def test_import_reports_what_it_stored_and_skipped(db):
+    data = synthetic_boundaries()
+    data["features"].append(geo_feature({"adcode": 330102}, geo_square(120.0, 30.0, 0.01)))
+    data["features"].append(geo_feature({"code": "330102001051"}, geo_square(120.1, 30.2, 0.01)))
+    with db() as s:
+        report = boundaries.import_boundaries(s, data, datum=geo.Datum.WGS84)
+        assert report.stored == {"district": 2, "street": 2}
+        assert len(report.unknown) == 2 and report.ambiguous == []
+        assert any("a second outline of 330102" in why for why in report.skipped)
+        assert len(report.skipped) == 2  # the second outline, and a community (no outline level)
+        assert boundaries.has_boundaries(s)
+
+
+def test_within_limits_name_matching_to_a_subtree(db):
+    street = {"type": "FeatureCollection", "features": [synthetic_boundaries()["features"][3]]}
+    street["features"][0]["properties"] = {"name": "小营街道"}  # no parent given
+    with db() as s:
+        assert not boundaries.has_boundaries(s)
+        report = boundaries.import_boundaries(s, street, datum=geo.Datum.WGS84, within="330102")
+        assert report.stored["street"] == 1
+        with pytest.raises(boundaries.BoundaryFileError):  # not below 330106
+            boundaries.import_boundaries(s, street, datum=geo.Datum.WGS84, within="330106")
+
+
+def test_the_collection_holds_every_district_and_the_scopes_streets(db):
+    with db() as s:
+        before = boundaries.version(s, None)
+        boundaries.import_boundaries(s, synthetic_boundaries(), datum=geo.Datum.WGS84)
+        after = boundaries.version(s, None)
+        assert before != after and boundaries.version(s, "330102") != after
+        city = json.loads(boundaries.feature_collection(s, None))
+        codes = [f["properties"]["code"] for f in city["features"]]
+        assert codes == ["330102", "330105", "330102003", "330102004"]  # districts first
+        street = json.loads(boundaries.feature_collection(s, "330102003"))
+        assert [f["properties"]["code"] for f in street["features"]] == [
+            "330102",
+            "330105",
+            "330102003",
+        ]
+        other = json.loads(boundaries.feature_collection(s, "330106"))
+        assert {f["properties"]["level"] for f in other["features"]} == {"district"}
+        district = city["features"][0]
+        assert district["properties"]["name"] == "上城区"
+        assert district["geometry"]["type"] == "MultiPolygon"
+        assert district["properties"]["label"] == pytest.approx([30.27, 120.17])
