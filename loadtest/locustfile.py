@@ -27,7 +27,11 @@ STAFF_PASSWORD = os.environ.get("LOAD_STAFF_PASSWORD", "bench-password-2026")
 FIRST_MEMBER = int(os.environ.get("LOAD_FIRST_MEMBER", "2"))
 # "lockstep" paces users with locust's constant_throughput instead, to compare (see poisson_pacing).
 ARRIVALS = os.environ.get("LOAD_ARRIVALS", "poisson")
-ITEMS = [f"{c:02d}-{i:02d}" for c, n in ((1, 5), (2, 3), (3, 4), (4, 4), (5, 3), (6, 3), (7, 3), (8, 3), (9, 3)) for i in range(1, n + 1)]
+ITEMS = [
+    f"{c:02d}-{i:02d}"
+    for c, n in ((1, 5), (2, 3), (3, 4), (4, 4), (5, 3), (6, 3), (7, 3), (8, 3), (9, 3))
+    for i in range(1, n + 1)
+]
 DISTRICTS = ["330102", "330105", "330106", "330108", "330109", "330110", "330113"]
 wish_ids: list[int] = []
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -80,7 +84,10 @@ class Member(FastHttpUser):
             url, name = f"/api/v1/wishes?region={random.choice(DISTRICTS)}", "/api/v1/wishes?region"
         else:
             lat, lon = 30.2 + random.random() * 0.15, 120.1 + random.random() * 0.15
-            url, name = f"/api/v1/wishes?lat={lat:.4f}&lon={lon:.4f}&radius_km=3", "/api/v1/wishes?near"
+            url, name = (
+                f"/api/v1/wishes?lat={lat:.4f}&lon={lon:.4f}&radius_km=3",
+                "/api/v1/wishes?near",
+            )
         with self.client.get(url, headers=self.headers, name=name, catch_response=True) as r:
             if r.status_code == 200:
                 items = r.json()["items"]
@@ -91,13 +98,22 @@ class Member(FastHttpUser):
     @task(15)
     def wish_detail(self) -> None:
         if wish_ids:
-            self.client.get(f"/api/v1/wishes/{random.choice(wish_ids)}", headers=self.headers, name="/api/v1/wishes/[id]")
+            self.client.get(
+                f"/api/v1/wishes/{random.choice(wish_ids)}",
+                headers=self.headers,
+                name="/api/v1/wishes/[id]",
+            )
 
     @task(5)
     def claim(self) -> None:
         if not wish_ids:
             return
-        with self.client.post(f"/api/v1/wishes/{random.choice(wish_ids)}/claim", headers=self.headers, name="/api/v1/wishes/[id]/claim", catch_response=True) as r:
+        with self.client.post(
+            f"/api/v1/wishes/{random.choice(wish_ids)}/claim",
+            headers=self.headers,
+            name="/api/v1/wishes/[id]/claim",
+            catch_response=True,
+        ) as r:
             if r.status_code in (201, 409):
                 r.success()
 
@@ -110,8 +126,12 @@ class Staff(FastHttpUser):
 
     @task
     def staff_pages(self) -> None:
-        page = random.choice(["/hub/", "/hub/households", "/hub/review", "/hub/deliveries", "/hub/households?q=王"])
-        self.client.get(page, headers={"Cookie": _staff_cookie[0]}, name="staff " + page.split("?")[0])
+        page = random.choice(
+            ["/hub/", "/hub/households", "/hub/review", "/hub/deliveries", "/hub/households?q=王"]
+        )
+        self.client.get(
+            page, headers={"Cookie": _staff_cookie[0]}, name="staff " + page.split("?")[0]
+        )
 
 
 _tokens: list[str] = []
@@ -126,8 +146,12 @@ def _log_in_everyone(environment, **_kw) -> None:  # type: ignore[no-untyped-def
     users = environment.parsed_options.num_users if environment.parsed_options else 200
 
     def token(i: int) -> str:
-        body = json.dumps({"username": f"m{FIRST_MEMBER + i:07d}", "password": MEMBER_PASSWORD}).encode()
-        req = urllib.request.Request(base + "/api/v1/tokens", data=body, headers={"Content-Type": "application/json"})
+        body = json.dumps(
+            {"username": f"m{FIRST_MEMBER + i:07d}", "password": MEMBER_PASSWORD}
+        ).encode()
+        req = urllib.request.Request(
+            base + "/api/v1/tokens", data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(req, timeout=120) as r:
             return str(json.loads(r.read())["token"])
 
@@ -137,7 +161,9 @@ def _log_in_everyone(environment, **_kw) -> None:  # type: ignore[no-untyped-def
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/auth/login", timeout=60).read().decode()
     csrf = CSRF.search(page)
-    form = urllib.parse.urlencode({"username": STAFF, "password": STAFF_PASSWORD, "csrf_token": csrf.group(1) if csrf else ""})
+    form = urllib.parse.urlencode(
+        {"username": STAFF, "password": STAFF_PASSWORD, "csrf_token": csrf.group(1) if csrf else ""}
+    )
     opener.open(base + "/auth/login", data=form.encode(), timeout=60)
     _staff_cookie[0] = "; ".join(f"{c.name}={c.value}" for c in jar)
     print(f"logged in {len(_tokens)} members and {STAFF}")

@@ -31,7 +31,9 @@ from stdnum.cn import ric
 from marketplace.invariants import violations
 
 
-def call(base: str, method: str, path: str, body: object | None = None, token: str | None = None) -> tuple[int, dict]:
+def call(
+    base: str, method: str, path: str, body: object | None = None, token: str | None = None
+) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(base + path, data=data, method=method)
     req.add_header("Content-Type", "application/json")
@@ -59,7 +61,9 @@ def main() -> int:
     base = args.base_url.rstrip("/")
     rng = random.Random()
 
-    status, body = call(base, "POST", "/api/v1/tokens", {"username": args.staff, "password": args.staff_password})
+    status, body = call(
+        base, "POST", "/api/v1/tokens", {"username": args.staff, "password": args.staff_password}
+    )
     if status != 201:
         print("staff login failed:", status, body)
         return 1
@@ -84,7 +88,12 @@ def main() -> int:
     tokens: list[str] = [""] * args.users
 
     def login(i: int) -> None:
-        status, body = call(base, "POST", "/api/v1/tokens", {"username": f"m{args.first_member + i:07d}", "password": args.member_password})
+        status, body = call(
+            base,
+            "POST",
+            "/api/v1/tokens",
+            {"username": f"m{args.first_member + i:07d}", "password": args.member_password},
+        )
         tokens[i] = body.get("token", "") if status == 201 else ""
 
     # Logins (argon2id, 64 MiB each) are not part of the storm: a few at a time, before it.
@@ -116,19 +125,27 @@ def main() -> int:
         t.join()
     elapsed = time.perf_counter() - t0
     latencies.sort()
-    engine = create_engine(make_url(args.db_url).set(drivername="postgresql+psycopg") if args.db_url.startswith("postgresql") else args.db_url)
+    engine = create_engine(
+        make_url(args.db_url).set(drivername="postgresql+psycopg")
+        if args.db_url.startswith("postgresql")
+        else args.db_url
+    )
     with Session(engine) as s:
         active = s.execute(
-            text("SELECT COUNT(*) FROM claim WHERE status IN ('active','delivered') AND need_id IN :ids").bindparams(
-                bindparam("ids", expanding=True)
-            ),
+            text(
+                "SELECT COUNT(*) FROM claim WHERE status IN ('active','delivered') AND need_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
             {"ids": wishes},
         ).scalar_one()
         broken = {k: v for k, v in violations(s).items() if v}
     errors = sum(n for code, n in outcomes.items() if code >= 500)
     print(f"claim storm: {args.users} members on {len(wishes)} new wishes in {elapsed:.2f} s")
-    print(f"responses: {dict(sorted(outcomes.items()))}; p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms")
-    print(f"successes (201): {outcomes[201]}; active claims in the database on those wishes: {active}; 5xx: {errors}; broken invariants: {broken or 'none'}")
+    print(
+        f"responses: {dict(sorted(outcomes.items()))}; p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms"
+    )
+    print(
+        f"successes (201): {outcomes[201]}; active claims in the database on those wishes: {active}; 5xx: {errors}; broken invariants: {broken or 'none'}"
+    )
     ok = outcomes[201] == len(wishes) == active and errors == 0 and not broken
     print("claim storm:", "PASSED" if ok else "FAILED")
     return 0 if ok else 1

@@ -38,16 +38,37 @@ def main() -> int:
     source = args.database_url
     scratch_name = f"zhongfu_restore_{uuid.uuid4().hex[:8]}"
     scratch = make_url(source).set(database=scratch_name).render_as_string(hide_password=False)
-    admin = _engine(make_url(source).set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    admin = _engine(
+        make_url(source).set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         dump = Path(tmp) / "backup.dump"
         t0 = time.perf_counter()
-        subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--dbname={_libpq(source)}", f"--file={dump}"], check=True)
+        subprocess.run(
+            [
+                "pg_dump",
+                "--format=custom",
+                "--no-owner",
+                f"--dbname={_libpq(source)}",
+                f"--file={dump}",
+            ],
+            check=True,
+        )
         t1 = time.perf_counter()
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{scratch_name}"'))
         try:
-            subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_libpq(scratch)}", str(dump)], check=True)
+            subprocess.run(
+                [
+                    "pg_restore",
+                    "--no-owner",
+                    "--exit-on-error",
+                    f"--dbname={_libpq(scratch)}",
+                    str(dump),
+                ],
+                check=True,
+            )
             t2 = time.perf_counter()
             src_engine, dst_engine = _engine(source), _engine(scratch)
             with Session(src_engine) as s:
