@@ -264,8 +264,3 @@ def redis_url() -> str:
         pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
     client.flushdb()  # database 15 is the tests' own
     return REDIS_URL
-
-
-# TEMPORARY (tests helper, issue 10): names some files still import from here; removed once
-# their imports read tests.factories.
-from tests.factories import valid_id_number  # noqa: E402, F401

@@ -1,8 +1,8 @@
 """The test data: constants, valid identity and credit codes, and one factory per kind of row.
 
 A plain module, imported by test modules and conftests alike (no test imports a conftest). The
-fixtures ``make_user``, ``make_household``, ``make_need``, ``make_org`` and ``make_offer`` of
-tests/conftest.py are these functions bound to the test's app; ``tests/world.py`` builds its
+fixtures ``make_user``, ``make_household``, ``make_need``, ``make_org`` and ``make_offer`` of the
+root ``conftest.py`` are these functions bound to the test's app; ``world.py`` builds its
 scenarios from the same functions.
 """
 

@@ -9,8 +9,8 @@ builders fill it from the factories of tests/factories.py:
 - ``build_market()`` (``@pytest.mark.world("market")``, used by the dashboard, alert and tally
   tests): two districts, a street hub, claims in every state with shifted timelines.
 
-Each test thus sees exactly the rows its assertions count. The ``world`` fixture is registered in
-tests/conftest.py (``pytest_plugins``).
+Each test thus sees exactly the rows its assertions count. The ``world`` fixture is registered by
+the root ``conftest.py`` (``pytest_plugins``).
 """
 
 from __future__ import annotations

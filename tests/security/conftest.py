@@ -21,9 +21,3 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     server.server.shutdown()
     server.server.server_close()
     server.thread.join(5)
-
-
-# TEMPORARY (tests helper, issue 10): names some files still import from here; removed once
-# their imports read tests.factories / tests.world.
-from tests.factories import jpeg_bytes  # noqa: E402, F401
-from tests.world import HOUSEHOLDS, LEAKY_DESCRIPTION, World  # noqa: E402, F401

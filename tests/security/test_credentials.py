@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from marketplace.db import get_engine, session_scope
 from marketplace.models import AuditLog, RecoveryCode, Role, User
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 NEW_PASSWORD = "a-brand-new-password"
 

@@ -12,8 +12,8 @@ from flask import Flask
 
 from marketplace import create_app
 from marketplace.db import get_engine
-from tests.conftest import PASSWORD, TEST_CONFIG
-from tests.security.conftest import World, jpeg_bytes
+from tests.factories import PASSWORD, TEST_CONFIG, jpeg_bytes
+from tests.world import World
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from marketplace.models import Claim, User
 from marketplace.services import claims
 from marketplace.services.errors import ValidationFailed
 from marketplace.uploads import photo_saver, sanitise_image
-from tests.conftest import PASSWORD
-from tests.security.conftest import World, jpeg_bytes
+from tests.factories import PASSWORD, jpeg_bytes
 from tests.security.test_uploads import claim_status, fresh_claim, post_photo, uploads
+from tests.world import World
 
 __all__ = ["fresh_claim"]  # the fixture, imported for this module's tests
 

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from marketplace.models import Role
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 ELEVEN_MB = 11 * 1024 * 1024
 

@@ -19,7 +19,7 @@ from marketplace import create_app
 from marketplace.db import get_engine, session_scope
 from marketplace.models import Role, User
 from marketplace.services import accounts, passwords, throttle
-from tests.conftest import PASSWORD, TEST_CONFIG
+from tests.factories import PASSWORD, TEST_CONFIG
 
 WRONG = "not-the-password"
 

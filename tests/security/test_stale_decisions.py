@@ -33,7 +33,7 @@ from marketplace.models import (
 from marketplace.services import rounds
 from marketplace.services.errors import Conflict, NotFound
 from marketplace.services.offers import beijing_today
-from tests.security.conftest import World
+from tests.world import World
 
 
 def snapshot(app: Flask, world: World, proposal_id: int) -> dict[str, Any]:
@@ -186,7 +186,7 @@ def test_decisions_on_an_invisible_round_are_not_found(
     assert r.status_code == 404, (action, r.get_json())
     assert snapshot(app, world, city_proposal) == before
     # The same through the rounds page's form.
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     web = app.test_client()
     web.post(

@@ -19,8 +19,7 @@ from marketplace.models import AuditLog, Household, Role, User
 from marketplace.services import imports, workbooks
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.workbooks import WorkbookLimits
-from tests.conftest import PASSWORD, valid_id_number
-from tests.services.test_imports import fill, household_row
+from tests.factories import PASSWORD, fill, household_row, valid_id_number
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SMALL = WorkbookLimits(

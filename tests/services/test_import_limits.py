@@ -13,8 +13,7 @@ from sqlmodel import col, func, select
 
 from marketplace.models import AuditLog, Household, Need, Role, User
 from marketplace.services import imports
-from tests.conftest import valid_id_number
-from tests.services.test_imports import fill, household_row
+from tests.factories import fill, household_row, valid_id_number
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from sqlmodel import select
 from marketplace.db import get_engine, session_scope
 from marketplace.models import Hub, User
 from marketplace.services import account_import
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 COMMUNITY = "330102001051"  # 上城区 清波街道 清波门社区
 
