@@ -41,7 +41,7 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "JOBS_IMMEDIATE": True,
-    "WISH_POOL_CACHE_S": 0,  # tests read their own writes at once (tests/services/test_wish_cache.py)
+    "WISH_POOL_CACHE_S": 0,  # tests read their own writes at once (the cache itself: tests/services/test_wishes.py)
     "DASHBOARD_COUNTS_MAX_AGE_S": 0,  # likewise the dashboards (tests/services/test_tally.py)
 }
 
