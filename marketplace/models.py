@@ -308,9 +308,7 @@ class Need(SQLModel, table=True):
     public_text: str = Field(default="", max_length=2000)  # description with personal data removed
     # The title members and organisations read: scrubbed at intake, correctable in review (the
     # original ``title`` stays for staff). Empty on needs written before it existed: ``title``.
-    public_title: str = Field(
-        default="", max_length=100, sa_column_kwargs={"server_default": ""}
-    )
+    public_title: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     value_yuan: Decimal = Field(
         default=Decimal(0), sa_column=Column(Numeric(10, 2), nullable=False)
     )
