@@ -18,7 +18,6 @@ from marketplace.models import (
     NeedStatus,
     NeedTally,
     Offer,
-    OfferStatus,
     Organisation,
     Region,
     Role,
@@ -27,6 +26,7 @@ from marketplace.models import (
 from marketplace.services import tally
 from marketplace.services.access import viewer_scope
 from marketplace.services.errors import Forbidden
+from marketplace.services.offers import live_conditions
 from marketplace.services.regions import in_subtree, overlaps
 
 
@@ -106,16 +106,10 @@ def offers(session: Session, scope: str | None, today: date | None = None) -> li
 
     Offers are few (hundreds), so the area test runs here rather than on JSON columns in SQL.
     """
-    today = today or date.today()
     rows = session.exec(
         select(Offer, Organisation.name)
         .join(Organisation, col(Organisation.id) == Offer.org_id)
-        .where(
-            Offer.status == OfferStatus.LIVE.value,
-            Organisation.status == "vetted",
-            col(Offer.start) <= today,
-            col(Offer.end) >= today,
-        )
+        .where(*live_conditions(today))
     ).all()
     region_codes = {r for o, _ in rows for r in o.regions}
     centres = _centres(session, region_codes)
