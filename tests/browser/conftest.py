@@ -6,16 +6,13 @@ Skipped with a reason when /usr/bin/chromium or the playwright package is missin
 
 from __future__ import annotations
 
-import gc
 import os
-import threading
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser.pages import DESKTOP
+from tests.browser.pages import DESKTOP, serve_demo
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -36,40 +33,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwr
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    from marketplace import create_app
-    from marketplace.cli import migrate
-    from marketplace.db import get_engine, session_scope
-    from marketplace.demo import seed_demo
-
-    folder = tmp_path_factory.mktemp("browser")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "browser-test-secret",
-            "DATABASE_URL": f"sqlite:///{folder}/zhongfu.db",
-            "RATELIMIT_ENABLED": False,
-            "JOBS_IMMEDIATE": True,
-        }
-    )
-    app.instance_path = str(folder / "instance")
-    os.makedirs(app.instance_path, exist_ok=True)
-    migrate(app)
-    with app.app_context(), session_scope(get_engine(app)) as s:
-        seed_demo(s)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    get_engine(app).dispose()
-    # Collect the files Werkzeug left behind for dropped connections now, while the browser
-    # module's warning filters apply, not in some later, unrelated test.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
+    with serve_demo(tmp_path_factory.mktemp("browser")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,3 +29,47 @@ def shot(page: Any, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def serve_demo(folder: Path, prepare: Callable[[Any], None] | None = None) -> Iterator[str]:
+    """The app on a fresh SQLite database with the demo data, served on 127.0.0.1 from a thread;
+    ``prepare(session)`` adds a test's own data first. Yields the base URL."""
+    from werkzeug.serving import make_server
+
+    from marketplace import create_app
+    from marketplace.cli import migrate
+    from marketplace.db import get_engine, session_scope
+    from marketplace.demo import seed_demo
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "browser-test-secret",
+            "DATABASE_URL": f"sqlite:///{folder}/zhongfu.db",
+            "RATELIMIT_ENABLED": False,
+            "JOBS_IMMEDIATE": True,
+        }
+    )
+    app.instance_path = str(folder / "instance")
+    os.makedirs(app.instance_path, exist_ok=True)
+    migrate(app)
+    with app.app_context(), session_scope(get_engine(app)) as s:
+        seed_demo(s)
+    if prepare is not None:
+        with app.app_context(), session_scope(get_engine(app)) as s:
+            prepare(s)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        get_engine(app).dispose()
+        # Collect the files Werkzeug left behind for dropped connections now, while the browser
+        # module's warning filters apply, not in some later, unrelated test.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()

@@ -4,17 +4,13 @@ squares around the demo regions' centres (no real boundary file is part of the r
 
 from __future__ import annotations
 
-import gc
 import math
-import os
-import threading
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser.pages import PHONE, login, shot
+from tests.browser.pages import PHONE, login, serve_demo, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,42 +61,14 @@ def synthetic_outlines(session: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo city with district and street outlines imported (this module's own server)."""
-    from werkzeug.serving import make_server
-
-    from marketplace import create_app
-    from marketplace.cli import migrate
-    from marketplace.db import get_engine, session_scope
-    from marketplace.demo import seed_demo
     from marketplace.services.boundaries import import_boundaries
     from marketplace.services.geo import Datum
 
-    folder = tmp_path_factory.mktemp("map-browser")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "browser-test-secret",
-            "DATABASE_URL": f"sqlite:///{folder}/zhongfu.db",
-            "RATELIMIT_ENABLED": False,
-            "JOBS_IMMEDIATE": True,
-        }
-    )
-    app.instance_path = str(folder / "instance")
-    os.makedirs(app.instance_path, exist_ok=True)
-    migrate(app)
-    with app.app_context(), session_scope(get_engine(app)) as s:
-        seed_demo(s)
-    with app.app_context(), session_scope(get_engine(app)) as s:
+    def outlines(s: Any) -> None:
         import_boundaries(s, synthetic_outlines(s), datum=Datum.WGS84)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    get_engine(app).dispose()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
+
+    with serve_demo(tmp_path_factory.mktemp("map-browser"), outlines) as url:
+        yield url
 
 
 def settle(page: Any) -> None:
