@@ -61,6 +61,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         max_per_household=cap,
         check=args.check,
         repeat=args.repeat,
+        fair=args.fair,
         out=sys.stdout,
         text_accuracy=labelled_accuracy,
     )
@@ -107,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-per-household", type=int, default=2, help="0 = no cap (default 2)")
     p.add_argument("--check", action="store_true", help="independent lexicographic check")
     p.add_argument("--repeat", type=int, default=1, help="best of N timings (default 1)")
+    p.add_argument(
+        "--fair",
+        action="store_true",
+        help="add DESIGN §12 inputs: recent items, rejected pairs, held, 30 km limit, tilt",
+    )
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("suggest", help="suggest taxonomy items for free-text wishes")

@@ -20,7 +20,7 @@ from ortools.graph.python import min_cost_flow
 from matching.candidates import Candidates
 from matching.greedy import solve_greedy
 from matching.model import Problem, Result
-from matching.solver import Network, build_network, prepare, solve
+from matching.solver import Network, build_network, prepare, solve, tilt_metres
 from matching.synthetic import ROUND_DATE, synthetic_problem
 
 __all__ = ["lexicographic_counts", "reference_solve", "run_bench"]
@@ -62,7 +62,8 @@ def lexicographic_counts(net: Network) -> tuple[int, int, int]:
     n_act = net.need_arc0
     costs = net.costs.copy()
     rewards = -costs[:n_act]
-    level = np.where(rewards == net.weights[0], 1, np.where(rewards == net.weights[1], 2, 3))
+    # rewards are W[priority] plus at most the tilt bonus, which stays below the next weight
+    level = np.where(rewards >= net.weights[0], 1, np.where(rewards >= net.weights[1], 2, 3))
     n2, n3 = int((level == 2).sum()), int((level == 3).sum())
     r = np.array([0, (n2 + 1) * (n3 + 1), n3 + 1, 1], dtype=np.int64)
     costs[:n_act] = -r[level]
@@ -95,6 +96,7 @@ def run_bench(
     max_per_household: int | None = 2,
     check: bool = False,
     repeat: int = 1,
+    fair: bool = False,
     out: TextIO,
     text_accuracy: Callable[..., tuple[float, float, int]] | None = None,
 ) -> dict[str, float]:
@@ -104,11 +106,21 @@ def run_bench(
         print(line, file=out, flush=True)
 
     t = time.perf_counter()
-    problem = synthetic_problem(n_needs, n_offers, seed, max_per_household=max_per_household)
+    problem = synthetic_problem(
+        n_needs, n_offers, seed, max_per_household=max_per_household, fair=fair
+    )
     print_(
         f"instance       : {n_needs} needs x {n_offers} offers, seed {seed}, "
         f"max_per_household {max_per_household} (generated in {time.perf_counter() - t:.1f} s)"
     )
+    if fair:
+        p = problem.params
+        print_(
+            f"fairness input : {len(problem.recent)} households with recent items, "
+            f"{sum(bool(n.excluded_offers) for n in problem.needs)} needs with rejected "
+            f"offers, {len(problem.held)} held, max_km {p.max_km:g}, tilt {p.tilt_km:g} km on "
+            f"{','.join(p.tilt_regions)}"
+        )
     rss_before = _rss_mib()
 
     result = solve(problem)
@@ -123,11 +135,16 @@ def run_bench(
            f"{tm['result']:.2f})")  # fmt: skip
     print_(f"peak RSS       : {peak:.0f} MiB (instance alone {rss_before:.0f} MiB; "
            f"solve added <= {peak - rss_before:.0f} MiB)")  # fmt: skip
+    if fair:
+        by = st["unmatched_by_reason"]
+        print_(f"fairness       : recently_helped {by['recently_helped']}, previously_rejected "
+               f"{by['previously_rejected']}, held {st['held']} ({st['held_units']} units kept), "
+               f"tilt needs served {st['tilt']['served']} of {st['tilt']['needs']}")  # fmt: skip
 
     data = prepare(problem, ROUND_DATE)
     net = build_network(
         data.cands, data.household, data.n_households, data.priority, data.capacity,
-        max_per_household,
+        max_per_household, tilt_m=tilt_metres(data, problem.params.tilt_km),
     )  # fmt: skip
     ref_s, ref_counts = reference_solve(net, data.cands, data.priority)
     whole_s = float(st["seconds"])

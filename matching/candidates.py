@@ -8,9 +8,13 @@ iterations in all); the pairs themselves are only ever handled as numpy arrays:
 * needs of one item are also kept sorted by their region code padded to 12 digits, so an
   offer restricted to region prefixes looks at contiguous ranges
   (``prefix * 10**(12 - len(prefix)) <= code12 < (prefix + 1) * 10**(12 - len(prefix))``);
-* hardship eligibility is a bitmask test, the date window one boolean per offer.
+* hardship eligibility is a bitmask test, the date window one boolean per offer;
+* offers without a radius get ``max_km`` (the round's distance limit) as their radius.
 
-For needs with no candidate at all the reason is computed here too (``why_none``).
+Then the pairs the round must not propose are removed before any network is built (DESIGN
+§12): every pair of a need whose household recently received its item (``blocked``), and the
+(need, offer) pairs staff rejected (``excluded``).  For needs with no candidate left the
+reason is computed here too (``why_none``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ __all__ = [
     "NOT_ELIGIBLE",
     "NO_OFFER_FOR_ITEM",
     "OUT_OF_AREA",
+    "PREVIOUSLY_REJECTED",
+    "RECENTLY_HELPED",
     "Candidates",
     "NeedArrays",
     "OfferArrays",
@@ -45,8 +51,14 @@ EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 KM_PER_DEGREE_LAT = EARTH_RADIUS_KM * np.pi / 180.0
 
 # Codes of ``Candidates.why_none`` (index into these names); -1 = the need has candidates.
-NO_OFFER_FOR_ITEM, OUT_OF_AREA, NOT_ELIGIBLE = 0, 1, 2
-WHY_NONE_NAMES = ("no_offer_for_item", "out_of_area", "not_eligible")
+NO_OFFER_FOR_ITEM, OUT_OF_AREA, NOT_ELIGIBLE, RECENTLY_HELPED, PREVIOUSLY_REJECTED = 0, 1, 2, 3, 4
+WHY_NONE_NAMES = (
+    "no_offer_for_item",
+    "out_of_area",
+    "not_eligible",
+    "recently_helped",
+    "previously_rejected",
+)
 
 _HARDSHIP_BIT = {code: 1 << i for i, code in enumerate(HARDSHIP_CODES)}
 
@@ -93,7 +105,7 @@ class Candidates:
     need: I32
     offer: I32
     distance_km: F64
-    why_none: NDArray[np.int8]  # per need: -1, or NO_OFFER_FOR_ITEM / OUT_OF_AREA / NOT_ELIGIBLE
+    why_none: NDArray[np.int8]  # per need: -1, or one of the codes above
 
     def __len__(self) -> int:
         return len(self.need)
@@ -120,15 +132,19 @@ def encode_needs(needs: Sequence[Need]) -> NeedArrays:
     )
 
 
-def encode_offers(offers: Sequence[Offer], round_date: date) -> OfferArrays:
-    """Turn offer records into arrays; ``live`` applies the date window for ``round_date``."""
+def encode_offers(
+    offers: Sequence[Offer], round_date: date, max_km: float | None = None
+) -> OfferArrays:
+    """Turn offer records into arrays; ``live`` applies the date window for ``round_date``;
+    offers without a radius get ``max_km`` (None = no limit)."""
     index = item_index()
     m = len(offers)
+    default_radius = np.inf if max_km is None else float(max_km)
     return OfferArrays(
         lat=np.fromiter((o.lat for o in offers), dtype=np.float64, count=m),
         lon=np.fromiter((o.lon for o in offers), dtype=np.float64, count=m),
         radius_km=np.fromiter(
-            (np.inf if o.radius_km is None else o.radius_km for o in offers),
+            (default_radius if o.radius_km is None else o.radius_km for o in offers),
             dtype=np.float64,
             count=m,
         ),
@@ -197,8 +213,17 @@ def _area_members(group: _ItemNeeds, needs: NeedArrays, offers: OfferArrays, o: 
     return group.by_lat
 
 
-def generate_candidates(needs: NeedArrays, offers: OfferArrays) -> Candidates:
-    """All eligible (need, offer) pairs and, for needs with none, why not (DESIGN §5)."""
+def generate_candidates(
+    needs: NeedArrays,
+    offers: OfferArrays,
+    *,
+    blocked: NDArray[np.bool_] | None = None,
+    excluded: I64 | None = None,
+) -> Candidates:
+    """All eligible (need, offer) pairs and, for needs with none, why not (DESIGN §5).
+
+    ``blocked`` (per need): the household recently received the need's item — no pair.
+    ``excluded``: pair keys ``need * len(offers) + offer`` never to propose (rejected)."""
     n_items = len(item_index())
     groups = _index_needs_by_item(needs, n_items)
     offers_of_item: list[list[int]] = [[] for _ in range(n_items)]
@@ -252,10 +277,26 @@ def generate_candidates(needs: NeedArrays, offers: OfferArrays) -> Candidates:
         offer = np.zeros(0, dtype=np.int32)
         dist = np.zeros(0, dtype=np.float64)
 
+    eligible = np.zeros(len(needs), dtype=np.bool_)
+    eligible[need] = True
+    # Rule (DESIGN §12): no double help, and a rejected pair is not proposed again — the
+    # arcs are dropped here, so the optimum is computed without them.
+    keep = None
+    if blocked is not None and blocked.any():
+        keep = ~blocked[need]
+    if excluded is not None and len(excluded):
+        key = need.astype(np.int64) * len(offers) + offer
+        gone = np.isin(key, excluded)
+        keep = ~gone if keep is None else keep & ~gone
+    if keep is not None:
+        need, offer, dist = need[keep], offer[keep], dist[keep]
     has_arc = np.zeros(len(needs), dtype=np.bool_)
     has_arc[need] = True
     why = np.full(len(needs), NOT_ELIGIBLE, dtype=np.int8)
     why[~in_area] = OUT_OF_AREA
     why[~item_offered[needs.item]] = NO_OFFER_FOR_ITEM
+    why[eligible] = PREVIOUSLY_REJECTED
+    if blocked is not None:
+        why[eligible & blocked] = RECENTLY_HELPED
     why[has_arc] = -1
     return Candidates(need=need.astype(np.int32), offer=offer, distance_km=dist, why_none=why)

@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 
 from matching.model import Problem, Result
-from matching.solver import make_result, prepare
+from matching.solver import fairness_stats, make_result, prepare
 
 __all__ = ["solve_greedy"]
 
@@ -49,7 +49,7 @@ def solve_greedy(problem: Problem) -> Result:
         data.needs, data.offers, cands, flows, data.items, data.household, data.priority, None,
         cap, status="greedy",
     )  # fmt: skip
-    stats = dict(result.stats)
+    stats = dict(result.stats) | fairness_stats(problem, data, flows)
     stats["seconds"] = round(time.perf_counter() - start, 4)
     stats["timings"] = {"candidates": round(t_cands, 4)}
     stats["round_date"] = round_date.isoformat()

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from matching.model import Need, Offer, Params, Problem, Result
+from matching.model import Held, Need, Offer, Params, Problem, RecentHelp, Result
 
 __all__ = [
     "ProblemFileError",
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 _NEED_REQUIRED = ("id", "household", "item", "lat", "lon", "region", "priority")
-_NEED_FIELDS = (*_NEED_REQUIRED, "posted", "hardship", "text")
+_NEED_FIELDS = (*_NEED_REQUIRED, "posted", "hardship", "text", "excluded_offers")
 _OFFER_REQUIRED = ("id", "items", "lat", "lon", "capacity")
 _OFFER_FIELDS = (*_OFFER_REQUIRED, "radius_km", "regions", "hardship", "start", "end")
 
@@ -96,6 +96,7 @@ def _record(raw: object, required: tuple[str, ...], known: tuple[str, ...]) -> d
 def _need(raw: object) -> Need:
     r = _record(raw, _NEED_REQUIRED, _NEED_FIELDS)
     r["posted"] = _datetime("posted", r.get("posted"))
+    r["excluded_offers"] = _string_list("excluded_offers", r.get("excluded_offers"))
     return Need(**r)
 
 
@@ -109,22 +110,40 @@ def _offer(raw: object) -> Offer:
     return Offer(**r)
 
 
+def _recent(raw: object) -> RecentHelp:
+    r = _record(raw, ("household", "items"), ("household", "items"))
+    return RecentHelp(r["household"], _string_list("items", r["items"]))
+
+
+def _held(raw: object) -> Held:
+    r = _record(raw, ("need", "offer"), ("need", "offer"))
+    return Held(r["need"], r["offer"])
+
+
 def _params(raw: object) -> Params:
     if raw is None:
         return Params()
     if not isinstance(raw, Mapping):
         raise ValueError(f"is not an object but {type(raw).__name__}")
+    tilt_km = raw.get("tilt_km")
     return Params(
         max_per_household=raw.get("max_per_household"),
         round_date=_date("round_date", raw.get("round_date")),
         time_limit_s=raw.get("time_limit_s"),
+        max_km=raw.get("max_km"),
+        tilt_regions=_string_list("tilt_regions", raw.get("tilt_regions")),
+        tilt_km=0.0 if tilt_km is None else tilt_km,
     )
 
 
-def _records(data: Mapping[str, Any], kind: str, build: Callable[[object], _T]) -> list[_T]:
+def _records(
+    data: Mapping[str, Any], kind: str, build: Callable[[object], _T], optional: bool = False
+) -> list[_T]:
     raw = data.get(kind)
+    if optional and raw is None:
+        return []
     if not isinstance(raw, list):
-        raise ProblemFileError(f'field "{kind}": missing or not a list')
+        raise ProblemFileError(f'field "{kind}": {"not" if optional else "missing or not"} a list')
     out = []
     for i, item in enumerate(raw):
         try:
@@ -140,12 +159,14 @@ def problem_from_json(data: object) -> Problem:
         raise ProblemFileError("the file must hold a JSON object with needs, offers, params")
     needs = _records(data, "needs", _need)
     offers = _records(data, "offers", _offer)
+    recent = _records(data, "recent", _recent, optional=True)
+    held = _records(data, "held", _held, optional=True)
     try:
         params = _params(data.get("params"))
     except ValueError as exc:
         raise ProblemFileError(f"params: {exc}") from None
     try:
-        return Problem(tuple(needs), tuple(offers), params)
+        return Problem(tuple(needs), tuple(offers), params, tuple(recent), tuple(held))
     except ValueError as exc:
         raise ProblemFileError(str(exc)) from None
 
@@ -180,6 +201,8 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
         for k in ("posted", "hardship", "text"):
             if getattr(n, k) is not None:
                 out[k] = _opt(getattr(n, k))
+        if n.excluded_offers:
+            out["excluded_offers"] = list(n.excluded_offers)
         return out
 
     def offer(o: Offer) -> dict[str, Any]:
@@ -204,11 +227,22 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
         params["round_date"] = p.round_date.isoformat()
     if p.time_limit_s is not None:
         params["time_limit_s"] = p.time_limit_s
-    return {
+    if p.max_km is not None:
+        params["max_km"] = p.max_km
+    if p.tilt_regions:
+        params["tilt_regions"] = list(p.tilt_regions)
+    if p.tilt_km:
+        params["tilt_km"] = p.tilt_km
+    out: dict[str, Any] = {
         "needs": [need(n) for n in problem.needs],
         "offers": [offer(o) for o in problem.offers],
         "params": params,
     }
+    if problem.recent:
+        out["recent"] = [{"household": r.household, "items": list(r.items)} for r in problem.recent]
+    if problem.held:
+        out["held"] = [{"need": h.need, "offer": h.offer} for h in problem.held]
+    return out
 
 
 def result_to_json(result: Result) -> dict[str, Any]:

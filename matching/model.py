@@ -19,12 +19,15 @@ __all__ = [
     "HANGZHOU_DISTRICTS",
     "HARDSHIP_CODES",
     "REASON_CODES",
+    "TILT_DISTRICTS",
     "Assignment",
+    "Held",
     "Id",
     "Need",
     "Offer",
     "Params",
     "Problem",
+    "RecentHelp",
     "Result",
     "Unmatched",
     "id_sort_key",
@@ -41,10 +44,15 @@ HANGZHOU_DISTRICTS: tuple[str, ...] = (
     "330112", "330113", "330114", "330122", "330127", "330182",
 )  # fmt: skip
 
+TILT_DISTRICTS: tuple[str, ...] = ("330122", "330127", "330182")
+"""The western counties 桐庐, 淳安, 建德: the usual ``Params.tilt_regions`` (DESIGN §12)."""
+
 REASON_CODES: tuple[str, ...] = (
     "no_offer_for_item",
     "out_of_area",
     "not_eligible",
+    "recently_helped",
+    "previously_rejected",
     "capacity_exhausted",
     "household_cap",
 )
@@ -113,6 +121,8 @@ class Need:
 
     ``priority`` is 1 (most urgent) to 3; ``posted`` orders ties (older first);
     ``region`` is the NBS code of where the household lives (6, 9 or 12 digits).
+    ``excluded_offers``: offers never to propose for this need (staff rejected the pair);
+    their arcs are not built, so the optimum is computed without them.
     """
 
     id: Id
@@ -125,6 +135,7 @@ class Need:
     posted: datetime | None = None
     hardship: str | None = None
     text: str | None = None
+    excluded_offers: tuple[Id, ...] = ()
 
     def __post_init__(self) -> None:
         _check_id("id", self.id)
@@ -145,6 +156,9 @@ class Need:
             _check_hardship("hardship", self.hardship)
         if self.text is not None and not isinstance(self.text, str):
             raise ValueError(f'field "text": {self.text!r} is not a string')
+        _check_tuple(self, "excluded_offers")
+        for i, value in enumerate(self.excluded_offers):
+            _check_id(f"excluded_offers[{i}]", value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,11 +226,18 @@ class Params:
     (None = no cap).  ``round_date``: the day whose offers are live (None = today).
     ``time_limit_s``: wall-clock budget; :func:`matching.solve` raises
     :class:`matching.SolveTimeout` when it is exceeded (checked between phases).
+    ``max_km``: the service radius of offers that give none (None = no limit), so that no
+    proposal is absurdly far.  ``tilt_regions`` / ``tilt_km``: regional tilt (DESIGN §12) —
+    a served need whose region starts with one of ``tilt_regions`` counts as ``tilt_km``
+    kilometres of distance saved; it never outweighs a priority class (0 = off).
     """
 
     max_per_household: int | None = None
     round_date: date | None = None
     time_limit_s: float | None = None
+    max_km: float | None = None
+    tilt_regions: tuple[str, ...] = ()
+    tilt_km: float = 0.0
 
     def __post_init__(self) -> None:
         cap = self.max_per_household
@@ -230,23 +251,73 @@ class Params:
             isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0
         ):
             raise ValueError(f'field "time_limit_s": {limit!r} must be a number > 0')
+        km = self.max_km
+        if km is not None and (
+            isinstance(km, bool) or not isinstance(km, int | float) or not 0 < km < math.inf
+        ):
+            raise ValueError(f'field "max_km": {km!r} must be a number > 0 (or null: no limit)')
+        _check_tuple(self, "tilt_regions")
+        for i, region in enumerate(self.tilt_regions):
+            _check_region(f"tilt_regions[{i}]", region)
+        tilt = self.tilt_km
+        if isinstance(tilt, bool) or not isinstance(tilt, int | float) or not 0 <= tilt <= 1000:
+            raise ValueError(f'field "tilt_km": {tilt!r} must be a number from 0 to 1000')
+
+
+@dataclass(frozen=True, slots=True)
+class RecentHelp:
+    """Items a household received recently (any channel): none of its needs for these items
+    is served — no double help within the repeat-help window (DESIGN §12)."""
+
+    household: Id
+    items: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _check_id("household", self.household)
+        _check_tuple(self, "items")
+        for i, code in enumerate(self.items):
+            _check_item(f"items[{i}]", code)
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A proposal staff put on hold: it stays as it is.  If the need is in the problem it is
+    not matched again; if the offer is, one unit of its capacity is reserved for it."""
+
+    need: Id
+    offer: Id
+
+    def __post_init__(self) -> None:
+        _check_id("need", self.need)
+        _check_id("offer", self.offer)
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One matching round: the open needs, the live offers and the round's settings."""
+    """One matching round: the open needs, the live offers and the round's settings, plus
+    what earlier rounds and deliveries left: recently received items per household and
+    held proposals."""
 
     needs: tuple[Need, ...]
     offers: tuple[Offer, ...]
     params: Params = field(default_factory=Params)
+    recent: tuple[RecentHelp, ...] = ()
+    held: tuple[Held, ...] = ()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.needs, tuple):
-            object.__setattr__(self, "needs", tuple(self.needs))
-        if not isinstance(self.offers, tuple):
-            object.__setattr__(self, "offers", tuple(self.offers))
+        for name in ("needs", "offers", "recent", "held"):
+            if not isinstance(getattr(self, name), tuple):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         _check_unique("needs", self.needs)
         _check_unique("offers", self.offers)
+        first: dict[Id, int] = {}
+        for i, h in enumerate(self.held):
+            if h.need in first:
+                raise ValueError(
+                    f"held[{i}] (need {_show_id(h.need)}): the need is held twice "
+                    f"(first at held[{first[h.need]}])"
+                )
+            first[h.need] = i
 
 
 def _check_unique(kind: str, records: Sequence[Need | Offer]) -> None:

@@ -120,6 +120,7 @@ class Network:
     n_pairs: int
     distance_unit_m: int
     weights: tuple[int, int, int]
+    bonus: I64 | None = None  # per need: regional-tilt reward in cost units (None = no tilt)
 
 
 # ----------------------------------------------------------------------------------------
@@ -157,7 +158,11 @@ def _canonical(problem: Problem) -> tuple[list[Need], list[Offer]]:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A problem in canonical order, as arrays, with its candidate pairs."""
+    """A problem in canonical order, as arrays, with its candidate pairs.
+
+    Held needs are left out of ``needs`` (they are not matched again) and the units their
+    held proposals reserve are taken off ``capacity``; ``tilted`` marks the needs in the
+    regional-tilt regions (whether or not the tilt weight is on)."""
 
     needs: list[Need]
     offers: list[Offer]
@@ -167,11 +172,26 @@ class Prepared:
     priority: NDArray[np.int8]
     capacity: I64
     cands: Candidates
+    tilted: NDArray[np.bool_]
+    held_needs: int = 0
+    held_units: int = 0
 
 
 def prepare(problem: Problem, round_date: date) -> Prepared:
     """Canonical order, arrays and candidates: the data step shared with the greedy baseline."""
+    params = problem.params
     needs, offers = _canonical(problem)
+    held_need_ids = {h.need for h in problem.held}
+    if held_need_ids:
+        needs = [n for n in needs if n.id not in held_need_ids]
+    capacity = np.fromiter(map(attrgetter("capacity"), offers), dtype=np.int64, count=len(offers))
+    offer_index: dict[Id, int] = {o.id: j for j, o in enumerate(offers)}
+    held_units = 0
+    for h in problem.held:  # Rule: a held proposal keeps its unit of the offer's capacity.
+        j = offer_index.get(h.offer)
+        if j is not None and capacity[j] > 0:
+            capacity[j] -= 1
+            held_units += 1
     need_arr = encode_needs(needs)
     household, n_households = _households(needs)
     return Prepared(
@@ -181,10 +201,50 @@ def prepare(problem: Problem, round_date: date) -> Prepared:
         household=household,
         n_households=n_households,
         priority=np.fromiter(map(attrgetter("priority"), needs), dtype=np.int8, count=len(needs)),
-        capacity=np.fromiter(
-            map(attrgetter("capacity"), offers), dtype=np.int64, count=len(offers)
+        capacity=capacity,
+        cands=generate_candidates(
+            need_arr,
+            encode_offers(offers, round_date, params.max_km),
+            blocked=_recently_helped(problem, needs),
+            excluded=_excluded_pairs(needs, offer_index),
         ),
-        cands=generate_candidates(need_arr, encode_offers(offers, round_date)),
+        tilted=_tilted(needs, params.tilt_regions),
+        held_needs=len(problem.needs) - len(needs),
+        held_units=held_units,
+    )
+
+
+def _recently_helped(problem: Problem, needs: list[Need]) -> NDArray[np.bool_] | None:
+    """Per need: its household received the need's item within the repeat-help window."""
+    if not problem.recent:
+        return None
+    recent = {(r.household, item) for r in problem.recent for item in r.items}
+    return np.fromiter(
+        ((n.household, n.item) in recent for n in needs), dtype=np.bool_, count=len(needs)
+    )
+
+
+def _excluded_pairs(needs: list[Need], offer_index: dict[Id, int]) -> I64 | None:
+    """Sorted keys ``need * len(offers) + offer`` of the pairs staff rejected (offers that are
+    not in the round are ignored)."""
+    m = len(offer_index)
+    keys = [
+        i * m + j
+        for i, n in enumerate(needs)
+        if n.excluded_offers
+        for j in (offer_index.get(o) for o in n.excluded_offers)
+        if j is not None
+    ]
+    return np.unique(np.array(keys, dtype=np.int64)) if keys else None
+
+
+def _tilted(needs: list[Need], regions: tuple[str, ...]) -> NDArray[np.bool_]:
+    """Per need: its region lies in one of the tilt regions (NBS prefixes)."""
+    if not regions:
+        return np.zeros(len(needs), dtype=np.bool_)
+    prefixes = tuple(regions)
+    return np.fromiter(
+        (n.region.startswith(prefixes) for n in needs), dtype=np.bool_, count=len(needs)
     )
 
 
@@ -242,8 +302,13 @@ def build_network(
     capacity: I64,
     max_per_household: int | None,
     units: tuple[int, ...] = DISTANCE_UNITS_M,
+    *,
+    tilt_m: I64 | None = None,
 ) -> Network:
     """Nodes: source, sink, needs with candidates, capped households, offers.
+
+    ``tilt_m`` (per need, metres): the regional-tilt bonus, added to the need's reward; it
+    counts in the distance level of the objective, so it is part of the bound ``D``.
 
     A household node is only needed where its cap can bind (more candidate needs than the
     cap); the needs of every other household hang directly off the source.  Same optimum,
@@ -277,8 +342,9 @@ def build_network(
     max_arc = np.zeros(n_needs, dtype=np.int64)
     np.maximum.at(max_arc, cands.need, dist_m)
     mixed = _mixed_capped_households(household, priority, active, hh_cap)
-    unit, costs_pair, weights = _scale(dist_m, max_arc, mixed, n_nodes, units)
+    unit, costs_pair, weights = _scale(dist_m, max_arc, mixed, n_nodes, units, tilt_m)
     reward = np.array([0, weights[0], weights[1], weights[2]], dtype=np.int64)
+    bonus = None if tilt_m is None or not tilt_m.any() else (tilt_m + unit // 2) // unit
 
     tails = np.concatenate(
         [
@@ -309,7 +375,8 @@ def build_network(
     )
     costs = np.concatenate(
         [
-            -reward[priority[act]],  # serve by priority, lexicographically (module doc)
+            # serve by priority, lexicographically (module doc), plus the regional tilt
+            -reward[priority[act]] - (0 if bonus is None else bonus[act]),
             costs_pair,  # then least total distance, in units of `unit` metres
             np.zeros(n_offers + len(capped) + 1, dtype=np.int64),
         ]
@@ -326,15 +393,24 @@ def build_network(
         n_pairs=len(cands),
         distance_unit_m=unit,
         weights=weights,
+        bonus=bonus,
     )
 
 
 def _scale(
-    dist_m: I64, max_arc: I64, mixed: int, n_nodes: int, units: tuple[int, ...]
+    dist_m: I64,
+    max_arc: I64,
+    mixed: int,
+    n_nodes: int,
+    units: tuple[int, ...],
+    tilt_m: I64 | None = None,
 ) -> tuple[int, I64, tuple[int, int, int]]:
-    """Finest distance unit whose costs stay within OR-Tools' int64 range."""
+    """Finest distance unit whose costs stay within OR-Tools' int64 range.  The bound ``D``
+    covers every change of the distance level: arcs and tilt bonuses."""
     for unit in units:
         bound = int(((max_arc + unit // 2) // unit).sum())
+        if tilt_m is not None:
+            bound += int(((tilt_m + unit // 2) // unit).sum())
         weights = _weights(bound, mixed)
         if weights[0] * (n_nodes + 1) < COST_LIMIT:
             return unit, (dist_m + unit // 2) // unit, weights
@@ -426,13 +502,15 @@ def solve(problem: Problem, *, progress: Progress | None = None) -> Result:
     needs, offers, cands = data.needs, data.offers, data.cands
     household, n_households, priority = data.household, data.n_households, data.priority
     capacity = data.capacity
+    tilt_m = tilt_metres(data, params.tilt_km)
     t = lap("candidates", t)
 
     # Variables, constraints and objective: the network
     report(0.3, "model")
     net = build_network(
-        cands, household, n_households, priority, capacity, params.max_per_household
-    )
+        cands, household, n_households, priority, capacity, params.max_per_household,
+        tilt_m=tilt_m,
+    )  # fmt: skip
     t = lap("build", t)
 
     # Solve, coarsening the distance unit if OR-Tools reports a cost overflow
@@ -443,8 +521,9 @@ def solve(problem: Problem, *, progress: Progress | None = None) -> Result:
         if not coarser:
             break
         net = build_network(
-            cands, household, n_households, priority, capacity, params.max_per_household, coarser
-        )
+            cands, household, n_households, priority, capacity, params.max_per_household, coarser,
+            tilt_m=tilt_m,
+        )  # fmt: skip
         smcf, status = _solve_network(net)
     if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
         raise SolveError(f"min-cost flow failed with status {status.name}")
@@ -455,18 +534,49 @@ def solve(problem: Problem, *, progress: Progress | None = None) -> Result:
     pair_arcs = np.arange(net.need_arc0, net.need_arc0 + net.n_pairs, dtype=np.int32)
     flows = np.asarray(smcf.flows(pair_arcs), dtype=np.int64)
     costs_pair = net.costs[net.need_arc0 : net.need_arc0 + net.n_pairs]
+    if net.bonus is not None:  # a swap must keep distance minus tilt bonus unchanged
+        costs_pair = costs_pair - net.bonus[cands.need] + int(net.bonus.max())
     flows = prefer_older(cands, flows, costs_pair, household, priority, params.max_per_household)
     result = make_result(
         needs, offers, cands, flows, data.items, household, priority, net,
         params.max_per_household,
     )  # fmt: skip
     lap("result", t)
-    stats = dict(result.stats)
+    stats = dict(result.stats) | fairness_stats(problem, data, flows)
     stats["seconds"] = round(time.perf_counter() - start, 4)
     stats["timings"] = timings
     stats["round_date"] = round_date.isoformat()
     report(1.0, "done")
     return Result(result.assignments, result.unmatched, result.status, stats)
+
+
+def tilt_metres(data: Prepared, tilt_km: float) -> I64 | None:
+    """Per need: the regional-tilt bonus in metres (None when the tilt is off)."""
+    if tilt_km <= 0 or not data.tilted.any():
+        return None
+    return data.tilted.astype(np.int64) * round(tilt_km * 1000)
+
+
+def fairness_stats(problem: Problem, data: Prepared, flows: I64) -> dict[str, Any]:
+    """What DESIGN §12 adds to a round's stats: the distance limit, the regional tilt (its
+    weight and how many needs in those regions were served), held proposals and the pairs
+    left out because staff rejected them."""
+    params = problem.params
+    served = np.zeros(len(data.needs), dtype=np.bool_)
+    served[data.cands.need[flows > 0]] = True
+    return {
+        "max_km": params.max_km,
+        "tilt": {
+            "regions": list(params.tilt_regions),
+            "km": params.tilt_km,
+            "needs": int(data.tilted.sum()),
+            "served": int((served & data.tilted).sum()),
+        },
+        "held": data.held_needs,
+        "held_units": data.held_units,
+        "recent_households": len({r.household for r in problem.recent}),
+        "excluded_pairs": sum(len(n.excluded_offers) for n in data.needs),
+    }
 
 
 def prefer_older(

@@ -6,16 +6,32 @@ are about 25% / 35% / 40% for 1 / 2 / 3, some needs raised one step (急难 or o
 Offers have capacities 1-60, 1-3 items, radii 3-30 km and/or region prefixes, and some
 hardship restrictions and date windows.  Region codes are made up but shaped like NBS codes
 (district + 3-digit street + 3-digit community) and follow the location.
+
+``fair=True`` adds what DESIGN §12 feeds a round (from a separate random stream, so the market
+itself is the same): 8% of households received one of their needs' items recently, 3% of
+needs have one or two rejected offers of their item, 1% of needs are held on an offer of
+their item, offers without a radius are limited to 30 km, and needs in 桐庐/淳安/建德 get a
+10 km regional tilt.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
 
-from matching.model import HARDSHIP_CODES, Need, Offer, Params, Problem
+from matching.model import (
+    HARDSHIP_CODES,
+    TILT_DISTRICTS,
+    Held,
+    Need,
+    Offer,
+    Params,
+    Problem,
+    RecentHelp,
+)
 from matching.taxonomy import item_codes
 
 __all__ = ["DISTRICT_CENTRES", "ROUND_DATE", "synthetic_problem"]
@@ -89,8 +105,10 @@ def synthetic_problem(
     *,
     max_per_household: int | None = 2,
     with_text: bool = False,
+    fair: bool = False,
 ) -> Problem:
-    """A reproducible market of ``n_needs`` needs and ``n_offers`` offers."""
+    """A reproducible market of ``n_needs`` needs and ``n_offers`` offers (``fair``: with the
+    DESIGN §12 inputs, see the module doc)."""
     rng = np.random.default_rng(seed)
     codes = item_codes()
     weights = _item_weights(rng)
@@ -170,6 +188,38 @@ def synthetic_problem(
                 end=end,
             )
         )
-    return Problem(
+    problem = Problem(
         needs, tuple(offers), Params(max_per_household=max_per_household, round_date=ROUND_DATE)
     )
+    return _with_fairness(problem, seed) if fair else problem
+
+
+def _with_fairness(problem: Problem, seed: int) -> Problem:
+    rng = np.random.default_rng([seed, 15])
+    needs, offers = problem.needs, problem.offers
+    of_item: dict[str, list[str | int]] = {}
+    for o in offers:
+        for code in o.items:
+            of_item.setdefault(code, []).append(o.id)
+    first_item: dict[str | int, str] = {}
+    for n in needs:
+        first_item.setdefault(n.household, n.item)
+    households = list(first_item)
+    picked = rng.random(len(households)) < 0.08
+    recent = tuple(
+        RecentHelp(h, (first_item[h],)) for h, hit in zip(households, picked.tolist(), strict=True)
+        if hit
+    )  # fmt: skip
+    draw = rng.random(len(needs))
+    out, held = [], []
+    for n, x in zip(needs, draw.tolist(), strict=True):
+        choices = of_item.get(n.item, [])
+        if choices and x < 0.03:
+            k = min(len(choices), 1 + int(x * 100) % 2)
+            picks = rng.choice(len(choices), size=k, replace=False).tolist()
+            n = replace(n, excluded_offers=tuple(choices[i] for i in picks))
+        elif choices and x > 0.99:
+            held.append(Held(n.id, choices[int(rng.integers(len(choices)))]))
+        out.append(n)
+    params = replace(problem.params, max_km=30.0, tilt_regions=TILT_DISTRICTS, tilt_km=10.0)
+    return Problem(tuple(out), offers, params, recent, tuple(held))

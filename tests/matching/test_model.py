@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from matching import Need, Offer, Params, Problem
+from matching import Held, Need, Offer, Params, Problem, RecentHelp
 from matching.taxonomy import categories, item_codes, items
 from tests.matching.helpers import need, offer
 
@@ -71,6 +71,30 @@ def test_params_validation() -> None:
         Params(time_limit_s=0)
     with pytest.raises(ValueError, match="round_date"):
         Params(round_date=datetime(2025, 1, 1))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_km"):
+        Params(max_km=-5.0)
+    with pytest.raises(ValueError, match="max_km"):
+        Params(max_km=float("inf"))
+    with pytest.raises(ValueError, match=r"tilt_regions\[1\]"):
+        Params(tilt_regions=("330127", "3301"))
+    with pytest.raises(ValueError, match="tilt_regions"):
+        Params(tilt_regions=["330127"])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="tilt_km"):
+        Params(tilt_km=float("nan"))
+    assert Params().max_km is None and Params().tilt_km == 0.0
+
+
+def test_recent_and_held_validation() -> None:
+    with pytest.raises(ValueError, match=r'field "items\[0\]"'):
+        RecentHelp("h1", ("10-10",))
+    with pytest.raises(ValueError, match='field "household"'):
+        RecentHelp(None, ("07-02",))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match='field "offer"'):
+        Held("n1", 1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match='field "excluded_offers"'):
+        need(excluded_offers=["o1"])
+    with pytest.raises(ValueError, match=r"held\[1\] \(need 7\): the need is held twice"):
+        Problem((), (), held=(Held(7, "a"), Held(7, "b")))
 
 
 def test_problem_rejects_duplicate_ids_naming_the_record() -> None:

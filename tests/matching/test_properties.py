@@ -7,16 +7,18 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching import Problem, solve, solve_greedy
+from matching import Held, Params, Problem, RecentHelp, solve, solve_greedy
 from matching.bench import lexicographic_counts
-from matching.solver import build_network, prepare
+from matching.solver import build_network, prepare, tilt_metres
 from tests.matching.helpers import (
     BASE_LAT,
     BASE_LON,
     ROUND,
+    allowed,
     brute_force,
     check_feasible,
     eligible,
+    held_needs,
     need,
     offer,
     problem,
@@ -33,9 +35,20 @@ settings.register_profile(
 
 
 @st.composite
-def markets(draw: st.DrawFn, max_needs: int = 7, max_offers: int = 3) -> Problem:
+def markets(
+    draw: st.DrawFn, max_needs: int = 7, max_offers: int = 3, fair: bool = False
+) -> Problem:
+    """Random small markets; ``fair`` adds the DESIGN §12 inputs: rejected pairs, recently
+    received items, held proposals, a distance limit and a regional tilt."""
     n_needs = draw(st.integers(0, max_needs))
     n_offers = draw(st.integers(0, max_offers))
+    offer_ids = [f"o{j}" for j in range(n_offers)]
+    no_exclusions: st.SearchStrategy[list[str]] = st.just([])
+    excluded = (
+        st.lists(st.sampled_from(offer_ids), max_size=2, unique=True)
+        if fair and offer_ids
+        else no_exclusions
+    )
     coord = st.floats(-0.05, 0.05)  # about ±5 km, on a coarse grid to create ties
     grid = st.integers(-4, 4).map(lambda k: k * 0.01)
     needs = [
@@ -48,6 +61,7 @@ def markets(draw: st.DrawFn, max_needs: int = 7, max_offers: int = 3) -> Problem
             region=draw(st.sampled_from(REGIONS)),
             priority=draw(st.integers(1, 3)),
             hardship=draw(st.none() | st.sampled_from(HARDSHIP)),
+            excluded_offers=tuple(draw(excluded)),
         )
         for i in range(n_needs)
     ]
@@ -67,7 +81,27 @@ def markets(draw: st.DrawFn, max_needs: int = 7, max_offers: int = 3) -> Problem
         for j in range(n_offers)
     ]
     cap = draw(st.none() | st.integers(1, 2))
-    return problem(needs, offers, max_per_household=cap)
+    p = problem(needs, offers, max_per_household=cap)
+    if not fair:
+        return p
+    households = sorted({n.household for n in needs})
+    recent = [
+        RecentHelp(h, tuple(draw(st.lists(st.sampled_from(ITEMS), max_size=2, unique=True))))
+        for h in draw(st.lists(st.sampled_from(households), max_size=2, unique=True))
+    ] if households else []  # fmt: skip
+    ids = [n.id for n in needs]
+    held = [
+        Held(i, draw(st.sampled_from([*offer_ids, "elsewhere"])))
+        for i in (draw(st.lists(st.sampled_from(ids), max_size=2, unique=True)) if ids else [])
+    ]
+    params = Params(
+        max_per_household=cap,
+        round_date=ROUND,
+        max_km=draw(st.none() | st.floats(1.5, 6.0)),
+        tilt_regions=("330105", "330106001"),
+        tilt_km=draw(st.sampled_from([0.0, 0.4, 3.0])),
+    )
+    return Problem(p.needs, p.offers, params, tuple(recent), tuple(held))
 
 
 @settings(settings.get_profile("matching"))
@@ -77,8 +111,16 @@ def test_solution_is_feasible(p: Problem) -> None:
     check_feasible(p, r)  # capacity, eligibility, once per need, household cap
 
 
+@settings(settings.get_profile("matching"))
+@given(markets(fair=True))
+def test_solution_is_feasible_with_fairness_constraints(p: Problem) -> None:
+    r = solve(p)
+    check_feasible(p, r)  # no excluded pair, no recently received item, held units kept
+    assert r.stats["held"] == len(held_needs(p) & {n.id for n in p.needs})
+
+
 @settings(settings.get_profile("matching"), max_examples=80)
-@given(markets(max_needs=6, max_offers=3))
+@given(markets(max_needs=6, max_offers=3) | markets(max_needs=6, max_offers=3, fair=True))
 def test_lexicographic_optimum_and_least_distance_match_brute_force(p: Problem) -> None:
     r = solve(p)
     counts, metres = brute_force(p)
@@ -87,31 +129,38 @@ def test_lexicographic_optimum_and_least_distance_match_brute_force(p: Problem) 
 
 
 @settings(settings.get_profile("matching"), max_examples=40)
-@given(markets(max_needs=40, max_offers=6))
+@given(markets(max_needs=40, max_offers=6) | markets(max_needs=40, max_offers=6, fair=True))
 def test_served_counts_match_independent_lexicographic_solve(p: Problem) -> None:
     data = prepare(p, ROUND)
     net = build_network(
         data.cands, data.household, data.n_households, data.priority, data.capacity,
-        p.params.max_per_household,
+        p.params.max_per_household, tilt_m=tilt_metres(data, p.params.tilt_km),
     )  # fmt: skip
     assert solve(p).served_by_priority == lexicographic_counts(net)
 
 
 @settings(settings.get_profile("matching"))
-@given(markets(max_needs=20, max_offers=5))
+@given(markets(max_needs=20, max_offers=5) | markets(max_needs=20, max_offers=5, fair=True))
 def test_unmatched_reasons_are_consistent(p: Problem) -> None:
     r = solve(p)
     needs = {n.id: n for n in p.needs}
     offers_for_item = {i: [o for o in p.offers if i in o.items] for i in ITEMS}
     for u in r.unmatched:
         n = needs[u.need]
-        eligible_any = any(eligible(n, o) for o in p.offers)
+        eligible_any = any(eligible(n, o, ROUND, p.params.max_km) for o in p.offers)
+        allowed_any = any(allowed(p, n, o) for o in p.offers)
         if u.reason == "no_offer_for_item":
             assert not offers_for_item[n.item]
         elif u.reason in ("out_of_area", "not_eligible"):
             assert offers_for_item[n.item] and not eligible_any
+        elif u.reason == "recently_helped":
+            assert eligible_any and not allowed_any
+            assert any(r.household == n.household and n.item in r.items for r in p.recent)
+        elif u.reason == "previously_rejected":
+            assert eligible_any and not allowed_any
+            assert not any(r.household == n.household and n.item in r.items for r in p.recent)
         else:
-            assert eligible_any
+            assert allowed_any
             if u.reason == "household_cap":
                 cap = p.params.max_per_household
                 hh_served = sum(needs[a.need].household == n.household for a in r.assignments)
@@ -119,7 +168,7 @@ def test_unmatched_reasons_are_consistent(p: Problem) -> None:
 
 
 @settings(settings.get_profile("matching"))
-@given(markets(max_needs=25, max_offers=5))
+@given(markets(max_needs=25, max_offers=5) | markets(max_needs=25, max_offers=5, fair=True))
 def test_greedy_never_beats_optimal(p: Problem) -> None:
     g, o = solve_greedy(p), solve(p)
     check_feasible(p, g)
@@ -129,7 +178,10 @@ def test_greedy_never_beats_optimal(p: Problem) -> None:
 
 
 @settings(settings.get_profile("matching"), max_examples=30)
-@given(markets(max_needs=25, max_offers=5), st.randoms(use_true_random=False))
+@given(
+    markets(max_needs=25, max_offers=5) | markets(max_needs=25, max_offers=5, fair=True),
+    st.randoms(use_true_random=False),
+)
 def test_input_order_does_not_matter(p: Problem, rnd: object) -> None:
     import random
 
@@ -138,6 +190,8 @@ def test_input_order_does_not_matter(p: Problem, rnd: object) -> None:
         tuple(rnd.sample(p.needs, len(p.needs))),
         tuple(rnd.sample(p.offers, len(p.offers))),
         p.params,
+        tuple(rnd.sample(p.recent, len(p.recent))),
+        tuple(rnd.sample(p.held, len(p.held))),
     )
     a, b = solve(p), solve(shuffled)
     assert a.assignments == b.assignments
