@@ -26,6 +26,7 @@ from marketplace.bulk import bulk_insert
 from marketplace.demo import ROADS
 from marketplace.models import Household, Need, Offer, Organisation, Region, User
 from marketplace.services import passwords
+from marketplace.services.clock import beijing_today
 from matching import taxonomy
 
 CITY_PASSWORD = "zhongfu-city-2026"
@@ -125,7 +126,7 @@ def seed_city(
     report = progress or (lambda stage, n: None)
     rng = np.random.default_rng(seed)
     now = datetime.now(UTC)
-    today = now.date()
+    today = beijing_today(now)
     pw_hash = passwords.hash_password(CITY_PASSWORD)
     with Session(engine) as session:
         comm = session.exec(

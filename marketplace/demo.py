@@ -15,6 +15,7 @@ from stdnum.cn import ric, uscc
 from marketplace.models import Hardship, Need, NeedKind, OrgType, Region, Role, User, utcnow
 from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn
 from marketplace.services import accounts, claims, households, offers, wishes
+from marketplace.services.clock import beijing_today
 
 DEMO_PASSWORD = "zhongfu-demo-2026"
 DISTRICT_STAFF = {
@@ -161,7 +162,7 @@ def seed_demo(session: Session, *, seed: int = 20261123) -> str:
     if session.exec(select(User.id).where(User.username == "admin")).first() is not None:
         return "Demo data already present."
     rng = random.Random(seed)
-    today = date.today()
+    today = beijing_today()
     admin = accounts.create_user(
         session,
         actor=None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -15,6 +14,7 @@ from marketplace.models import OrgStatus, Role
 from marketplace.org.forms import OfferForm
 from marketplace.schemas import OfferIn
 from marketplace.services import claims, offers, regions
+from marketplace.services.clock import beijing_today
 from marketplace.services.errors import ServiceError, parse
 from marketplace.services.regions import ItemRef
 from marketplace.uploads import delivery_limit
@@ -58,7 +58,7 @@ def offer_new() -> ResponseReturnValue:
     form = OfferForm()
     groups = _choices(form)
     if not form.is_submitted():
-        form.start.data = date.today()
+        form.start.data = beijing_today()
     general: list[str] = []
     if form.validate_on_submit():
         extra = [c for c in re.split(r"[\s,，;；]+", form.regions_text.data or "") if c]

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -31,11 +30,12 @@ from sqlmodel import Session
 
 from marketplace.models import User
 from marketplace.services import audit, listings
+from marketplace.services.clock import beijing_today, to_beijing
 from marketplace.services.dashboard import Dashboard
+from marketplace.services.offers import state as offer_state
 from marketplace.services.regions import region_names
 
 MAX_ROWS = 100_000
-TZ = ZoneInfo("Asia/Shanghai")
 Translate = Callable[[str], str]
 Label = Callable[[str, str], str]  # (vocabulary, code) -> the reader's word for the code
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,8 +58,7 @@ class Words:
 def _local(value: Any) -> Any:
     """Datetimes in Asia/Shanghai without tzinfo (Excel has no time zones)."""
     if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
-        return aware.astimezone(TZ).replace(tzinfo=None, microsecond=0)
+        return to_beijing(value).replace(tzinfo=None, microsecond=0)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, list):
@@ -281,7 +280,7 @@ def offers(
             o.remaining,
             o.start,
             o.end,
-            label("offer_status", o.status),
+            label("offer_status", offer_state(o, org)),
         ]
         for o, org in rows
     )
@@ -466,7 +465,7 @@ def dashboard(d: Dashboard, *, words: Words) -> bytes:
 
 
 def filename(stem: str, today: date | None = None) -> str:
-    return f"{stem}-{(today or date.today()).isoformat()}.xlsx"
+    return f"{stem}-{(today or beijing_today()).isoformat()}.xlsx"
 
 
 # Import templates ---------------------------------------------------------------------------------

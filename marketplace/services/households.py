@@ -28,6 +28,7 @@ from marketplace.schemas import HouseholdIn, NeedIn
 from marketplace.services import audit
 from marketplace.services.access import get_household_for_staff, get_need_for_staff, staff_scope
 from marketplace.services.claims import latest_claims, release_active_claim
+from marketplace.services.clock import beijing_today
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.services.messages import Message
 from marketplace.services.privacy import (
@@ -151,7 +152,7 @@ def create_need(session: Session, *, actor: User, data: NeedIn, today: date | No
     item = session.get(TaxonomyItem, data.item)
     if item is None or not item.active:
         raise ValidationFailed({"item": "item.unknown"})
-    if data.deadline is not None and data.deadline < (today or date.today()):
+    if data.deadline is not None and data.deadline < (today or beijing_today()):
         raise ValidationFailed({"deadline": "need.deadline_past"})
     community = session.get(Region, household.community_code)
     return session.get_one(
@@ -300,7 +301,7 @@ def cancel_need(session: Session, *, actor: User, need_id: int, reason: str) -> 
 
 def expire_needs(session: Session, *, today: date | None = None) -> int:
     """Needs still open past their deadline expire (过期)."""
-    today = today or date.today()
+    today = today or beijing_today()
     ids = list(
         session.exec(
             select(Need.id).where(

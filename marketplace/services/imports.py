@@ -41,6 +41,7 @@ from marketplace.models import Household, Region, TaxonomyItem, User
 from marketplace.schemas import HouseholdIn, NeedIn
 from marketplace.services import households
 from marketplace.services.access import staff_scope
+from marketplace.services.clock import beijing_today
 from marketplace.services.errors import ValidationFailed, field_errors
 from marketplace.services.exports import (
     LIST_SHEET,
@@ -360,7 +361,7 @@ def import_workbook(
     except ValidationFailed as exc:
         report.errors.append(RowError("", 0, "", exc.errors.get("file", exc.message)))
         return report
-    run = _Import(session, actor, report, today or date.today(), progress)
+    run = _Import(session, actor, report, today or beijing_today(), progress)
     run.total = min(
         limits.max_rows, _declared_rows(wb, HOUSEHOLD_SHEET) + _declared_rows(wb, NEED_SHEET)
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func
+from sqlalchemy import Select, and_, case, func, not_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -24,12 +24,13 @@ from marketplace.models import (
     Household,
     Need,
     Offer,
+    OfferStatus,
     Organisation,
     OrgStatus,
     Role,
     User,
 )
-from marketplace.services import risk
+from marketplace.services import offers, risk
 from marketplace.services.access import require_admin, staff_scope
 from marketplace.services.households import search_conditions
 from marketplace.services.regions import in_subtree, is_within
@@ -248,7 +249,13 @@ def offers_query(
         require_admin(actor)
     if q.strip():
         stmt = stmt.where(col(Offer.title).contains(q.strip()))
-    if status:
+    if status == "live":
+        stmt = stmt.where(*offers.live_conditions())
+    elif status == "not_live":
+        stmt = stmt.where(
+            col(Offer.status) != OfferStatus.CLOSED.value, not_(and_(*offers.live_conditions()))
+        )
+    elif status:
         stmt = stmt.where(col(Offer.status) == status)
     return _order(stmt, OFFER_SORTS, sort, col(Offer.id))
 

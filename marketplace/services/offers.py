@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
@@ -24,10 +23,9 @@ from marketplace.schemas import OfferIn, OrgIn
 from marketplace.services import audit
 from marketplace.services.access import get_offer_for_org, get_org_for_admin
 from marketplace.services.accounts import create_user
+from marketplace.services.clock import beijing_today
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.services.messages import Message
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def register_org(session: Session, *, actor: User | None, data: OrgIn) -> Organisation:
@@ -163,11 +161,6 @@ def close_offer(session: Session, *, actor: User, offer_id: int) -> Offer:
     return offer
 
 
-def beijing_today(now: datetime | None = None) -> date:
-    """Today's date in Beijing: offers' start and end dates are Beijing calendar days."""
-    return (now or utcnow()).astimezone(BEIJING).date()
-
-
 def live_conditions(today: date | None = None) -> list[ColumnElement[bool]]:
     """What makes an offer live, as SQL conditions on ``Offer``: published, of a vetted
     organisation, in its date window (Beijing dates), not used up. The one home of the rule: the
@@ -190,15 +183,25 @@ def live_offers_query(today: date | None = None):  # type: ignore[no-untyped-def
 
 
 def is_live(session: Session, offer: Offer, today: date | None = None) -> bool:
+    return state(offer, session.get(Organisation, offer.org_id), today) == "live"
+
+
+def state(offer: Offer, org: Organisation | None, today: date | None = None) -> str:
+    """What every page says of an offer, by the rule of ``live_conditions``: ``live``, ``closed``
+    (closed by its organisation) or ``not_live`` (published, but outside its Beijing date window,
+    used up, or its organisation not vetted). The organisation and the administrator see the same."""
     today = today or beijing_today()
-    org = session.get(Organisation, offer.org_id)
-    return (
+    if offer.status == OfferStatus.CLOSED.value:
+        return "closed"
+    if (
         offer.status == OfferStatus.LIVE.value
         and org is not None
         and org.status == OrgStatus.VETTED.value
         and offer.start <= today <= offer.end
         and offer.remaining > 0
-    )
+    ):
+        return "live"
+    return "not_live"
 
 
 def offers_of_org(session: Session, actor: User) -> list[Offer]:

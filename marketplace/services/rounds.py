@@ -42,10 +42,11 @@ from marketplace.models import (
 from marketplace.services import audit, risk
 from marketplace.services.access import in_scope, viewer_scope
 from marketplace.services.claims import consume_capacity
+from marketplace.services.clock import beijing_today
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.messages import Message
 from marketplace.services.notifications import Ref, notify_org
-from marketplace.services.offers import beijing_today, live_offers_query
+from marketplace.services.offers import live_offers_query
 from marketplace.services.privacy import mask_name
 from marketplace.services.regions import in_subtree
 from marketplace.services.wishes import public_title, public_title_of, scrub_about
@@ -182,7 +183,7 @@ def load_problem(
         )
     params = matching.Params(
         max_per_household=settings.max_per_household,
-        round_date=now.date(),
+        round_date=beijing_today(now),
         time_limit_s=settings.time_limit_s,
     )
     return matching.Problem(tuple(needs), tuple(offers), params)

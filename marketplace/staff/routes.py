@@ -193,7 +193,7 @@ def _offer_args() -> tuple[str, str, listings.Sort]:
     status = request.args.get("status", "")
     return (
         request.args.get("q", "")[:64],
-        status if status in ("live", "closed") else "",
+        status if status in ("live", "not_live", "closed") else "",
         listings.parse_sort(request.args.get("sort"), listings.OFFER_SORTS, "-id"),
     )
 

@@ -1,12 +1,15 @@
 """Language of the pages: Chinese first, English on request; the catalogue looked up once per
-request."""
+request. Dates and times are shown in Beijing time (``|bjdate``, ``|bjtime``)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale, get_translations
+
+from marketplace.services.clock import to_beijing
 
 LANGUAGES = ("zh_CN", "en")
 
@@ -28,7 +31,38 @@ def _request_translations() -> Any:
     return cached[1]
 
 
+def _moment(value: Any) -> date | datetime | None:
+    """A stored moment (aware or naive UTC), a date, or an ISO string of either; else None."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return to_beijing(value)
+    return value if isinstance(value, date) else None
+
+
+def bjdate(value: Any) -> str:
+    """The Beijing calendar day of a moment (``2026-12-02`` for 05:18 Beijing = 21:18 UTC the day
+    before); a date stays as it is. Empty for no value."""
+    moment = _moment(value)
+    if moment is None:
+        return "" if value in (None, "") else str(value)
+    return (moment.date() if isinstance(moment, datetime) else moment).isoformat()
+
+
+def bjtime(value: Any) -> str:
+    """A moment in Beijing time, to the minute: ``2026-12-02 05:18``."""
+    moment = _moment(value)
+    if not isinstance(moment, datetime):
+        return bjdate(value)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(bjdate, "bjdate")
+    app.add_template_filter(bjtime, "bjtime")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _request_translations().ugettext(s),
         ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),

@@ -13,6 +13,8 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from marketplace.models import Offer, Organisation
+from marketplace.services import offers
 from marketplace.services.exports import Words
 
 HARDSHIP_LABELS = {
@@ -65,7 +67,7 @@ ROLE_LABELS = {
     "member": _l("Party member / volunteer"),
     "org": _l("Organisation"),
 }
-OFFER_STATUS_LABELS = {"live": _l("Live"), "closed": _l("Closed")}
+OFFER_STATUS_LABELS = {"live": _l("Live"), "not_live": _l("Not live"), "closed": _l("Closed")}
 ROUND_STATUS_LABELS = {
     "queued": _l("Queued"),
     "running": _l("Running"),
@@ -273,6 +275,12 @@ def _labels() -> dict[str, Any]:
     }
 
 
+def _offer_state(offer: Offer, org: Organisation | None) -> str:
+    """The offer's state by the one rule (``offers.state``), for its status pill."""
+    return offers.state(offer, org)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(_yuan, "yuan")
+    app.add_template_filter(_offer_state, "offer_state")
     app.context_processor(_labels)

@@ -31,8 +31,8 @@ from marketplace.models import (
     User,
 )
 from marketplace.services import rounds
+from marketplace.services.clock import beijing_today
 from marketplace.services.errors import Conflict, NotFound
-from marketplace.services.offers import beijing_today
 from tests.world import World
 
 

@@ -3,7 +3,7 @@ offers with a known area and items, closing, and the one rule of a live offer (S
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -113,11 +113,6 @@ def test_only_the_organisation_closes_its_offer(db, make_user, make_org, make_of
             offers.close_offer(s, actor=s.get(User, stranger.id), offer_id=offer.id)
         closed = offers.close_offer(s, actor=s.get(User, owner.id), offer_id=offer.id)
         assert closed.status == "closed"
-
-
-def test_beijing_today():
-    assert offers.beijing_today(datetime(2026, 1, 1, 15, 59, tzinfo=UTC)) == date(2026, 1, 1)
-    assert offers.beijing_today(datetime(2026, 1, 1, 16, 0, tzinfo=UTC)) == date(2026, 1, 2)
 
 
 def test_live_is_one_rule_in_sql_and_in_python(db, make_user, make_org, make_offer):
