@@ -21,6 +21,18 @@ class Defaults:
     MATCH_ROUND_TIME_LIMIT_S = 300
     MATCH_MAX_PER_HOUSEHOLD = 2  # needs of one household served per round
     MATCH_ASSIGNMENT_DAYS = 14  # an accepted proposal is due within this
+    # Fairness (DESIGN §12, matching/README.md). Offers that give no radius serve needs up to this
+    # far, in km (ZHONGFU_MATCH_MAX_KM; 0: no limit).
+    MATCH_MAX_KM = 30.0
+    # Regional tilt: a served need in these districts (NBS codes, comma-separated) counts as this
+    # many km of distance saved; it never outweighs a priority level (0 turns the tilt off).
+    MATCH_TILT_DISTRICTS = "330122,330127,330182"  # 桐庐, 淳安, 建德
+    MATCH_TILT_KM = 10.0
+    # A held (暂缓) proposal keeps its need and its unit of capacity out of later rounds this long.
+    MATCH_HELD_MAX_DAYS = 30
+    # No double help: a household does not receive the same item twice within this many days,
+    # whichever channel it comes through (0 turns the rule off).
+    REPEAT_HELP_DAYS = 90
     PAGE_SIZE = 20
     WISH_POOL_CACHE_S = 2.0  # reuse a wish-pool page this long (0 turns the micro-cache off)
     # Dashboards count needs from a snapshot that housekeeping rebuilds every minute; a view that

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select, update
 
@@ -21,6 +22,7 @@ import matching
 from marketplace.bulk import bulk_insert
 from marketplace.models import (
     Claim,
+    ClaimStatus,
     Household,
     MatchRound,
     Need,
@@ -58,6 +60,15 @@ class RoundSettings:
     unclaimed_days: int = 14  # wishes unclaimed this long join the round
     time_limit_s: float = 300.0
     assignment_days: int = 14  # an accepted proposal must be delivered within this
+    # Fairness (DESIGN §12; the solver's side is in matching/README.md)
+    max_km: float | None = 30.0  # radius of offers that give none (None: no limit)
+    tilt_districts: tuple[str, ...] = matching.TILT_DISTRICTS  # regional tilt: 桐庐, 淳安, 建德
+    tilt_km: float = 10.0  # a served need there counts as this many km saved (0: off)
+    held_max_days: int = 30  # a held proposal stays held this long (0: until released)
+    repeat_help_days: int = 90  # no household gets the same item twice within this (0: off)
+
+
+_DEFAULT = RoundSettings()
 
 
 def settings_from_config(config: Mapping[str, Any]) -> RoundSettings:
@@ -67,7 +78,25 @@ def settings_from_config(config: Mapping[str, Any]) -> RoundSettings:
         unclaimed_days=int(config["UNCLAIMED_DAYS_FOR_ROUND"]),
         time_limit_s=float(config["MATCH_ROUND_TIME_LIMIT_S"]),
         assignment_days=int(config["MATCH_ASSIGNMENT_DAYS"]),
+        # 0 km turns the distance limit off
+        max_km=float(config.get("MATCH_MAX_KM", _DEFAULT.max_km)) or None,
+        tilt_districts=_district_codes(config.get("MATCH_TILT_DISTRICTS", _DEFAULT.tilt_districts)),
+        tilt_km=float(config.get("MATCH_TILT_KM", _DEFAULT.tilt_km)),
+        held_max_days=int(config.get("MATCH_HELD_MAX_DAYS", _DEFAULT.held_max_days)),
+        repeat_help_days=int(config.get("REPEAT_HELP_DAYS", _DEFAULT.repeat_help_days)),
     )
+
+
+def _district_codes(value: object) -> tuple[str, ...]:
+    """``MATCH_TILT_DISTRICTS``: NBS codes as "330122,330127" (environment) or a list."""
+    parts = value.split(",") if isinstance(value, str) else value
+    if not isinstance(parts, list | tuple):
+        raise ValueError(f"MATCH_TILT_DISTRICTS: {value!r} is not a list of NBS codes")
+    codes = tuple(str(p).strip() for p in parts if str(p).strip())
+    for code in codes:
+        if not code.isdigit() or len(code) not in (6, 9, 12):
+            raise ValueError(f"MATCH_TILT_DISTRICTS: {code!r} is not a 6, 9 or 12-digit NBS code")
+    return codes
 
 
 def start_round(session: Session, *, actor: User) -> MatchRound:
@@ -181,12 +210,93 @@ def load_problem(
                 end=offer.end,
             )
         )
+    # DESIGN §12, enforced in the solver's input: rejected pairs, held proposals, recent help.
+    rejected = _rejected_offers(session, {n.id for n in needs})
+    if rejected:
+        needs = [
+            replace(n, excluded_offers=rejected[int(n.id)]) if n.id in rejected else n
+            for n in needs
+        ]
     params = matching.Params(
         max_per_household=settings.max_per_household,
         round_date=beijing_today(now),
         time_limit_s=settings.time_limit_s,
+        max_km=settings.max_km,
+        tilt_regions=settings.tilt_districts,
+        tilt_km=settings.tilt_km,
     )
-    return matching.Problem(tuple(needs), tuple(offers), params)
+    return matching.Problem(
+        tuple(needs),
+        tuple(offers),
+        params,
+        recent=_recent_items(session, {n.household for n in needs}, settings, now),
+        held=_held_proposals(session, settings, now),
+    )
+
+
+def _rejected_offers(session: Session, need_ids: set[Any]) -> dict[int, tuple[int, ...]]:
+    """Per need of the round: the offers staff rejected for it — never proposed again."""
+    out: dict[int, list[int]] = {}
+    stmt = select(Proposal.need_id, Proposal.offer_id).where(
+        col(Proposal.status) == ProposalStatus.REJECTED.value
+    )
+    for need_id, offer_id in session.exec(stmt):
+        if need_id in need_ids:
+            out.setdefault(need_id, []).append(offer_id)
+    return {k: tuple(sorted(set(v))) for k, v in out.items()}
+
+
+def _held_proposals(
+    session: Session, settings: RoundSettings, now: datetime
+) -> tuple[matching.Held, ...]:
+    """Held (暂缓) proposals younger than ``held_max_days`` whose need is still open: the need is
+    not matched again and the offer keeps a unit for it (one per need, the latest)."""
+    stmt = (
+        select(Proposal.need_id, Proposal.offer_id)
+        .join(Need, col(Need.id) == Proposal.need_id)
+        .where(
+            col(Proposal.status) == ProposalStatus.LOCKED.value,
+            col(Need.status) == NeedStatus.OPEN.value,
+        )
+        .order_by(col(Proposal.decided_at).desc(), col(Proposal.id).desc())
+    )
+    if settings.held_max_days > 0:
+        stmt = stmt.where(col(Proposal.decided_at) >= now - timedelta(days=settings.held_max_days))
+    held: dict[int, int] = {}
+    for need_id, offer_id in session.exec(stmt):
+        held.setdefault(need_id, offer_id)
+    return tuple(matching.Held(n, o) for n, o in held.items())
+
+
+def _recent_items(
+    session: Session, households: set[Any], settings: RoundSettings, now: datetime
+) -> tuple[matching.RecentHelp, ...]:
+    """Items the round's households received — or are being given — within the repeat-help
+    window, through a claim or an accepted proposal (both are claims)."""
+    if settings.repeat_help_days <= 0 or not households:
+        return ()
+    since = now - timedelta(days=settings.repeat_help_days)
+    when = func.coalesce(Claim.confirmed_at, Claim.delivered_at, Claim.claimed_at)
+    stmt = (
+        sa_select(col(Need.household_id), col(Need.item_code))
+        .join(Claim, col(Claim.need_id) == Need.id)
+        .where(
+            col(Claim.status).in_(
+                (
+                    ClaimStatus.ACTIVE.value,
+                    ClaimStatus.DELIVERED.value,
+                    ClaimStatus.CONFIRMED.value,
+                )
+            ),
+            when >= since,
+        )
+        .distinct()
+    )
+    items: dict[int, set[str]] = {}
+    for household_id, item in session.execute(stmt):
+        if household_id in households:
+            items.setdefault(household_id, set()).add(item)
+    return tuple(matching.RecentHelp(h, tuple(sorted(i))) for h, i in sorted(items.items()))
 
 
 # What a running round is doing (``MatchRound.message``): a message code for each phase the solver

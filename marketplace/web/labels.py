@@ -86,6 +86,8 @@ UNMATCHED_LABELS = {
     "capacity_exhausted": _l("Offers full"),
     "household_cap": _l("Household's limit this round"),
     "not_eligible": _l("Not eligible"),
+    "recently_helped": _l("Received recently"),
+    "previously_rejected": _l("Offers rejected before"),
 }
 NOTIFICATION_LABELS = {
     "delivery_confirmed": _l("Delivery confirmed"),
