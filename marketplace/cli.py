@@ -70,7 +70,7 @@ def _safe_url(url: str) -> str:
 @with_appcontext
 def seed_command(demo: bool, city: bool, scale: float, rng_seed: int) -> None:
     """Fill the database with demo data or a synthetic city."""
-    from marketplace.demo import DEMO_ACCOUNTS, seed_demo
+    from marketplace.demo import seed_demo
 
     if demo == city:
         raise click.UsageError("Say what to seed: --demo or --city")
@@ -79,7 +79,7 @@ def seed_command(demo: bool, city: bool, scale: float, rng_seed: int) -> None:
     if demo:
         with session_scope(get_engine(app)) as session:
             click.echo(seed_demo(session, seed=rng_seed))
-        _print_accounts(DEMO_ACCOUNTS)
+        _print_accounts()
         return
     import time
 
@@ -99,10 +99,30 @@ def seed_command(demo: bool, city: bool, scale: float, rng_seed: int) -> None:
     )
 
 
-def _print_accounts(accounts: list[tuple[str, str, str]]) -> None:
-    click.echo("Demo accounts (username / password / role):")
-    for username, password, role in accounts:
-        click.echo(f"  {username:<16} {password:<22} {role}")
+def _print_accounts() -> None:
+    from marketplace.demo import accounts_lines
+
+    for line in accounts_lines():
+        click.echo(line)
+
+
+PRODUCTION_COMMAND = "gunicorn -c gunicorn.conf.py 'marketplace.wsgi:app'"
+
+
+def start_message(host: str, port: int, *, worker: bool) -> list[str]:
+    """What `zhongfu serve` says before it serves: the address to open, that this server is for
+    one machine, and the production way in one line (gunicorn.conf.py, marketplace/wsgi.py)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    lines = [
+        f"Zhongfu 众扶 is running: open http://{shown}:{port}/ in a browser (Ctrl-C to stop).",
+        "This built-in server is for one machine (trying it out, a single office)"
+        + ("" if worker else "; background jobs are off (--no-worker): run `zhongfu worker`")
+        + ".",
+        f"Production: {PRODUCTION_COMMAND} plus `zhongfu worker` (see Deployment in README.md).",
+    ]
+    return lines
 
 
 @click.command("serve")
@@ -115,7 +135,7 @@ def _print_accounts(accounts: list[tuple[str, str, str]]) -> None:
 def serve_command(host: str, port: int, no_demo: bool, no_worker: bool) -> None:
     """Run the product: migrate, seed demo data on first run, start the job worker and the server."""
     from marketplace import create_app
-    from marketplace.demo import DEMO_ACCOUNTS, seed_demo
+    from marketplace.demo import seed_demo
 
     app = create_app({"NO_DEMO": no_demo})
     migrate(app)
@@ -123,10 +143,12 @@ def serve_command(host: str, port: int, no_demo: bool, no_worker: bool) -> None:
         with session_scope(get_engine(app)) as session:
             summary = seed_demo(session)
         click.echo(summary)
-        _print_accounts(DEMO_ACCOUNTS)
+        _print_accounts()
     if not no_worker:
         _start_worker(app)
-    click.echo(f"Zhongfu 众扶 is running at http://{host}:{port}/  (Ctrl-C to stop)")
+    click.echo("")
+    for line in start_message(host, port, worker=not no_worker):
+        click.echo(line)
     sys.stdout.flush()
     from werkzeug.serving import run_simple
 

@@ -33,20 +33,50 @@ DISTRICT_STAFF = {
     "330127": "hub_chunan",
     "330182": "hub_jiande",
 }
-DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
-    ("admin", DEMO_PASSWORD, "admin 民政局"),
+# The demo accounts as staff first meet them: `zhongfu serve` prints them and README.md's "demo
+# accounts" paragraph is this list (tests/test_cli_serve.py checks both against it and the demo data).
+DEMO_MEMBERS = tuple(f"member{i}" for i in range(1, 6))
+DEMO_ACCOUNTS: list[tuple[tuple[str, ...], str]] = [
+    (("admin",), "administrator, 民政局"),
     (
-        "hub_shangcheng",
-        DEMO_PASSWORD,
-        "hub_staff 上城区助联体 (one per district: hub_xihu, hub_gongshu, …)",
+        ("hub_shangcheng", *(n for n in DISTRICT_STAFF.values() if n != "hub_shangcheng")),
+        "hub staff, one per district, 区县助联体",
     ),
-    ("hub_hubin", DEMO_PASSWORD, "hub_staff 湖滨街道助联站"),
-    ("member1", DEMO_PASSWORD, "member 党员志愿者"),
-    ("member2", DEMO_PASSWORD, "member 党员志愿者"),
-    ("org_party", DEMO_PASSWORD, "org 党组织 (vetted)"),
-    ("org_ngo", DEMO_PASSWORD, "org 社会组织 (vetted)"),
-    ("org_new", DEMO_PASSWORD, "org 爱心企业 (pending vetting)"),
+    (("hub_hubin",), "hub staff of a street, 湖滨街道"),
+    (DEMO_MEMBERS, "Party members, 党员"),
+    (("org_party", "org_ngo"), "vetted organisations"),
+    (("org_new",), "an organisation waiting to be vetted"),
 ]
+
+
+def demo_usernames() -> list[str]:
+    """Every login name of DEMO_ACCOUNTS, in order."""
+    return [name for names, _ in DEMO_ACCOUNTS for name in names]
+
+
+def accounts_lines() -> list[str]:
+    """The demo accounts for the console: each group, then its login names (all of them)."""
+    import textwrap
+
+    lines = [f"Demo accounts (password {DEMO_PASSWORD} for all):"]
+    for names, what in DEMO_ACCOUNTS:
+        shown = f"{names[0]} … {names[-1]}" if names == DEMO_MEMBERS else ", ".join(names)
+        lines.append(f"  {what}:")
+        lines.extend(textwrap.wrap(shown, 96, initial_indent="    ", subsequent_indent="    "))
+    return lines
+
+
+def readme_paragraph() -> str:
+    """README.md's demo-accounts paragraph, made from DEMO_ACCOUNTS."""
+    parts = []
+    for names, what in DEMO_ACCOUNTS:
+        if names == DEMO_MEMBERS:
+            shown = f"`{names[0]}`…`{names[-1]}`"
+        else:
+            shown = ", ".join(f"`{n}`" for n in names)
+        parts.append(f"{shown} ({what})")
+    return f"The demo accounts all use the password `{DEMO_PASSWORD}`: " + "; ".join(parts) + "."
+
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "秀英桂兰玉兰建华国强志明海燕丽华金凤春梅德明文杰晓东雪梅永福美玲建国淑珍子涵欣怡浩然梓轩雨桐宏伟秀珍明华"
