@@ -15,7 +15,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from marketplace import jobs
 from marketplace.db import get_session
@@ -28,33 +27,20 @@ from marketplace.web.messages import round_message
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 PAGE = 50
-
-
-REASON_TEXT = {
-    "nearest_eligible_offer": _l("the nearest eligible offer with capacity"),
-    "nearer_offers_full": _l("nearer offers were full"),
-}
-
-
-@bp.app_template_filter("match_reason")
-def match_reason(code: str) -> str:
-    """A solver reason code (``item:07-02``, ``priority:1``, ``distance_km:3.20``, …) in words."""
-    key, _sep, value = code.partition(":")
-    if key == "item":
-        return _("covers the item %(item)s", item=value)
-    if key == "priority":
-        return _("priority %(p)s (risk level)", p=value)
-    if key == "distance_km":
-        return _("%(km)s km away", km=value)
-    return str(REASON_TEXT.get(code, code))
+UNMATCHED_SHOWN = 50  # the unserved needs listed with their reasons
 
 
 @bp.get("/")
 @role_required(Role.HUB_STAFF, Role.ADMIN)
 def index() -> ResponseReturnValue:
+    session = get_session()
+    listed = rounds.rounds_in_scope(session, actor=me())
+    settings = rounds.settings_from_config(current_app.config)
     return render_template(
         "rounds/index.html",
-        rounds=rounds.rounds_in_scope(get_session(), actor=me()),
+        rounds=listed,
+        scope_names=rounds.scope_names(session, listed),
+        preview=rounds.preview(session, actor=me(), settings=settings),
         form=EmptyForm(),
     )
 
@@ -84,11 +70,17 @@ def detail(round_id: int) -> ResponseReturnValue:
     rows = rounds.proposal_rows(
         session, actor=me(), round_id=round_id, status=status, after_id=cursor, limit=PAGE
     )
+    settings = rounds.settings_from_config(current_app.config)
     return render_template(
         "rounds/detail.html",
         round=match_round,
+        scope_names=rounds.scope_names(session, [match_round]),
         rows=rows,
         unmatched=rounds.unmatched_summary(session, actor=me(), round_id=round_id),
+        unmatched_rows=rounds.unmatched_rows(
+            session, actor=me(), round_id=round_id, settings=settings, limit=UNMATCHED_SHOWN
+        ),
+        unmatched_shown=UNMATCHED_SHOWN,
         status=status,
         statuses=list(ProposalStatus),
         next_cursor=rows[-1].proposal.id if len(rows) == PAGE else None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select, update
 
@@ -46,9 +46,9 @@ from marketplace.services.access import in_scope, viewer_scope
 from marketplace.services.claims import consume_capacity
 from marketplace.services.clock import beijing_today
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
-from marketplace.services.messages import Message
+from marketplace.services.messages import RAW, Message
 from marketplace.services.notifications import Ref, notify_org
-from marketplace.services.offers import live_offers_query
+from marketplace.services.offers import live_conditions
 from marketplace.services.privacy import mask_name
 from marketplace.services.regions import in_subtree
 from marketplace.services.wishes import public_title, public_title_of, scrub_about
@@ -136,6 +136,79 @@ def priority_of(
     return max(1, level - 1) if raised else level
 
 
+def need_conditions(
+    scope_code: str | None, settings: RoundSettings, now: datetime
+) -> list[ColumnElement[bool]]:
+    """Which needs a round takes in, as SQL conditions on ``Need`` — the one home of the rule, used
+    by the round (``load_problem``) and by the count shown before it starts (``preview``): open
+    (published, under no active claim), a service need or a micro-wish nobody has claimed for
+    ``unclaimed_days``, placed on the map, in the round's area (None: the whole city)."""
+    stale = now - timedelta(days=settings.unclaimed_days)
+    conditions = [
+        col(Need.status) == NeedStatus.OPEN.value,
+        (col(Need.kind) == NeedKind.SERVICE.value) | (col(Need.published_at) < stale),
+        col(Need.lat).is_not(None),
+        col(Need.lon).is_not(None),
+    ]
+    if scope_code:
+        conditions.append(in_subtree(Need.community_code, scope_code))
+    return conditions
+
+
+@dataclass(frozen=True)
+class RoundPreview:
+    """What a round started now would take in: counted, not loaded (city scale in milliseconds)."""
+
+    scope_code: str | None  # None: the whole city
+    scope_name: str | None
+    service_needs: int
+    waiting_wishes: int  # micro-wishes unclaimed for ``settings.unclaimed_days`` or more
+    offers: int  # live offers with capacity left (any of them may serve the area)
+    capacity: int  # their units left, together
+    settings: RoundSettings
+    tilt_names: tuple[str, ...] = ()  # the regions of the regional tilt, by name
+
+    @property
+    def needs(self) -> int:
+        return self.service_needs + self.waiting_wishes
+
+
+def preview(
+    session: Session, *, actor: User, settings: RoundSettings, now: datetime | None = None
+) -> RoundPreview:
+    """Before a round starts: how many needs and live offers it would take in, by the very
+    conditions the round uses (``need_conditions``, ``live_conditions``)."""
+    now = now or utcnow()
+    scope = viewer_scope(session, actor)
+    by_kind = dict(
+        session.execute(
+            sa_select(col(Need.kind), func.count())
+            .where(*need_conditions(scope, settings, now))
+            .group_by(col(Need.kind))
+        ).all()
+    )
+    offers, capacity = session.execute(
+        sa_select(func.count(), func.coalesce(func.sum(col(Offer.remaining)), 0)).where(
+            *live_conditions(beijing_today(now))
+        )
+    ).one()
+    region = session.get(Region, scope) if scope else None
+    tilt: tuple[str, ...] = tuple(getattr(settings, "tilt_districts", ()))
+    tilt_names = dict(
+        session.exec(select(Region.code, Region.name).where(col(Region.code).in_(tilt))).all()
+    )
+    return RoundPreview(
+        scope_code=scope,
+        scope_name=region.name if region else None,
+        service_needs=int(by_kind.get(NeedKind.SERVICE.value, 0)),
+        waiting_wishes=int(by_kind.get(NeedKind.WISH.value, 0)),
+        offers=int(offers),
+        capacity=int(capacity),
+        settings=settings,
+        tilt_names=tuple(tilt_names.get(code, code) for code in tilt),
+    )
+
+
 def load_problem(
     session: Session,
     match_round: MatchRound,
@@ -146,7 +219,6 @@ def load_problem(
     """Open needs not under an active claim (services, and wishes unclaimed for long) in the
     round's area, and live offers with remaining capacity."""
     now = now or utcnow()
-    stale = now - timedelta(days=settings.unclaimed_days)
     stmt = (
         sa_select(
             col(Need.id),
@@ -160,13 +232,8 @@ def load_problem(
             col(Household.hardship_type),
         )
         .join(Household, col(Household.id) == Need.household_id)
-        .where(
-            col(Need.status) == NeedStatus.OPEN.value,
-            (col(Need.kind) == NeedKind.SERVICE.value) | (col(Need.published_at) < stale),
-        )
+        .where(*need_conditions(match_round.scope_code, settings, now))
     )
-    if match_round.scope_code:
-        stmt = stmt.where(in_subtree(Need.community_code, match_round.scope_code))
     needs = [
         matching.Need(
             id=row[0],
@@ -180,14 +247,13 @@ def load_problem(
             hardship=row[8],
         )
         for row in session.execute(stmt)
-        if row[3] is not None and row[4] is not None
     ]
     centres = {
         code: (lat, lon)
         for code, lat, lon in session.exec(select(Region.code, Region.lat, Region.lon))
     }
     offers = []
-    for offer in session.exec(live_offers_query(beijing_today(now))):
+    for offer in session.exec(select(Offer).where(*live_conditions(beijing_today(now)))):
         lat, lon = offer.lat, offer.lon
         if lat is None or lon is None:
             # A region-only offer: distances are measured from the centre of its first region.
@@ -571,6 +637,82 @@ class ProposalRow:
     offer_title: str
     org_name: str
     offer_remaining: int
+    reasons: tuple[Message, ...] = ()  # why they were paired, with names (``pair_reasons``)
+
+
+def _item_param(items: Mapping[str, tuple[str, str]], code: str) -> dict[str, str]:
+    """An item's names as a message parameter: the web layer shows the reader's language."""
+    zh, en = items.get(code, (code, code))
+    return {"zh": zh, "en": en}
+
+
+def pair_reasons(
+    codes: list[str],
+    *,
+    item: dict[str, str],
+    offer_title: str,
+    org_name: str,
+    household: str,
+    risk_score: int,
+    hardship: str,
+    place: str,
+) -> tuple[Message, ...]:
+    """The solver's reason codes of a pair (``item:…``, ``priority:…``, ``distance_km:…``,
+    ``nearest_eligible_offer`` / ``nearer_offers_full``) as messages with the names they are about:
+    the item, the offer and its organisation, the (masked) household and its risk level, the
+    community. A code it does not know is kept as it is."""
+    out: list[Message] = []
+    level = risk_level(risk_score)
+    for code in codes:
+        key, _sep, value = code.partition(":")
+        if key == "item":
+            out.append(
+                Message("round.why.item", {"org": org_name, "offer": offer_title, "item": item})
+            )
+        elif key == "priority":
+            priority = int(value) if value.isdigit() else level
+            params = {"priority": priority, "household": household, "level": level}
+            if priority >= level:
+                out.append(Message("round.why.priority", params))
+            elif hardship == "emergency":
+                out.append(Message("round.why.priority_emergency", params))
+            else:
+                out.append(Message("round.why.priority_overdue", params))
+        elif key == "distance_km":
+            km = round(float(value), 1) if value else 0.0
+            out.append(Message("round.why.distance", {"km": km, "place": place}))
+        elif code == "nearest_eligible_offer":
+            out.append(Message("round.why.nearest", {"item": item}))
+        elif code == "nearer_offers_full":
+            out.append(Message("round.why.nearer_full", {"item": item}))
+        else:
+            out.append(Message(RAW, {"text": code}))
+    return tuple(out)
+
+
+# Why a need was left out, as a message about it (``matching.REASON_CODES``).
+UNMATCHED_MESSAGES = {
+    "no_offer_for_item": "round.unmatched.no_offer_for_item",
+    "out_of_area": "round.unmatched.out_of_area",
+    "not_eligible": "round.unmatched.not_eligible",
+    "recently_helped": "round.unmatched.recently_helped",
+    "previously_rejected": "round.unmatched.previously_rejected",
+    "capacity_exhausted": "round.unmatched.capacity_exhausted",
+    "household_cap": "round.unmatched.household_cap",
+}
+
+
+@dataclass(frozen=True)
+class UnmatchedRow:
+    """A need the round left unserved, and why, in words about it."""
+
+    need_id: int
+    need_title: str
+    household: str  # masked
+    household_id: int
+    community: str
+    reason: str  # the code (``matching.REASON_CODES``)
+    message: Message
 
 
 def rounds_in_scope(session: Session, *, actor: User, limit: int = 50) -> list[MatchRound]:
@@ -579,6 +721,16 @@ def rounds_in_scope(session: Session, *, actor: User, limit: int = 50) -> list[M
     if scope is not None:
         stmt = stmt.where(in_subtree(MatchRound.scope_code, scope))
     return list(session.exec(stmt.order_by(col(MatchRound.id).desc()).limit(limit)))
+
+
+def scope_names(session: Session, match_rounds: list[MatchRound]) -> dict[str, str]:
+    """The names of the areas of some rounds (region code → name), for the pages."""
+    codes = {r.scope_code for r in match_rounds if r.scope_code}
+    if not codes:
+        return {}
+    return dict(
+        session.exec(select(Region.code, Region.name).where(col(Region.code).in_(codes))).all()
+    )
 
 
 def proposal_rows(
@@ -616,16 +768,14 @@ def proposal_rows(
             .where(col(Offer.id).in_(offer_ids))
         )
     }
-    codes = {n.community_code for n, _ in needs.values()}
-    names = dict(
-        session.exec(select(Region.code, Region.name).where(col(Region.code).in_(codes))).all()
-    )
-    items = dict(session.exec(select(TaxonomyItem.code, TaxonomyItem.name_zh)).all())
+    names = _place_names(session, {n.community_code for n, _ in needs.values()})
+    items = _item_names(session)
     own_area = actor.role == Role.HUB_STAFF
     rows = []
     for p in proposals:
         need, household = needs[p.need_id]
         offer, org = offers[p.offer_id]
+        place = names.get(need.community_code, need.community_code)
         rows.append(
             ProposalRow(
                 proposal=p,
@@ -633,11 +783,94 @@ def proposal_rows(
                 need_title=need.title if own_area else public_title(need, household.name),
                 household=mask_name(household.name),
                 household_id=household.id or 0,
-                item=items.get(need.item_code, need.item_code),
-                community=names.get(need.community_code, need.community_code),
+                item=items.get(need.item_code, (need.item_code, ""))[0],
+                community=place,
                 offer_title=offer.title,
                 org_name=org.name,
                 offer_remaining=offer.remaining,
+                reasons=pair_reasons(
+                    list(p.reasons),
+                    item=_item_param(items, need.item_code),
+                    offer_title=offer.title,
+                    org_name=org.name,
+                    household=mask_name(household.name),
+                    risk_score=household.risk_score,
+                    hardship=household.hardship_type,
+                    place=place,
+                ),
             )
         )
     return rows
+
+
+def _item_names(session: Session) -> dict[str, tuple[str, str]]:
+    return {
+        code: (zh, en)
+        for code, zh, en in session.exec(
+            select(TaxonomyItem.code, TaxonomyItem.name_zh, TaxonomyItem.name_en)
+        )
+    }
+
+
+def _place_names(session: Session, community_codes: set[str]) -> dict[str, str]:
+    """Community code → "street community" (e.g. 湖滨街道 东坡路社区), in two queries."""
+    communities = {
+        code: (name, parent)
+        for code, name, parent in session.exec(
+            select(Region.code, Region.name, Region.parent_code).where(
+                col(Region.code).in_(community_codes)
+            )
+        )
+    }
+    parents = {p for _, p in communities.values() if p}
+    streets = dict(
+        session.exec(select(Region.code, Region.name).where(col(Region.code).in_(parents))).all()
+    )
+    return {
+        code: f"{streets[parent]} {name}" if parent in streets else name
+        for code, (name, parent) in communities.items()
+    }
+
+
+def unmatched_rows(
+    session: Session, *, actor: User, round_id: int, settings: RoundSettings, limit: int = 50
+) -> list[UnmatchedRow]:
+    """The needs a round left unserved (the first ``limit``), each with its reason in words: the
+    item, the community, the household's limit. Staff of the area see titles, others the public
+    ones — as for proposals."""
+    get_round(session, actor=actor, round_id=round_id)
+    rows = session.exec(
+        select(UnmatchedNeed, Need, Household)
+        .join(Need, col(Need.id) == UnmatchedNeed.need_id)
+        .join(Household, col(Household.id) == Need.household_id)
+        .where(UnmatchedNeed.round_id == round_id)
+        .order_by(col(UnmatchedNeed.id))
+        .limit(limit)
+    ).all()
+    names = _place_names(session, {n.community_code for _, n, _ in rows})
+    items = _item_names(session)
+    own_area = actor.role == Role.HUB_STAFF
+    out = []
+    for u, need, household in rows:
+        place = names.get(need.community_code, need.community_code)
+        masked = mask_name(household.name)
+        params = {
+            "item": _item_param(items, need.item_code),
+            "place": place,
+            "household": masked,
+            "hardship": household.hardship_type,
+            "max": settings.max_per_household,
+        }
+        code = UNMATCHED_MESSAGES.get(u.reason)
+        out.append(
+            UnmatchedRow(
+                need_id=need.id or 0,
+                need_title=need.title if own_area else public_title(need, household.name),
+                household=masked,
+                household_id=household.id or 0,
+                community=place,
+                reason=u.reason,
+                message=Message(code, params) if code else Message(RAW, {"text": u.reason}),
+            )
+        )
+    return out

@@ -20,13 +20,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask_babel import LazyString, gettext
+from flask_babel import LazyString, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from marketplace.models import MatchRound
 from marketplace.services.messages import RAW, Message
 from marketplace.web.labels import (
     CLAIM_STATUS_LABELS,
+    HARDSHIP_LABELS,
     NEED_STATUS_LABELS,
     PROPOSAL_STATUS_LABELS,
     ROLE_LABELS,
@@ -223,6 +224,46 @@ MESSAGES: dict[str, LazyString] = {
     "round.done": _l("Finished"),
     "round.timeout": _l("The solver ran out of its time limit; nothing was stored"),
     "round.failed": _l("The round failed (reference %(ref)s); nothing was stored"),
+    # Why a round paired a need with an offer (services/rounds.pair_reasons)
+    "round.why.item": _l("%(org)s's offer “%(offer)s” provides %(item)s"),
+    "round.why.priority": _l(
+        "Priority %(priority)s: %(household)s's household is at risk level %(level)s"
+        " (level 1, the highest risk, is served first)"
+    ),
+    "round.why.priority_emergency": _l(
+        "Priority %(priority)s: %(household)s's household is at risk level %(level)s,"
+        " raised one step for an emergency hardship (急难型)"
+    ),
+    "round.why.priority_overdue": _l(
+        "Priority %(priority)s: %(household)s's household is at risk level %(level)s,"
+        " raised one step because the need has waited past its deadline"
+    ),
+    "round.why.distance": _l("%(km)s km from the offer to the need in %(place)s"),
+    "round.why.nearest": _l("The nearest offer for %(item)s that still had places"),
+    "round.why.nearer_full": _l(
+        "Nearer offers for %(item)s were full or went to needs of higher priority"
+    ),
+    # Why a round left a need unserved (services/rounds.UNMATCHED_MESSAGES)
+    "round.unmatched.no_offer_for_item": _l("No live offer provides %(item)s"),
+    "round.unmatched.out_of_area": _l(
+        "Offers for %(item)s exist, but none of them serves %(place)s"
+    ),
+    "round.unmatched.not_eligible": _l(
+        "The offers for %(item)s in %(place)s are for other hardship types than %(hardship)s"
+    ),
+    "round.unmatched.recently_helped": _l(
+        "%(household)s's household received %(item)s recently: other households come first"
+    ),
+    "round.unmatched.previously_rejected": _l(
+        "Staff rejected every offer that could serve it, in an earlier round"
+    ),
+    "round.unmatched.capacity_exhausted": _l(
+        "Every offer that could serve it was full: needs of higher priority or nearer came first"
+    ),
+    "round.unmatched.household_cap": _l(
+        "%(household)s's household already has %(max)s needs served in this round"
+        " (the limit per household)"
+    ),
     # Excel import
     "import.not_xlsx": _l("The file is not an Excel workbook (.xlsx)"),
     "import.empty": _l("The workbook has no rows to import"),
@@ -264,6 +305,7 @@ PARAM_LABELS: dict[str, Mapping[str, LazyString]] = {
     "proposal_status": PROPOSAL_STATUS_LABELS,
     "roles": ROLE_LABELS,
     "tags": TAG_LABELS,
+    "hardship": HARDSHIP_LABELS,
 }
 
 # Messages of the form libraries (WTForms, Flask-WTF) that reach a page in English: listed so that
@@ -302,7 +344,15 @@ def _value(name: str, value: Any) -> Any:
         return str(labels.get(value, value))
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, Mapping) and {"zh", "en"} <= value.keys():
+        # A name in both languages (a taxonomy item): the reader's one.
+        return value["en"] if _reading_english() else value["zh"]
     return value
+
+
+def _reading_english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
 
 
 def render(message: Message | str | None, params: Mapping[str, Any] | None = None) -> str:

@@ -1,6 +1,10 @@
-"""Match-round pages: start a round, watch it, decide on its proposals."""
+"""Match-round pages: what a round will take in, start it, watch it, read why each need was paired
+(or not) in words with names, decide on its proposals."""
 
 from __future__ import annotations
+
+import html
+import re
 
 from marketplace.models import Need, Offer, Role
 
@@ -58,3 +62,38 @@ def test_admin_runs_city_rounds(client, login_as, make_user):
     page = client.get(r.headers["Location"])
     assert page.status_code == 200
     assert 'data-status="done"' in page.get_data(as_text=True)
+
+
+def _text(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_the_page_says_what_a_round_takes_in_and_why_it_paired(
+    client, login_as, make_user, make_household, make_need, make_org, make_offer, db
+):
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    org = make_org()
+    make_offer(make_user(Role.ORG, org_id=org.id), items=["01-01"], capacity=4, title="阳光助餐")
+    home = make_household(staff, name="王秀英", risk_score=30)
+    make_need(staff, home, kind="service", item="01-01", title="每天送午餐")
+    make_need(staff, make_household(staff), kind="service", item="08-01", title="咨询遗产")
+    login_as(staff)
+    index = _text(client.get("/rounds/").get_data(as_text=True))
+    assert "上城区" in index and "330102" not in index  # the area by its name
+    english = _text(client.get("/rounds/?lang=en").get_data(as_text=True))
+    assert "Needs 2 in all: 2 open service needs and 0 micro-wishes" in english
+    assert "Live offers 1 offers of vetted organisations, open today, with 4 places left" in english
+    assert "At most 2 needs of one household are served in one round" in english
+    assert "The solver stops after 5 minutes" in english
+
+    page = client.get(client.post("/rounds/start").headers["Location"])
+    zh = _text(page.get_data(as_text=True))
+    assert org.name in zh and "阳光助餐" in zh and "王*" in zh and "上城区" in zh
+    assert "item:" not in zh and "priority:" not in zh and "distance_km" not in zh
+    assert "咨询遗产" in zh and "法律咨询" in zh  # the need left unserved, its item named
+    en = _text(client.get(f"{page.request.path}?lang=en").get_data(as_text=True))
+    assert f"{org.name}'s offer “阳光助餐” provides Meals" in en
+    assert "Priority 1: 王*'s household is at risk level 1" in en
+    assert "km from the offer to the need in 清波街道 清波门社区" in en
+    assert "The nearest offer for Meals that still had places" in en
+    assert "No live offer provides Legal advice" in en

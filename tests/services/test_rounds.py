@@ -23,7 +23,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.services import rounds
-from marketplace.services.errors import Conflict, NotFound, ValidationFailed
+from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.services.messages import Message
 from tests.factories import OTHER_DISTRICT_COMMUNITY
 
@@ -245,7 +245,7 @@ def test_proposal_rows_show_staff_the_title_and_the_administrator_the_public_one
         theirs = next(r for r in admin_rows if r.proposal.need_id == service)
         assert mine.need_title == "欧阳秀兰要助浴" and theirs.need_title == "***要助浴"
         assert mine.household == theirs.household == "欧*"
-        assert mine.offer_remaining == 3 and mine.community == "清波门社区"
+        assert mine.offer_remaining == 3 and mine.community.endswith(" 清波门社区")  # street first
         assert rounds.proposal_rows(s, actor=_user(s, area, "staff"), round_id=round_id, limit=1)
         assert (
             rounds.proposal_rows(
@@ -258,3 +258,97 @@ def test_proposal_rows_show_staff_the_title_and_the_administrator_the_public_one
         ] == ids
         with pytest.raises(NotFound):
             rounds.proposal_rows(s, actor=_user(s, area, "other"), round_id=round_id)
+
+
+def test_the_preview_counts_what_the_round_takes_in_by_the_same_rule(db, aged):
+    """Before a round: the needs and live offers it would load, counted (not loaded) with the
+    conditions ``load_problem`` uses — for the hub's area and for the whole city."""
+    settings = rounds.RoundSettings(unclaimed_days=14)
+    with db() as s:
+        for who in ("staff", "admin"):
+            actor = _user(s, aged, who)
+            preview = rounds.preview(s, actor=actor, settings=settings)
+            problem = rounds.load_problem(s, rounds.start_round(s, actor=actor), settings)
+            assert preview.needs == len(problem.needs)
+            assert preview.offers == len(problem.offers) == 1  # the closed offer is not live
+            assert preview.capacity == sum(o.capacity for o in problem.offers) == 3
+            assert preview.settings is settings
+        staff = rounds.preview(s, actor=_user(s, aged, "staff"), settings=settings)
+        assert (staff.service_needs, staff.waiting_wishes) == (2, 1)
+        assert (staff.scope_code, staff.scope_name) == ("330102", "上城区")
+        city = rounds.preview(s, actor=_user(s, aged, "admin"), settings=settings)
+        assert (city.service_needs, city.scope_code, city.scope_name) == (3, None, None)
+        # Wishes join after fewer days if the setting says so: the fresh one too.
+        sooner = rounds.preview(
+            s, actor=_user(s, aged, "staff"), settings=rounds.RoundSettings(unclaimed_days=0)
+        )
+        assert sooner.waiting_wishes == 2
+        with pytest.raises(Forbidden):  # an organisation has no area to match
+            rounds.preview(s, actor=s.get(User, aged["org_user"].id), settings=settings)
+
+
+def test_proposal_reasons_name_the_item_offer_household_and_place(db, proposed):
+    area, round_id, _ids = proposed
+    with db() as s:
+        rows = rounds.proposal_rows(s, actor=_user(s, area, "staff"), round_id=round_id)
+        row = next(r for r in rows if r.proposal.need_id == area["needs"]["service"].id)
+        offer = s.get(Offer, area["offer"].id)
+        codes = [m.code for m in row.reasons]
+        assert codes == [
+            "round.why.item",
+            "round.why.priority",
+            "round.why.distance",
+            "round.why.nearest",
+        ]
+        item, priority, distance, nearest = row.reasons
+        assert item.params["offer"] == offer.title and item.params["org"]
+        assert item.params["item"] == {"zh": "助餐", "en": "Meals"}
+        assert priority.params == {"priority": 1, "household": "欧*", "level": 1}
+        assert distance.params["place"] == row.community
+        assert distance.params["km"] == round(row.proposal.distance_km, 1)
+        assert nearest.params["item"] == {"zh": "助餐", "en": "Meals"}
+        # No code of the solver reaches the page as it is.
+        assert not any(m.code == "raw" for r in rows for m in r.reasons)
+
+
+def test_pair_reasons_say_why_a_priority_was_raised():
+    common = {
+        "item": {"zh": "助餐", "en": "Meals"},
+        "offer_title": "阳光助餐",
+        "org_name": "阳光助老服务中心",
+        "household": "王*",
+        "place": "湖滨街道 东坡路社区",
+    }
+    level_two = 70  # risk level 2
+    raised = rounds.pair_reasons(
+        ["priority:1", "nearer_offers_full"], risk_score=level_two, hardship="emergency", **common
+    )
+    assert [m.code for m in raised] == ["round.why.priority_emergency", "round.why.nearer_full"]
+    assert raised[0].params == {"priority": 1, "household": "王*", "level": 2}
+    overdue = rounds.pair_reasons(["priority:1"], risk_score=level_two, hardship="care", **common)
+    assert overdue[0].code == "round.why.priority_overdue"
+    unknown = rounds.pair_reasons(["something_new"], risk_score=10, hardship="care", **common)
+    assert unknown == (Message("raw", {"text": "something_new"}),)
+
+
+def test_unmatched_needs_say_why_in_words(db, proposed):
+    area, round_id, _ids = proposed
+    settings = rounds.RoundSettings(max_per_household=2)
+    with db() as s:
+        rows = rounds.unmatched_rows(
+            s, actor=_user(s, area, "staff"), round_id=round_id, settings=settings
+        )
+        lawyer = next(r for r in rows if r.need_id == area["needs"]["lawyer"].id)
+        assert lawyer.reason == "no_offer_for_item"
+        assert lawyer.message.code == "round.unmatched.no_offer_for_item"
+        assert lawyer.message.params["item"] == {"zh": "法律咨询", "en": "Legal advice"}
+        assert lawyer.message.params["max"] == 2 and lawyer.need_title == "法律"
+        assert set(rounds.UNMATCHED_MESSAGES) == set(matching.REASON_CODES)
+        admin_rows = rounds.unmatched_rows(
+            s, actor=_user(s, area, "admin"), round_id=round_id, settings=settings
+        )
+        assert [r.need_id for r in admin_rows] == [r.need_id for r in rows]
+        with pytest.raises(NotFound):
+            rounds.unmatched_rows(
+                s, actor=_user(s, area, "other"), round_id=round_id, settings=settings
+            )

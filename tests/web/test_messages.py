@@ -51,7 +51,7 @@ def _target(node: ast.expr) -> str:
     return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
 
 
-NAMED = ("default_message", "_PYDANTIC_CODES", "PHASES", "message")
+NAMED = ("default_message", "_PYDANTIC_CODES", "PHASES", "UNMATCHED_MESSAGES", "message")
 
 
 def _message_parts(node: ast.AST, in_services: bool) -> list[ast.AST]:
