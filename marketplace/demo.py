@@ -12,7 +12,9 @@ from decimal import Decimal
 from sqlmodel import Session, select
 from stdnum.cn import ric, uscc
 
+from marketplace import profiles
 from marketplace.models import Hardship, Need, NeedKind, OrgType, Region, Role, User, utcnow
+from marketplace.profiles import Profile
 from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn
 from marketplace.services import accounts, claims, households, offers, wishes
 from marketplace.services.clock import beijing_today
@@ -316,17 +318,18 @@ def seed_demo(session: Session, *, seed: int = 20261123) -> str:
                     address=f"{rng.choice(ROADS)}{rng.randrange(1, 300)}号{rng.randrange(1, 20)}幢{rng.randrange(1, 6)}0{rng.randrange(1, 4)}室",
                     community_code=rng.choice(communities[district]),
                     hardship_type=Hardship(
-                        rng.choices(
+                        hardship := rng.choices(
                             ["bottom", "expense", "emergency", "development", "care"],
                             [22, 7, 2, 52, 17],
                         )[0]
                     ),
-                    risk_score=rng.randrange(20, 100),
-                    members=rng.randrange(1, 6),
+                    members=(size := rng.randrange(1, 6)),
                     tags=rng.sample(
                         ["elderly", "disabled", "child", "serious_illness", "single"],
                         rng.randrange(0, 3),
                     ),
+                    # 家庭画像: the score is computed from it (services/resilience.py).
+                    profile=Profile.model_validate(profiles.sample(rng, size, hardship)),
                 ),
             )
             n_households += 1

@@ -273,6 +273,16 @@ class Household(SQLModel, table=True):
     risk_score: int
     members: int = 1
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    # 家庭画像 (DESIGN §9): the source (对象来源) as its own column for lists and counts, the other
+    # indicators as the JSON of ``marketplace.profiles.Profile``; risk_score is computed from them
+    # (services/resilience.py), never typed.
+    source: str = Field(
+        default="monitored",
+        max_length=24,
+        index=True,
+        sa_column_kwargs={"server_default": "monitored"},
+    )
+    profile: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     name_initials: str = Field(default="", max_length=32, index=True)  # pinyin initials for search
     id_tail: str = Field(default="", max_length=4, index=True)  # last 4 characters, for search
     token: str = Field(max_length=64, unique=True)  # 幸福码 opaque token
@@ -282,6 +292,46 @@ class Household(SQLModel, table=True):
     @property
     def risk_level(self) -> int:
         return risk_level(self.risk_score)
+
+
+class ResilienceModel(SQLModel, table=True):
+    """抗风险能力赋分模型 — one version of the scoring model (indicator → points). Versions are
+    immutable; the latest loaded is the one in force (services/resilience.py)."""
+
+    version: str = Field(primary_key=True, max_length=32)
+    definition: dict[str, Any] = Field(sa_type=JSON)
+    checksum: str = Field(max_length=64)  # SHA-256 of the canonical JSON
+    loaded_at: datetime = Field(default_factory=utcnow, index=True)
+    loaded_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class HouseholdScore(SQLModel, table=True):
+    """A computed resilience score with its explanation: each indicator's points, which add up
+    exactly to the score. The latest row of a household is its current score
+    (``Household.risk_score`` holds the same number for queries)."""
+
+    __table_args__ = (Index("ix_householdscore_household", "household_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")
+    score: int
+    model_version: str = Field(max_length=32)
+    contributions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    reason: str = Field(max_length=32)  # create | profile | import | model | event:<id> …
+    computed_at: datetime = Field(default_factory=utcnow)
+    computed_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class ProfileChange(SQLModel, table=True):
+    """画像变更记录 — who changed which profile fields of a household, when, from what to what."""
+
+    __table_args__ = (Index("ix_profilechange_household", "household_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")
+    changed_by: int | None = Field(default=None, foreign_key="user.id")
+    changed_at: datetime = Field(default_factory=utcnow)
+    changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # field → [before, after]
 
 
 class Need(SQLModel, table=True):

@@ -11,13 +11,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
 from marketplace.models import HOUSEHOLD_TAGS, Hardship, NeedKind, OrgType
+from marketplace.profiles import Profile
 
 REGION_CODE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
 ITEM_CODE = re.compile(r"^\d{2}-\d{2}$")
@@ -87,9 +95,20 @@ class HouseholdIn(_In):
     address: str = Field(min_length=1, max_length=200)
     community_code: str
     hardship_type: Hardship
-    risk_score: int = Field(ge=0, le=100)
     members: int = Field(default=1, ge=1, le=30)
     tags: list[str] = Field(default_factory=list, max_length=len(HOUSEHOLD_TAGS))
+    # 家庭画像: the resilience score is computed from it (services/resilience.py); a score sent
+    # with the household is ignored, like any other unknown field.
+    profile: Profile = Field(default_factory=Profile)
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_counts(cls, value: Profile, info: ValidationInfo) -> Profile:
+        members = info.data.get("members")
+        over = value.over_members(members) if isinstance(members, int) else []
+        if over:
+            raise _invalid("profile.more_than_members", members=members, fields=over)
+        return value
 
     @field_validator("id_number")
     @classmethod

@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 from marketplace.db import get_engine, session_scope
 from marketplace.models import Household, Need, Offer, Organisation, Role, User
 from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn
-from marketplace.services import accounts, households, imports, offers
+from marketplace.services import accounts, households, imports, offers, resilience
 
 PASSWORD = "correct-horse-battery"
 PG_URL = os.environ.get("ZHONGFU_TEST_DATABASE_URL")
@@ -108,6 +108,10 @@ def make_user(
 
 
 def make_household(app: Flask, staff: User, **overrides: Any) -> Household:
+    """A household registered by ``staff``. Its score is computed from ``profile`` when one is
+    given; otherwise (and whenever ``risk_score`` is given) the test's score is set over it, as
+    a scored history row of model version ``test`` (default 45: level 1)."""
+    risk_score = overrides.pop("risk_score", None if "profile" in overrides else 45)
     data = {
         "name": "张三",
         "id_number": valid_id_number(next(_counter)),
@@ -115,14 +119,35 @@ def make_household(app: Flask, staff: User, **overrides: Any) -> Household:
         "address": "解放路100号3幢201室",
         "community_code": COMMUNITY,
         "hardship_type": "bottom",
-        "risk_score": 45,
         "members": 2,
         "tags": ["elderly"],
     } | overrides
     with app.app_context(), session_scope(get_engine(app)) as s:
-        return households.create_household(
+        household = households.create_household(
             s, actor=s.get(User, staff.id) or staff, data=HouseholdIn(**data)
         )
+        if risk_score is not None:
+            set_test_score(s, household, risk_score)
+        return household
+
+
+def set_test_score(s: Any, household: Household, score: int) -> None:
+    """Give a household a fixed score (tests of lists, rounds and deadlines by risk level), kept
+    as the household's current score with an explanation that adds up to it."""
+    household.risk_score = score
+    s.add(household)
+    s.flush()
+    resilience.record_scores(
+        s,
+        [
+            (
+                household.id or 0,
+                resilience.Score(score, (resilience.Contribution("test", score, "set by a test"),)),
+            )
+        ],
+        model_version="test",
+        reason="test",
+    )
 
 
 def make_need(
@@ -193,6 +218,9 @@ def fill(template: bytes, households: list[list[Any]], needs: list[list[Any]]) -
 def household_row(
     id_number: str, community: str = "330102001051 清波门社区", **kw: Any
 ) -> list[Any]:
+    """A row of the template's household sheet, in its column order (``kw`` by field name of
+    ``imports.HOUSEHOLD_COLUMNS``; ``community``/``hardship`` for short; profile cells blank
+    but the source)."""
     row = {
         "name": "王小明",
         "id_number": id_number,
@@ -200,13 +228,13 @@ def household_row(
         "address": "清波街1号",
         "district": "330102 上城区",
         "street": "",
-        "community": community,
-        "hardship": "兜底型",
-        "score": 55,
+        "community_code": community,
+        "hardship_type": kw.pop("hardship", "兜底型"),
         "members": 3,
         "tags": "老年人，独居",
+        "source": "低保",
     } | kw
-    return list(row.values())
+    return [row.get(f, "") for f, _h, _x in imports.HOUSEHOLD_COLUMNS]
 
 
 # -- region outlines (GeoJSON) ---------------------------------------------------------------------

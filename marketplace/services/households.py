@@ -25,7 +25,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.schemas import HouseholdIn, NeedIn
-from marketplace.services import audit
+from marketplace.services import audit, resilience
 from marketplace.services.access import get_household_for_staff, get_need_for_staff, staff_scope
 from marketplace.services.claims import latest_claims, release_active_claim
 from marketplace.services.clock import beijing_today
@@ -80,6 +80,7 @@ def add_households(session: Session, *, actor: User, rows: Sequence[HouseholdIn]
     by ``create_household``, a batch by the Excel import) in one statement, with one audit entry
     each; their ids, in the order of ``rows``."""
     now = utcnow()
+    version, scores = resilience.initial_scores(session, [(d.profile, d.members) for d in rows])
     values = [
         {
             "name": data.name,
@@ -88,7 +89,9 @@ def add_households(session: Session, *, actor: User, rows: Sequence[HouseholdIn]
             "address": data.address,
             "community_code": data.community_code,
             "hardship_type": data.hardship_type.value,
-            "risk_score": data.risk_score,
+            "risk_score": score.score,  # computed from the profile, never typed
+            "source": data.profile.source,
+            "profile": data.profile.stored(),
             "members": data.members,
             "tags": list(data.tags),
             "name_initials": name_initials(data.name),
@@ -97,9 +100,17 @@ def add_households(session: Session, *, actor: User, rows: Sequence[HouseholdIn]
             "created_by": actor.id,
             "created_at": now,
         }
-        for data in rows
+        for data, score in zip(rows, scores, strict=True)
     ]
     ids = insert_returning_ids(session, Household, values)
+    resilience.record_scores(
+        session,
+        list(zip(ids, scores, strict=True)),
+        model_version=version,
+        reason="create",
+        actor=actor,
+        at=now,
+    )
     audit.record_many(
         session,
         actor,

@@ -36,6 +36,7 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from marketplace import profiles
 from marketplace.config import Defaults
 from marketplace.models import Household, Region, TaxonomyItem, User
 from marketplace.schemas import HouseholdIn, NeedIn
@@ -75,6 +76,21 @@ TAG_ZH = {
     "unemployed": "失业",
 }
 
+
+def _profile_hint(f: profiles.ProfileField) -> str:
+    default = profiles.Profile().model_dump()[f.name]
+    if f.kind == "choice":
+        choices = "、".join((f.choices or {}).values())
+        if f.name == "source":
+            return f"必填，从下拉列表选择：{choices}"
+        return f"从下拉列表选择，留空为“{(f.choices or {})[default]}”"
+    if f.kind == "count":
+        return f"0–30 的整数，不超过家庭人口，留空为 {default}"
+    if f.kind == "flag":
+        return "是 / 否，留空为“否”"
+    return "200字以内，可留空"
+
+
 # (field, header, hint): the column order of each sheet.
 HOUSEHOLD_COLUMNS: list[tuple[str, str, str]] = [
     ("name", "户主姓名", "必填"),
@@ -85,10 +101,16 @@ HOUSEHOLD_COLUMNS: list[tuple[str, str, str]] = [
     ("street", "街道（镇）", "从下拉列表选择（可留空）"),
     ("community_code", "社区（村）", "从下拉列表选择：代码 名称"),
     ("hardship_type", "困难类型", "从下拉列表选择"),
-    ("risk_score", "韧性评分", "0–100 的整数"),
     ("members", "家庭人口", "1–30 的整数"),
     ("tags", "标签", "可多个，用逗号分隔：" + "、".join(TAG_ZH.values())),
+    # 家庭画像 (seven dimensions): the resilience score is computed from these columns.
+    *((f.name, f.zh, _profile_hint(f)) for f in profiles.FIELDS),
 ]
+# The score column of templates from before scores were computed: a row with a value in it is
+# refused (the score is computed from the profile; typing one would silently be overridden), an
+# empty column is ignored.
+LEGACY_SCORE = ("risk_score", "韧性评分", "")
+HOUSEHOLD_READ_COLUMNS = [*HOUSEHOLD_COLUMNS, LEGACY_SCORE]
 NEED_COLUMNS: list[tuple[str, str, str]] = [
     ("id_number", "户主身份证号", "本表“家庭”页或已登记家庭的身份证号"),
     ("kind", "需求类型", "从下拉列表选择"),
@@ -201,6 +223,11 @@ def template(session: Session, *, actor: User) -> bytes:
     list_column(wb, lists, 6, "zf_kinds", "需求类型", list(KIND_ZH.values()))
     dropdown(hh, HOUSEHOLD_COLUMNS, "district", "zf_districts", TEMPLATE_ROWS)
     dropdown(hh, HOUSEHOLD_COLUMNS, "street", "zf_streets", TEMPLATE_ROWS)
+    profile_lists = [f for f in profiles.FIELDS if f.kind in ("choice", "flag")]
+    for n, f in enumerate(profile_lists, start=20):
+        values = list((f.choices or {}).values()) if f.choices else list(profiles.YES_NO.values())
+        list_column(wb, lists, n, f"zf_profile_{f.name}", f.zh, values)
+        dropdown(hh, HOUSEHOLD_COLUMNS, f.name, f"zf_profile_{f.name}", TEMPLATE_ROWS)
     dropdown(hh, HOUSEHOLD_COLUMNS, "community_code", "zf_communities", TEMPLATE_ROWS)
     dropdown(hh, HOUSEHOLD_COLUMNS, "hardship_type", "zf_hardship", TEMPLATE_ROWS)
     dropdown(needs, NEED_COLUMNS, "kind", "zf_kinds", TEMPLATE_ROWS)
@@ -311,6 +338,29 @@ def _sheet_rows(
         raise _Unreadable from exc
 
 
+_TRUE = {"是", "有", "y", "yes", "true", "1", "√"}
+_FALSE = {"否", "无", "n", "no", "false", "0", "×"}
+
+
+def _profile_data(cells: dict[str, str]) -> dict[str, Any]:
+    """The profile cells as ``Profile`` input: choices by code or Chinese name, 是/否 flags,
+    counts; an empty cell takes the profile's default (the source is required: checked by the
+    caller)."""
+    out: dict[str, Any] = {}
+    for f in profiles.FIELDS:
+        value = cells.get(f.name, "")
+        if not value:
+            continue
+        if f.kind == "choice":
+            out[f.name] = _reverse(f.choices or {}, value)
+        elif f.kind == "flag":
+            low = value.lower()
+            out[f.name] = True if low in _TRUE else False if low in _FALSE else value
+        else:
+            out[f.name] = value
+    return out
+
+
 def _household_data(cells: dict[str, str]) -> dict[str, Any]:
     tags_raw = [
         t.strip()
@@ -324,10 +374,18 @@ def _household_data(cells: dict[str, str]) -> dict[str, Any]:
         "address": cells["address"],
         "community_code": _code(cells["community_code"]),
         "hardship_type": _reverse(HARDSHIP_ZH, cells["hardship_type"]),
-        "risk_score": cells["risk_score"] or None,
         "members": cells["members"] or 1,
         "tags": [_reverse(TAG_ZH, t) for t in tags_raw],
     }
+
+
+def _profile_errors(exc: ValidationError) -> dict[str, Message]:
+    """Profile errors by column (pydantic names the profile field; the rule across fields — no
+    more employed than able-bodied members — goes to the employed column)."""
+    errors = field_errors(exc)
+    if "_" in errors:
+        errors["employed"] = errors.pop("_")
+    return errors
 
 
 def _ancestor_errors(cells: dict[str, str], community: str) -> list[tuple[str, Message]]:
@@ -372,7 +430,7 @@ def import_workbook(
             raise _TooManyRows
 
     try:
-        run.households(_sheet_rows(wb, HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, count))
+        run.households(_sheet_rows(wb, HOUSEHOLD_SHEET, HOUSEHOLD_READ_COLUMNS, count))
         run.needs(_sheet_rows(wb, NEED_SHEET, NEED_COLUMNS, count))
     except _TooManyRows:
         report.households = report.needs = 0
@@ -453,10 +511,34 @@ class _Import:
             self.step()
             if self.formulas(HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, row):
                 continue
+            if row.cells.get("risk_score"):
+                self.fail(
+                    HOUSEHOLD_SHEET,
+                    HOUSEHOLD_READ_COLUMNS,
+                    row.number,
+                    {"risk_score": Message("import.score_column")},
+                )
+                continue
+            errors: dict[str, Message] = {}
+            profile = profiles.Profile()
+            if not row.cells.get("source"):
+                errors["source"] = Message("field.required")
             try:
-                payload = HouseholdIn.model_validate(_household_data(row.cells))
+                profile = profiles.Profile.model_validate(_profile_data(row.cells))
             except ValidationError as exc:
-                self.fail(HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, row.number, field_errors(exc))
+                errors |= _profile_errors(exc)
+            try:
+                payload = HouseholdIn.model_validate(
+                    _household_data(row.cells) | {"profile": profile}
+                )
+            except ValidationError as exc:
+                found = field_errors(exc)
+                bad = found.pop("profile", None)
+                if bad is not None:  # counts over the household's size: name the columns
+                    found |= {name: bad for name in bad.params.get("fields", [])}
+                errors = found | errors
+            if errors:
+                self.fail(HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS, row.number, errors)
                 continue
             extra = _ancestor_errors(row.cells, payload.community_code)
             if extra:

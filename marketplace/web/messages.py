@@ -275,6 +275,21 @@ MESSAGES: dict[str, LazyString] = {
     "import.too_many_rows": _l("At most %(max)s rows per workbook; split the file"),
     "import.formula": _l("Formulas are not accepted: type the value itself"),
     "import.duplicate_row": _l("The same resident ID number as row %(row)s"),
+    "import.score_column": _l(
+        "The resilience score is computed from the profile: empty or delete the score column"
+        " (韧性评分) and fill in the profile columns"
+    ),
+    # 家庭画像 and 抗风险能力赋分 (services/resilience.py)
+    "profile.more_than_members": _l("More than the %(members)s members of the household"),
+    "profile.employed_over_able_bodied": _l("More members in work than members able to work"),
+    "resilience.model_invalid": _l("The model file is invalid at %(where)s: %(detail)s"),
+    "resilience.model_too_large": _l("The model file is larger than %(max_kb)s KB"),
+    "resilience.version_loaded": _l("Model version %(version)s is already loaded"),
+    "resilience.version_taken": _l(
+        "Model version %(version)s is already loaded with other content: give the new model a"
+        " new version"
+    ),
+    "resilience.version_unknown": _l("There is no model version %(version)s"),
     "workbook.not_xlsx": _l("The file is not an Excel workbook (.xlsx) or is damaged"),
     "workbook.too_large": _l("The workbook unpacks to more than %(mb)s MB; split the file"),
     "workbook.compression_ratio": _l(

@@ -23,8 +23,8 @@ def household_payload(**overrides: object) -> dict[str, object]:
         "address": "延安路88号2幢301室",
         "community_code": COMMUNITY,
         "hardship_type": "care",
-        "risk_score": 42,
         "members": 1,
+        "profile": {"source": "dibao", "elderly_alone": True, "able_bodied": 0, "employed": 0},
         "tags": ["elderly"],
     } | overrides
 
@@ -136,7 +136,7 @@ def test_errors_are_json_with_fields(client, make_user, api_token):
         "id_number",
         "phone",
         "community_code",
-        "risk_score",
+        "hardship_type",
     } <= set(errors)
     r = client.post(
         "/api/v1/households",

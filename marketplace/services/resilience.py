@@ -1,0 +1,677 @@
+"""抗风险能力赋分 — the resilience score (0–100) computed from the household's profile by a
+versioned, data-driven model (DESIGN §9).
+
+A model is a JSON document (``marketplace/data/resilience/v1.json`` is the first): a base value
+and indicators, each a set of conditions on profile fields with its points and the reason for
+them. A household's score is the base plus the points of every indicator that holds; the
+explanation lists each of them (the base too), so the contributions add up exactly to the score —
+when the sum leaves 0–100 a ``floor``/``ceiling`` contribution brings it back and says so.
+
+Model versions are immutable rows of ``ResilienceModel``; the latest loaded is in force (the
+bundled file is loaded the first time a score is needed). ``rescore`` scores one household (on a
+profile change now; on a monitoring event later), ``rescore_all`` the whole city in bulk under a
+new version (the background job in ``marketplace.jobs.resilience``). Bands are
+``models.RISK_LEVEL_FLOORS``.
+
+The model file also holds the severe-event and suggestion rules of the monitoring loop
+(``events``, ``suggestions``): kept here as given, validated by their own services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import operator
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, func, text
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from marketplace import profiles
+from marketplace.bulk import insert_rows
+from marketplace.models import (
+    Household,
+    HouseholdScore,
+    ProfileChange,
+    ResilienceModel,
+    User,
+    risk_level,
+    utcnow,
+)
+from marketplace.profiles import Profile
+from marketplace.services import audit
+from marketplace.services.access import get_household_for_staff, in_scope, viewer_scope
+from marketplace.services.errors import Conflict, NotFound, ValidationFailed
+from marketplace.services.messages import Message
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "resilience"
+VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+MAX_MODEL_BYTES = 256 * 1024
+MAX_INDICATORS = 500
+MIN_SCORE, MAX_SCORE = 0, 100
+RESERVED = ("events", "suggestions")  # rules of the monitoring loop, validated where they are used
+TOP_LEVEL = {"version", "title", "description", "base", "indicators", *RESERVED}
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+    "in": lambda a, b: a in b,
+}
+# The fields a condition may read: the profile's, and the household's size.
+_FIELD_KINDS: dict[str, str] = {f.name: str(f.kind) for f in profiles.FIELDS} | {"members": "count"}
+
+
+# The model ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    dimension: str
+    conditions: tuple[tuple[str, Callable[[Any, Any], bool], Any], ...]
+    points: int
+    why: str
+    per: str | None = None  # points per unit of this count field
+    cap: int | None = None  # the most (in absolute value) a ``per`` indicator may give
+
+    def points_for(self, p: dict[str, Any]) -> int:
+        for name, op, value in self.conditions:
+            if not op(p[name], value):
+                return 0
+        if self.per is None:
+            return self.points
+        pts = self.points * int(p[self.per])
+        if self.cap is not None:
+            pts = max(pts, self.cap) if self.points < 0 else min(pts, self.cap)
+        return pts
+
+
+@dataclass(frozen=True)
+class Model:
+    version: str
+    base: int
+    base_why: str
+    indicators: tuple[Indicator, ...]
+    definition: dict[str, Any] = field(repr=False)
+
+    def score(self, profile: Profile | dict[str, Any], members: int) -> Score:
+        """The score of one household and its explanation."""
+        p = profile.model_dump() if isinstance(profile, Profile) else profile
+        p = p | {"members": members}
+        parts = [Contribution("base", self.base, self.base_why)]
+        total = self.base
+        for ind in self.indicators:
+            pts = ind.points_for(p)
+            if pts:
+                parts.append(Contribution(ind.code, pts, ind.why))
+                total += pts
+        if total < MIN_SCORE:
+            parts.append(Contribution("floor", MIN_SCORE - total, FLOOR_WHY))
+            total = MIN_SCORE
+        elif total > MAX_SCORE:
+            parts.append(Contribution("ceiling", MAX_SCORE - total, CEILING_WHY))
+            total = MAX_SCORE
+        return Score(total, tuple(parts))
+
+
+FLOOR_WHY = "The deductions exceed the base: the score stops at 0, the lowest possible."
+CEILING_WHY = "The points exceed 100: the score stops at 100, the highest possible."
+
+
+@dataclass(frozen=True)
+class Contribution:
+    indicator: str
+    points: int
+    why: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"indicator": self.indicator, "points": self.points, "why": self.why}
+
+
+@dataclass(frozen=True)
+class Score:
+    score: int
+    contributions: tuple[Contribution, ...]
+
+    @property
+    def level(self) -> int:
+        return risk_level(self.score)
+
+    def explanation(self) -> list[dict[str, Any]]:
+        return [c.as_dict() for c in self.contributions]
+
+
+def _bad(where: str, detail: str) -> ValidationFailed:
+    """A model file error; ``where`` is a JSON pointer (RFC 6901) into the document."""
+    return ValidationFailed(
+        {"model": Message("resilience.model_invalid", {"where": where, "detail": detail})}
+    )
+
+
+def _check_value(where: str, name: str, value: Any, op: str) -> None:
+    kind = _FIELD_KINDS[name]
+    values = value if op == "in" else [value]
+    if op == "in" and not isinstance(value, list):
+        raise _bad(where, "'in' needs a list of values")
+    for v in values:
+        if kind == "flag" and not isinstance(v, bool):
+            raise _bad(where, f"{name} is true or false")
+        if kind == "count" and (isinstance(v, bool) or not isinstance(v, int)):
+            raise _bad(where, f"{name} is a whole number")
+        if kind == "choice":
+            choices = profiles.BY_NAME[name].choices or {}
+            if v not in choices:
+                raise _bad(where, f"{name} is one of {', '.join(choices)}")
+        if kind == "text":
+            raise _bad(where, f"{name} is free text and cannot be scored")
+    if op in ("gt", "ge", "lt", "le") and kind != "count":
+        raise _bad(where, f"{op} compares numbers; {name} is not a number")
+
+
+def _int(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(where, "a whole number")
+    return value
+
+
+def _text(value: Any, where: str, *, max_length: int = 500) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+        raise _bad(where, f"a text of 1–{max_length} characters")
+    return value.strip()
+
+
+def parse_model(definition: Any) -> Model:
+    """Validate a model document; the first problem names where it is (ValidationFailed)."""
+    if not isinstance(definition, dict):
+        raise _bad("/", "a JSON object")
+    unknown = sorted(set(definition) - TOP_LEVEL)
+    if unknown:
+        raise _bad("/" + unknown[0], f"unknown key; the keys are {', '.join(sorted(TOP_LEVEL))}")
+    version = definition.get("version")
+    if not isinstance(version, str) or not VERSION.match(version):
+        raise _bad("/version", "1–32 letters, digits, '.', '_' or '-'")
+    base = definition.get("base")
+    if not isinstance(base, dict):
+        raise _bad("/base", "an object with points and why")
+    base_points = _int(base.get("points"), "/base/points")
+    if not MIN_SCORE <= base_points <= MAX_SCORE:
+        raise _bad("/base/points", "between 0 and 100")
+    base_why = _text(base.get("why"), "/base/why")
+    raw = definition.get("indicators")
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_INDICATORS:
+        raise _bad("/indicators", f"a list of 1–{MAX_INDICATORS} indicators")
+    seen: set[str] = set()
+    indicators = []
+    for i, item in enumerate(raw):
+        at = f"/indicators/{i}"
+        if not isinstance(item, dict):
+            raise _bad(at, "an object")
+        extra = sorted(set(item) - {"code", "dimension", "when", "points", "why", "per", "cap"})
+        if extra:
+            raise _bad(f"{at}/{extra[0]}", "unknown key")
+        code = _text(item.get("code"), f"{at}/code", max_length=64)
+        if code in seen or code in ("base", "floor", "ceiling"):
+            raise _bad(f"{at}/code", f"'{code}' is used twice or reserved")
+        seen.add(code)
+        dimension = item.get("dimension")
+        if dimension not in profiles.DIMENSIONS:
+            raise _bad(f"{at}/dimension", f"one of {', '.join(profiles.DIMENSIONS)}")
+        when = item.get("when")
+        if not isinstance(when, list) or not when:
+            raise _bad(f"{at}/when", "a list of one or more conditions")
+        conditions = []
+        for j, cond in enumerate(when):
+            cat = f"{at}/when/{j}"
+            if not isinstance(cond, dict) or set(cond) != {"field", "op", "value"}:
+                raise _bad(cat, "an object with field, op and value")
+            name, op = cond["field"], cond["op"]
+            if name not in _FIELD_KINDS:
+                raise _bad(f"{cat}/field", f"one of {', '.join(_FIELD_KINDS)}")
+            if op not in _OPS:
+                raise _bad(f"{cat}/op", f"one of {', '.join(_OPS)}")
+            _check_value(cat, name, cond["value"], op)
+            value = tuple(cond["value"]) if op == "in" else cond["value"]
+            conditions.append((name, _OPS[op], value))
+        points = _int(item.get("points"), f"{at}/points")
+        if not points or abs(points) > MAX_SCORE:
+            raise _bad(f"{at}/points", "a whole number from -100 to 100, not 0")
+        per = item.get("per")
+        if per is not None and _FIELD_KINDS.get(per) != "count":
+            raise _bad(f"{at}/per", "a count field of the profile")
+        cap = item.get("cap")
+        if cap is not None:
+            cap = _int(cap, f"{at}/cap")
+            if per is None or (cap < 0) != (points < 0) or abs(cap) < abs(points):
+                raise _bad(f"{at}/cap", "only with per, same sign as points and at least as large")
+        indicators.append(
+            Indicator(
+                code,
+                str(dimension),
+                tuple(conditions),
+                points,
+                _text(item.get("why"), f"{at}/why"),
+                per,
+                cap,
+            )
+        )
+    for key in RESERVED:
+        if not isinstance(definition.get(key, {}), dict):
+            raise _bad("/" + key, "an object")
+    return Model(version, base_points, base_why, tuple(indicators), definition)
+
+
+def parse_model_bytes(data: bytes) -> Model:
+    """A model file as uploaded: UTF-8 JSON of at most ``MAX_MODEL_BYTES``."""
+    if len(data) > MAX_MODEL_BYTES:
+        raise ValidationFailed(
+            {"model": Message("resilience.model_too_large", {"max_kb": MAX_MODEL_BYTES // 1024})}
+        )
+    try:
+        definition = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _bad("/", f"not JSON: {exc}") from None
+    return parse_model(definition)
+
+
+def checksum(definition: dict[str, Any]) -> str:
+    canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def bundled_files() -> list[Path]:
+    """The model files shipped in the repository, oldest version first."""
+    return sorted(MODELS_DIR.glob("*.json"), key=lambda p: _version_key(p.stem))
+
+
+def _version_key(version: str) -> tuple[Any, ...]:
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", version))
+
+
+_cache: dict[tuple[str, str], Model] = {}
+
+
+def _compiled(row: ResilienceModel) -> Model:
+    key = (row.version, row.checksum)
+    if key not in _cache:
+        _cache[key] = parse_model(row.definition)
+    return _cache[key]
+
+
+def load_model(
+    session: Session, definition: dict[str, Any], *, actor: User | None = None
+) -> ResilienceModel:
+    """Store a new model version and put it in force. The same version loaded again with the
+    same content is refused as already loaded, with other content as a conflict: versions are
+    immutable. Rescoring the city under it is the caller's next step (a background job)."""
+    model = parse_model(definition)
+    digest = checksum(definition)
+    existing = session.get(ResilienceModel, model.version)
+    if existing is not None and existing.checksum == digest:
+        raise Conflict(Message("resilience.version_loaded", {"version": model.version}))
+    if existing is not None:
+        raise Conflict(Message("resilience.version_taken", {"version": model.version}))
+    row = ResilienceModel(
+        version=model.version,
+        definition=definition,
+        checksum=digest,
+        loaded_at=utcnow(),
+        loaded_by=actor.id if actor is not None else None,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, actor, "resilience.load", row, after={"version": row.version, "sha256": digest}
+    )
+    return row
+
+
+def active_row(session: Session) -> ResilienceModel:
+    """The version in force (the latest loaded); the newest bundled file when none was loaded."""
+    row = session.exec(
+        select(ResilienceModel).order_by(col(ResilienceModel.loaded_at).desc()).limit(1)
+    ).first()
+    if row is not None:
+        return row
+    newest = bundled_files()[-1]
+    return load_model(session, json.loads(newest.read_text(encoding="utf-8")))
+
+
+def active_model(session: Session) -> Model:
+    return _compiled(active_row(session))
+
+
+def model_versions(session: Session) -> list[ResilienceModel]:
+    """Every loaded version, newest first."""
+    active_row(session)
+    return list(
+        session.exec(select(ResilienceModel).order_by(col(ResilienceModel.loaded_at).desc()))
+    )
+
+
+# Scoring households -------------------------------------------------------------------------------
+
+
+def score_household(model: Model, household: Household) -> Score:
+    return model.score(profiles.load(household.profile, source=household.source), household.members)
+
+
+def record_scores(
+    session: Session,
+    rows: Sequence[tuple[int, Score]],
+    *,
+    model_version: str,
+    reason: str,
+    actor: User | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Append score history rows (bulk: COPY on PostgreSQL for many)."""
+    at = at or utcnow()
+    insert_rows(
+        session,
+        HouseholdScore,
+        [
+            {
+                "household_id": household_id,
+                "score": s.score,
+                "model_version": model_version,
+                "contributions": s.explanation(),
+                "reason": reason[:32],
+                "computed_at": at,
+                "computed_by": actor.id if actor is not None else None,
+            }
+            for household_id, s in rows
+        ],
+    )
+
+
+def rescore(
+    session: Session, household: Household, *, reason: str, actor: User | None = None
+) -> Score:
+    """Recompute one household's score under the model in force, keep it in the history and in
+    ``Household.risk_score``. Called on every profile change (and by the monitoring events)."""
+    model = active_model(session)
+    result = score_household(model, household)
+    household.risk_score = result.score
+    session.add(household)
+    session.flush()
+    record_scores(
+        session,
+        [(household.id or 0, result)],
+        model_version=model.version,
+        reason=reason,
+        actor=actor,
+    )
+    return result
+
+
+def update_profile(
+    session: Session,
+    *,
+    actor: User,
+    household_id: int,
+    profile: Profile,
+    members: int | None = None,
+) -> Household:
+    """Hub staff of the household's subtree edit its profile (and size): the change is kept
+    (``ProfileChange``: who, when, each field before and after), audited, and the household is
+    rescored. An edit that changes nothing stores nothing."""
+    household = get_household_for_staff(session, household_id, actor)
+    members = household.members if members is None else members
+    if members < 1:
+        raise ValidationFailed({"members": Message("field.min", {"min": 1})})
+    if members > 30:
+        raise ValidationFailed({"members": Message("field.max", {"max": 30})})
+    over = profile.over_members(members)
+    if over:
+        raise ValidationFailed(
+            {name: Message("profile.more_than_members", {"members": members}) for name in over}
+        )
+    before = profiles.load(household.profile, source=household.source)
+    changed: dict[str, list[Any]] = profiles.changes(before, profile)
+    if members != household.members:
+        changed["members"] = [household.members, members]
+    if not changed:
+        return household
+    household.profile = profile.stored()
+    household.source = profile.source
+    household.members = members
+    session.add(household)
+    session.add(ProfileChange(household_id=household.id or 0, changed_by=actor.id, changes=changed))
+    audit.record(session, actor, "household.profile", household, after={"changes": changed})
+    rescore(session, household, reason="profile", actor=actor)
+    return household
+
+
+def initial_scores(
+    session: Session, rows: Sequence[tuple[Profile, int]]
+) -> tuple[str, list[Score]]:
+    """The scores of households about to be registered (their profile and size), and the model
+    version: ``households.add_households`` stores them with the rows."""
+    model = active_model(session)
+    return model.version, [model.score(p, m) for p, m in rows]
+
+
+# Reading ------------------------------------------------------------------------------------------
+
+
+def current_score(session: Session, household_id: int) -> HouseholdScore | None:
+    return session.exec(
+        select(HouseholdScore)
+        .where(HouseholdScore.household_id == household_id)
+        .order_by(col(HouseholdScore.id).desc())
+        .limit(1)
+    ).first()
+
+
+def score_history(session: Session, household_id: int, limit: int = 20) -> list[HouseholdScore]:
+    return list(
+        session.exec(
+            select(HouseholdScore)
+            .where(HouseholdScore.household_id == household_id)
+            .order_by(col(HouseholdScore.id).desc())
+            .limit(limit)
+        )
+    )
+
+
+def profile_history(session: Session, household_id: int, limit: int = 50) -> list[ProfileChange]:
+    return list(
+        session.exec(
+            select(ProfileChange)
+            .where(ProfileChange.household_id == household_id)
+            .order_by(col(ProfileChange.id).desc())
+            .limit(limit)
+        )
+    )
+
+
+def household_score(session: Session, *, actor: User, household_id: int) -> HouseholdScore:
+    """The current score of a household the actor oversees (staff: their subtree; the
+    administrator: the city); out of scope reads as not found."""
+    scope = viewer_scope(session, actor)
+    household = session.get(Household, household_id)
+    if household is None or not in_scope(scope, household.community_code):
+        raise NotFound("household.not_found")
+    score = current_score(session, household_id)
+    if score is not None:
+        return score
+    if not household.profile:
+        return legacy_score(household)
+    rescore(session, household, reason="first")
+    score = current_score(session, household_id)
+    assert score is not None
+    return score
+
+
+LEGACY_VERSION = "legacy"
+LEGACY_WHY = (
+    "Typed by hub staff before scores were computed from the profile; it is replaced by a"
+    " computed score as soon as the household's profile is recorded."
+)
+
+
+def legacy_score(household: Household) -> HouseholdScore:
+    """The score of a household registered before profiles existed (its profile is empty): the
+    number staff typed, explained as such, not stored. Rescoring the city leaves such households
+    alone — an empty profile is unknown, not resilient."""
+    return HouseholdScore(
+        household_id=household.id or 0,
+        score=household.risk_score,
+        model_version=LEGACY_VERSION,
+        contributions=[{"indicator": "legacy", "points": household.risk_score, "why": LEGACY_WHY}],
+        reason="legacy",
+        computed_at=household.created_at,
+    )
+
+
+# The whole city -----------------------------------------------------------------------------------
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RescoreReport:
+    model_version: str
+    households: int = 0
+    changed_score: int = 0
+    changed_level: int = 0
+    unprofiled: int = 0  # households without a profile, left with their typed score
+    # "old→new" level → count, for the households that changed level
+    transitions: dict[str, int] = field(default_factory=dict)
+    by_level: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model_version": self.model_version,
+            "households": self.households,
+            "changed_score": self.changed_score,
+            "changed_level": self.changed_level,
+            "unprofiled": self.unprofiled,
+            "transitions": dict(self.transitions),
+            "by_level": {str(k): v for k, v in sorted(self.by_level.items())},
+            "seconds": round(self.seconds, 2),
+        }
+
+
+BATCH = 20_000
+
+
+def rescore_all(
+    session: Session,
+    *,
+    version: str | None = None,
+    reason: str = "model",
+    actor: User | None = None,
+    progress: Progress | None = None,
+    batch: int = BATCH,
+) -> RescoreReport:
+    """Rescore every household under ``version`` (default: the model in force), in bulk: the
+    profiles are read a batch at a time (keyset on id), scored in Python, the changed scores
+    written with one statement per batch and the history loaded with COPY on PostgreSQL."""
+    started = time.perf_counter()
+    if version is None:
+        model = active_model(session)
+    else:
+        row = session.get(ResilienceModel, version)
+        if row is None:
+            raise NotFound(Message("resilience.version_unknown", {"version": version}))
+        model = _compiled(row)
+    count = session.exec(select(func.count()).select_from(Household)).one()
+    report = RescoreReport(model.version)
+    transitions: Counter[str] = Counter()
+    levels: Counter[int] = Counter()
+    at = utcnow()
+    last_id = 0
+    if progress:
+        progress(0, count)
+    while True:
+        rows = session.execute(
+            sa_select(
+                col(Household.id),
+                col(Household.members),
+                col(Household.source),
+                col(Household.profile),
+                col(Household.risk_score),
+            )
+            .where(col(Household.id) > last_id)
+            .order_by(col(Household.id))
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        last_id = rows[-1][0] or 0
+        scored: list[tuple[int, Score]] = []
+        changed: list[dict[str, int]] = []
+        for hid, members, source, stored, old in rows:
+            if not stored:  # never profiled: its typed score stays (see ``legacy_score``)
+                report.unprofiled += 1
+                continue
+            result = model.score(_profile_dict(stored, source), members)
+            scored.append((hid or 0, result))
+            levels[result.level] += 1
+            if result.score != old:
+                changed.append({"i": hid or 0, "s": result.score})
+                report.changed_score += 1
+                old_level = risk_level(old)
+                if old_level != result.level:
+                    report.changed_level += 1
+                    transitions[f"{old_level}→{result.level}"] += 1
+        _write_scores(session, changed)
+        record_scores(
+            session, scored, model_version=model.version, reason=reason, actor=actor, at=at
+        )
+        report.households += len(rows)
+        if progress:
+            progress(report.households, count)
+    report.transitions = dict(sorted(transitions.items()))
+    report.by_level = dict(sorted(levels.items()))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+_DEFAULTS = Profile().model_dump()
+
+
+def _profile_dict(stored: dict[str, Any] | None, source: str) -> dict[str, Any]:
+    """A stored profile as scoring reads it, without pydantic on the hot path (stored profiles
+    were validated when written; defaults fill what older rows lack)."""
+    return _DEFAULTS | (stored or {}) | {"source": source}
+
+
+def _write_scores(session: Session, changed: list[dict[str, int]]) -> None:
+    if not changed:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text(
+                "UPDATE household AS h SET risk_score = v.s FROM "
+                "(SELECT unnest(CAST(:ids AS integer[])) AS i, "
+                "unnest(CAST(:scores AS integer[])) AS s) AS v WHERE h.id = v.i"
+            ),
+            {"ids": [c["i"] for c in changed], "scores": [c["s"] for c in changed]},
+        )
+    else:
+        conn.execute(
+            text("UPDATE household SET risk_score = :s WHERE id = :i").bindparams(
+                bindparam("s"), bindparam("i")
+            ),
+            changed,
+        )
+
+
+def levels_of(scores: Iterable[int]) -> dict[int, int]:
+    return dict(sorted(Counter(risk_level(s) for s in scores).items()))
