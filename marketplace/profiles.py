@@ -115,8 +115,10 @@ class Profile(BaseModel):
     """The profile as validated input and as stored (``Household.profile`` holds its JSON; the
     source is also its own column, ``Household.source``, for lists and counts).
 
-    The defaults describe a household about which nothing worrying is known yet: they score no
-    deduction, so a household registered without a profile starts at the model's base value."""
+    Each count is of the household's members: none may exceed ``members``, and no more members
+    are employed than able-bodied. The defaults describe a household about which nothing
+    worrying is known yet: they score no deduction, so a household registered without a profile
+    starts at the model's base value."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from marketplace.api.monitoring_openapi import monitoring_paths, monitoring_schemas
 from marketplace.api.rounds_openapi import round_paths
 from marketplace.models import HOUSEHOLD_TAGS
 from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn
@@ -494,6 +495,8 @@ def build_spec() -> dict[str, Any]:
         "content": {"application/json": {"schema": ERROR}},
     }
     paths.update(round_paths(_op, _path_id))
+    paths.update(monitoring_paths(_op, _path_id))
+    schemas.update(monitoring_schemas())
     return {
         "openapi": "3.1.0",
         "info": {

@@ -22,6 +22,7 @@ from marketplace.services import (
     happiness,
     households,
     offers,
+    resilience,
     rounds,
     twofactor,
     wishes,
@@ -197,6 +198,14 @@ def get_household(household_id: int) -> ResponseReturnValue:
         serialise.need_staff(n) for n in households.needs_of_household(session, household.id or 0)
     ]
     return jsonify(payload)
+
+
+@bp.get("/households/<int:household_id>/score")
+@api_auth(Role.HUB_STAFF, Role.ADMIN)
+def household_score(household_id: int) -> ResponseReturnValue:
+    """抗风险能力赋分 with its explanation (hub staff: their subtree; admin: the city)."""
+    score = resilience.household_score(get_session(), actor=me(), household_id=household_id)
+    return jsonify(serialise.score(score))
 
 
 @bp.post("/needs")

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from marketplace.models import Claim, Household, MatchRound, Need, Offer, Organisation, Proposal
+from marketplace.models import (
+    Claim,
+    Household,
+    HouseholdScore,
+    MatchRound,
+    Need,
+    Offer,
+    Organisation,
+    Proposal,
+    risk_level,
+)
 from marketplace.services.accounts import TokenInfo
 from marketplace.services.privacy import scrub_text
 
@@ -31,8 +41,26 @@ def household_full(h: Household) -> dict[str, Any]:
         "risk_level": h.risk_level,
         "members": h.members,
         "tags": h.tags,
+        "source": h.source,
+        "profile": h.profile,  # {} for a household registered before profiles
         "happiness_url": f"/h/{h.token}",
         "created_at": _iso(h.created_at),
+    }
+
+
+def score(s: HouseholdScore) -> dict[str, Any]:
+    """抗风险能力赋分: the contributions' points add up to the score (the base is one of them)."""
+    return {
+        "household_id": s.household_id,
+        "score": s.score,
+        "level": risk_level(s.score),
+        "model_version": s.model_version,
+        "computed_at": _iso(s.computed_at),
+        "reason": s.reason,
+        "contributions": [
+            {"indicator": c["indicator"], "points": c["points"], "why": c["why"]}
+            for c in s.contributions
+        ],
     }
 
 

@@ -21,6 +21,7 @@ from schemathesis import GenerationMode
 
 from marketplace.db import get_engine, session_scope
 from marketplace.models import User
+from marketplace.profiles import COUNT_FIELDS
 from marketplace.services import accounts
 from tests.factories import valid_credit_code, valid_id_number
 from tests.world import World
@@ -51,6 +52,14 @@ def _documented_rules_hold(case: Any) -> bool:
         if (lat is None) != (lon is None) or (radius is not None and lat is None):
             return False
         if not body.get("regions") and radius is None:
+            return False
+    if case.path == "/households" and case.method == "POST":
+        profile = body.get("profile") if isinstance(body.get("profile"), dict) else {}
+        members = body.get("members", 1)
+        counts = [v for k, v in profile.items() if k in COUNT_FIELDS and isinstance(v, int)]
+        if isinstance(members, int) and any(c > members for c in counts):
+            return False  # each count of the profile is of the household's members
+        if profile.get("employed", 1) > profile.get("able_bodied", 1):
             return False
     if case.path == "/needs" and case.method == "POST" and body.get("deadline"):
         today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
