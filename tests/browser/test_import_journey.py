@@ -1,0 +1,215 @@
+"""Journey (issue 12, item 1): hub staff import households and needs from Excel. After the upload
+the follow-up page (/hub/import?job=…) shows the result — never an error page — and, for a file with
+mistakes, the error report downloads as a workbook whose rows are the errors the page lists.
+Phone and desktop, Chinese and English; this module's own server (imports add households)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.browser.pages import DESKTOP, PHONE, login, serve_demo, shot
+from tests.factories import valid_id_number
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+DEVICES = {"phone": PHONE, "desktop": DESKTOP}
+ERROR_PAGE = re.compile(r"系统出错了|Something went wrong|Internal Server Error")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve_demo(tmp_path_factory.mktemp("import-browser")) as url:
+        yield url
+
+
+def _open(new_page: Any, device: str) -> Any:
+    extra = {"has_touch": True, "is_mobile": True} if device == "phone" else {}
+    return new_page(DEVICES[device], accept_downloads=True, **extra)
+
+
+def _template(page: Any) -> Any:
+    with page.expect_download() as download:
+        page.locator("a[href$='/hub/import/template.xlsx']").click()
+    return load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+
+
+def _append(ws: Any, values: dict[str, Any]) -> int:
+    """A row filled by column heading (the template's own order); returns its row number."""
+    headings = {str(c.value).strip(): c.column for c in ws[1] if c.value}
+    row = ws.max_row + 1
+    for heading, value in values.items():
+        if heading in headings:
+            ws.cell(row=row, column=headings[heading], value=value)
+    return row
+
+
+def _choices(wb: Any, ws: Any) -> dict[str, str]:
+    """Column heading → the first value of its drop-down list (the template's own lists)."""
+    headings = {c.column_letter: str(c.value).strip() for c in ws[1] if c.value}
+    out: dict[str, str] = {}
+    for dv in ws.data_validations.dataValidation:
+        name = (dv.formula1 or "").lstrip("=")
+        if name not in wb.defined_names:
+            continue
+        sheet, ref = next(iter(wb.defined_names[name].destinations))
+        first = next((c.value for (c,) in wb[sheet][ref] if c.value), None)
+        letter = str(dv.sqref).split(":")[0].rstrip("0123456789")
+        if first is not None and letter in headings:
+            out[headings[letter]] = str(first)
+    return out
+
+
+def _household(wb: Any, name: str, id_number: str, **more: Any) -> int:
+    """A household row: what a hub worker types, and for any other column with a drop-down (the
+    profile's questions) the first choice offered — the district and street stay empty."""
+    ws = wb["家庭"]
+    choices = _choices(wb, ws)
+    values = {k: v for k, v in choices.items() if k not in ("区县", "街道（镇）")} | {
+        "户主姓名": name,
+        "身份证号": id_number,
+        "联系电话": "13700001111",
+        "家庭住址": "河坊街8号",
+        "困难类型": "关爱型",
+        "家庭人口": 1,
+        "标签": "老年人,独居",
+    }
+    if "韧性评分" in {str(c.value) for c in ws[1]}:  # templates that ask for the score
+        values["韧性评分"] = 48
+    return _append(ws, values | more)
+
+
+def _need(wb: Any, id_number: str, title: str) -> int:
+    return _append(
+        wb["需求"],
+        {
+            "户主身份证号": id_number,
+            "需求类型": "微心愿",
+            "帮扶事项": "07-02 家具家电",
+            "标题": title,
+            "描述": "冬天太冷",
+            "估计价值（元）": 200,
+        },
+    )
+
+
+def _upload(page: Any, wb: Any, path: Path) -> Any:
+    """Upload the workbook; the response of the follow-up page it lands on."""
+    wb.save(path)
+    page.set_input_files("input[type=file]", str(path))
+    with page.expect_response(lambda r: "/hub/import?job=" in r.url) as landed:
+        page.locator("form[enctype] button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    return landed.value
+
+
+@pytest.mark.parametrize(("device", "lang"), [("desktop", "zh"), ("phone", "en")])
+def test_a_good_file_lands_on_its_result(new_page, tmp_path, device, lang):
+    page = _open(new_page, device)
+    login(page, "hub_shangcheng")
+    page.goto("/lang/en?next=/hub/import" if lang == "en" else "/hub/import")
+    wb = _template(page)
+    number = 771000 + (1 if lang == "en" else 0)
+    id_number = valid_id_number(number)
+    name = "周阿婆" if lang == "zh" else "吴阿公"
+    _household(wb, name, id_number)
+    _need(wb, id_number, "想要一台取暖器")
+    response = _upload(page, wb, tmp_path / "good.xlsx")
+    assert response.status == 200, response.status
+    main = page.inner_text("main")
+    assert not ERROR_PAGE.search(main)
+    job = re.search(r"job=([\w-]+)", page.url).group(1)
+    if lang == "zh":
+        assert "已导入 1 户家庭和 1 条需求" in main
+    else:
+        assert "Imported 1 households and 1 needs" in main
+    assert page.locator("#import-errors").count() == 0
+    status = page.request.get(f"/hub/import/status?job={job}").json()
+    assert status["state"] == "done" and status["ok"] is True
+    # Coming back to the follow-up page later shows the same result, still no error page.
+    again = page.goto(f"/hub/import?job={job}")
+    assert again.status == 200 and not ERROR_PAGE.search(page.inner_text("main"))
+    if device == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, f"hub-import-done-{device}-{lang}")
+    page.goto(f"/hub/households?q={name}")
+    assert name in page.inner_text("main")
+
+
+@pytest.mark.parametrize(("device", "lang"), [("phone", "zh"), ("desktop", "en")])
+def test_a_bad_file_imports_nothing_and_its_error_report_downloads(
+    new_page, tmp_path, device, lang
+):
+    page = _open(new_page, device)
+    login(page, "hub_shangcheng")
+    page.goto("/lang/en?next=/hub/import" if lang == "en" else "/hub/import")
+    wb = _template(page)
+    good_id = valid_id_number(772000 + (1 if lang == "en" else 0))
+    name = "郑阿姨" if lang == "zh" else "冯大伯"
+    good_row = _household(wb, name, good_id)
+    bad_id = good_id[:-1] + ("0" if good_id[-1] != "0" else "1")  # wrong check digit
+    bad_row = _household(wb, "钱大爷", bad_id, **{"联系电话": "12345"})
+    need_row = _need(wb, valid_id_number(772999), "想要一件棉衣")  # nobody has this ID
+    response = _upload(page, wb, tmp_path / "bad.xlsx")
+    assert response.status == 200, response.status
+    main = page.inner_text("main")
+    assert not ERROR_PAGE.search(main)
+    assert page.locator(".flash-error").count() == 1
+    on_page = [
+        [cell.inner_text().strip() for cell in row.locator("td").all()]
+        for row in page.locator("#import-errors tbody tr").all()
+    ]
+    assert len(on_page) >= 3
+    assert {r[1] for r in on_page} >= {str(bad_row), str(need_row)}
+    assert str(good_row) not in {r[1] for r in on_page if r[0] == "家庭"}
+    if lang == "en":
+        assert "Nothing was imported" in main
+    else:
+        assert "没有导入" in main or "未导入" in main
+    if device == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, f"hub-import-errors-{device}-{lang}")
+
+    with page.expect_download() as download:
+        page.locator("a[href*='/hub/import/errors.xlsx']").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    report = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    ws = report.worksheets[0]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    header, body = rows[0], [r for r in rows[1:] if any(v not in (None, "") for v in r)]
+    assert len(header) == 4 and all(header)
+    if lang == "en":
+        assert header == ["Sheet", "Row", "Column", "Problem"]
+    # One row per error, the same rows, columns and words as the page.
+    assert len(body) == len(on_page)
+    for got, shown in zip(body, on_page, strict=True):
+        assert str(got[0]) == shown[0] and str(got[1] or "") == shown[1]
+        assert str(got[2] or "") == shown[2] and str(got[3]) == shown[3]
+        assert not re.match(r"^[a-z_]+\.[a-z_.]+$", str(got[3]))  # words, not message codes
+    # All or nothing: even the good household of that file was not imported.
+    page.goto(f"/hub/households?q={name}")
+    assert name not in page.inner_text("main")
+
+
+def test_an_upload_that_is_no_workbook_is_refused_in_words(new_page, tmp_path):
+    page = _open(new_page, "phone")
+    login(page, "hub_shangcheng")
+    page.goto("/hub/import")
+    path = tmp_path / "notes.xlsx"
+    path.write_text("这不是表格", encoding="utf-8")
+    page.set_input_files("input[type=file]", str(path))
+    page.locator("form[enctype] button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert not ERROR_PAGE.search(page.inner_text("main"))
+    assert page.locator(".field-error, .error, [role=alert]").count() >= 1
+    assert ".xlsx" in page.inner_text("main")
+    shot(page, "hub-import-not-a-workbook-phone-zh")
