@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlparse
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,6 +16,7 @@ from marketplace.db import get_session
 from marketplace.models import Role
 from marketplace.services import boundaries, dashboard, exports, listings, mapdata
 from marketplace.web.access import role_required
+from marketplace.web.basemap import base_map
 from marketplace.web.helpers import list_args, me, requested_page, xlsx_response
 from marketplace.web.labels import NEED_STATUS_LABELS, export_words
 from marketplace.web.security import csp_with_images_from
@@ -90,46 +90,6 @@ def dashboard_xlsx() -> ResponseReturnValue:
     return xlsx_response(exports.dashboard(_dashboard(), words=export_words()), "dashboard")
 
 
-# 天地图 (Tianditu) WMTS in Web Mercator (the "_w" services): the vector map ("vec") and its
-# annotation layer ("cva", the place names), on the hosts t0–t7. The key ("tk") is a browser key.
-TIANDITU_HOSTS = tuple(f"https://t{i}.tianditu.gov.cn" for i in range(8))
-TIANDITU_WMTS = (
-    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}"
-)
-
-
-def _tianditu(layer: str, key: str) -> str:
-    """A Leaflet URL template for one Tianditu layer ({s}, {z}, {x}, {y} are Leaflet's)."""
-    return TIANDITU_WMTS.replace("{layer}", layer).replace("{tk}", quote(key, safe=""))
-
-
-def _tile_origin() -> str | None:
-    url = str(current_app.config.get("MAP_TILE_URL") or "")
-    parsed = urlparse(url.replace("{", "").replace("}", ""))
-    if parsed.scheme in ("http", "https") and parsed.netloc:
-        return f"{parsed.scheme}://{parsed.netloc}"
-    return None
-
-
-def _base_map() -> tuple[dict[str, str], str | None]:
-    """The base map's data attributes for map.js, and the image origins the CSP must allow:
-    Tianditu with a key, else a configured tile server, else none (outlines only)."""
-    key = str(current_app.config.get("TIANDITU_KEY") or "").strip()
-    if key:
-        layers = {
-            "tiles": _tianditu("vec", key),
-            "tiles-overlay": _tianditu("cva", key),
-            "subdomains": "01234567",
-            "max-zoom": "18",
-            "attribution": "tianditu",
-        }
-        return layers, " ".join(TIANDITU_HOSTS)
-    url = str(current_app.config.get("MAP_TILE_URL") or "")
-    return ({"tiles": url} if url else {}), _tile_origin()
-
-
 @bp.get("/map")
 @role_required(*STAFF)
 def map_page() -> ResponseReturnValue:
@@ -137,7 +97,7 @@ def map_page() -> ResponseReturnValue:
     has_outlines = boundaries.has_boundaries(session) or bool(
         current_app.config.get("MAP_BOUNDARIES_FILE")
     )
-    layers, origins = _base_map()
+    layers, origins = base_map()
     page = render_template(
         "staff/map.html",
         data_url=url_for("staff.map_json"),
