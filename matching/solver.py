@@ -11,8 +11,10 @@ Network::
 
 (households whose cap cannot bind are left out: their needs hang off the source.)
 
-Objective (DESIGN §5), lexicographic: most priority-1 needs served, then priority-2, then
-priority-3, then least total distance.  It is folded into one integer cost with rewards
+Objective (DESIGN §5, §12), lexicographic: most priority-1 needs served, then priority-2,
+then priority-3, then least total distance less the regional-tilt bonus (``tilt_km`` per
+served need in ``tilt_regions``; the bonus is added to that need's reward, so it belongs to
+the distance level and is counted in ``D`` below).  It is folded into one integer cost with rewards
 ``W1 > W2 > W3 > 0`` per served need and distance in units of ``unit_m`` metres.  Why the
 weights below are exact (not a heuristic): compare the optimum F with any better solution L.
 ``L - F`` splits into cycles of F's residual network.  Along a cycle the needs that become
@@ -20,7 +22,8 @@ served (+) and unserved (-) alternate; consecutive ones share an offer, or share
 whose cap is tight.  So a cycle changes the served count by -1, 0 or +1, and it can trade
 needs of *different* priorities only inside a household that has more candidate needs than
 its cap and needs of two priorities.  With ``m`` such households and ``D`` a bound on any
-change in total distance (the sum over needs of their longest candidate arc),
+change in total distance less tilt (the sum over needs of their longest candidate arc plus
+their tilt bonus),
 ``W3 = D + 1``, ``W2 = 3D + 3`` and ``W1 = (m + 1)(2D + 2) + 3D + 3`` make every cycle that
 improves the (p1, p2, p3) vector lexicographically strictly profitable, and every cycle that
 keeps it equal profitable exactly when it shortens the distance.  Without binding household
@@ -49,6 +52,7 @@ from ortools.graph.python import min_cost_flow
 from matching.candidates import (
     WHY_NONE_NAMES,
     Candidates,
+    NeedArrays,
     encode_needs,
     encode_offers,
     generate_candidates,
@@ -64,7 +68,7 @@ from matching.model import (
     Unmatched,
     id_sort_key,
 )
-from matching.taxonomy import item_codes
+from matching.taxonomy import item_codes, item_index
 
 __all__ = [
     "Network",
@@ -193,7 +197,8 @@ def prepare(problem: Problem, round_date: date) -> Prepared:
             capacity[j] -= 1
             held_units += 1
     need_arr = encode_needs(needs)
-    household, n_households = _households(needs)
+    household, hh_index = _household_index(needs)
+    n_households = len(hh_index)
     return Prepared(
         needs=needs,
         offers=offers,
@@ -205,23 +210,29 @@ def prepare(problem: Problem, round_date: date) -> Prepared:
         cands=generate_candidates(
             need_arr,
             encode_offers(offers, round_date, params.max_km),
-            blocked=_recently_helped(problem, needs),
+            blocked=_recently_helped(problem, hh_index, household, need_arr.item),
             excluded=_excluded_pairs(needs, offer_index),
         ),
-        tilted=_tilted(needs, params.tilt_regions),
+        tilted=_tilted(need_arr, params.tilt_regions),
         held_needs=len(problem.needs) - len(needs),
         held_units=held_units,
     )
 
 
-def _recently_helped(problem: Problem, needs: list[Need]) -> NDArray[np.bool_] | None:
+def _recently_helped(
+    problem: Problem, hh_index: dict[Id, int], household: I32, item: I32
+) -> NDArray[np.bool_] | None:
     """Per need: its household received the need's item within the repeat-help window."""
     if not problem.recent:
         return None
-    recent = {(r.household, item) for r in problem.recent for item in r.items}
-    return np.fromiter(
-        ((n.household, n.item) in recent for n in needs), dtype=np.bool_, count=len(needs)
-    )
+    index = item_index()
+    received = np.zeros((len(hh_index), len(index)), dtype=np.bool_)
+    for r in problem.recent:
+        h = hh_index.get(r.household)
+        if h is not None:
+            received[h, [index[code] for code in r.items]] = True
+    result: NDArray[np.bool_] = received[household, item]
+    return result
 
 
 def _excluded_pairs(needs: list[Need], offer_index: dict[Id, int]) -> I64 | None:
@@ -238,25 +249,26 @@ def _excluded_pairs(needs: list[Need], offer_index: dict[Id, int]) -> I64 | None
     return np.unique(np.array(keys, dtype=np.int64)) if keys else None
 
 
-def _tilted(needs: list[Need], regions: tuple[str, ...]) -> NDArray[np.bool_]:
-    """Per need: its region lies in one of the tilt regions (NBS prefixes)."""
-    if not regions:
-        return np.zeros(len(needs), dtype=np.bool_)
-    prefixes = tuple(regions)
-    return np.fromiter(
-        (n.region.startswith(prefixes) for n in needs), dtype=np.bool_, count=len(needs)
-    )
+def _tilted(needs: NeedArrays, regions: tuple[str, ...]) -> NDArray[np.bool_]:
+    """Per need: its region lies in one of the tilt regions (NBS prefixes; a need coded only
+    to its district is not inside a street prefix)."""
+    out = np.zeros(len(needs), dtype=np.bool_)
+    for prefix in regions:
+        scale = 10 ** (12 - len(prefix))
+        lo, hi = int(prefix) * scale, (int(prefix) + 1) * scale
+        out |= (needs.region12 >= lo) & (needs.region12 < hi) & (needs.region_len >= len(prefix))
+    return out
 
 
-def _households(needs: list[Need]) -> tuple[I32, int]:
-    """Dense household index per need (first appearance order, deterministic)."""
+def _household_index(needs: list[Need]) -> tuple[I32, dict[Id, int]]:
+    """Dense household index per need (first appearance order, deterministic), and the map."""
     index: dict[Id, int] = {}  # 1 and "1" are different keys, as in JSON
     out = np.fromiter(
         (index.setdefault(h, len(index)) for h in map(attrgetter("household"), needs)),
         dtype=np.int32,
         count=len(needs),
     )
-    return out, len(index)
+    return out, index
 
 
 # ----------------------------------------------------------------------------------------
