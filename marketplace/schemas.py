@@ -26,6 +26,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from marketplace.models import HOUSEHOLD_TAGS, Hardship, NeedKind, OrgType
 from marketplace.profiles import Profile
+from matching import taxonomy
 
 REGION_CODE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
 ITEM_CODE = re.compile(r"^\d{2}-\d{2}$")
@@ -201,9 +202,17 @@ class OfferIn(_In):
         if self.radius_km is not None and (self.lat is None or self.lon is None):
             raise _invalid("offer.radius_needs_centre")
         if (self.lat is None) != (self.lon is None):
+    unit: str | None = None  # what capacity counts (taxonomy.UNITS); None: the items' default
             raise _invalid("geo.lat_lon_pair")
         return self
 
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, value: str | None) -> str | None:
+        if value is not None and value not in taxonomy.UNITS:
+            raise _invalid("offer.unit_invalid")
+        return value
 
 class DeliveryIn(_In):
     note: str = Field(default="", max_length=1000)

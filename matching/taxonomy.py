@@ -10,7 +10,19 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["Category", "Item", "categories", "item_codes", "item_index", "items"]
+__all__ = [
+    "UNITS",
+    "Category",
+    "Item",
+    "categories",
+    "default_unit",
+    "item_codes",
+    "item_index",
+    "items",
+]
+
+# The units an offer's capacity is counted in: 份 portions, 次 sessions, 小时 hours, 人 people.
+UNITS = ("portion", "session", "hour", "person")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +33,7 @@ class Item:
     name_zh: str
     name_en: str
     category: str
+    unit: str = "portion"  # the unit an offer of this item counts its capacity in (UNITS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +53,17 @@ def categories() -> tuple[Category, ...]:
     result = []
     for cat in raw["categories"]:
         cat_items = tuple(
-            Item(code=i["code"], name_zh=i["name_zh"], name_en=i["name_en"], category=cat["code"])
+            Item(
+                code=i["code"],
+                name_zh=i["name_zh"],
+                name_en=i["name_en"],
+                category=cat["code"],
+                unit=i.get("unit", "portion"),
+            )
             for i in cat["items"]
         )
+        if bad := [i.code for i in cat_items if i.unit not in UNITS]:
+            raise ValueError(f"taxonomy.json: items {bad} have a unit outside {UNITS}")
         result.append(Category(cat["code"], cat["name_zh"], cat["name_en"], cat_items))
     return tuple(result)
 
@@ -63,3 +84,13 @@ def item_codes() -> tuple[str, ...]:
 def item_index() -> dict[str, int]:
     """Item code → position in :func:`item_codes` (used to vectorise by item)."""
     return {code: i for i, code in enumerate(item_codes())}
+
+
+def default_unit(codes: list[str] | tuple[str, ...]) -> str:
+    """The unit an offer covering ``codes`` counts in by default: that of its first known item
+    (in code order), else portions."""
+    by_code = {item.code: item.unit for item in items()}
+    for code in sorted(codes):
+        if code in by_code:
+            return by_code[code]
+    return UNITS[0]

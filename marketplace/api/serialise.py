@@ -135,6 +135,7 @@ def offer(o: Offer, *, live: bool) -> dict[str, Any]:
         "radius_km": o.radius_km,
         "capacity": o.capacity,
         "remaining": o.remaining,
+        "unit": o.unit,
         "start": _iso(o.start),
         "end": _iso(o.end),
         "hardship": o.hardship,

@@ -35,7 +35,16 @@ class HouseholdForm(FlaskForm):
         _l("Phone"), validators=[DataRequired(), Length(max=20)], render_kw={"inputmode": "tel"}
     )
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=200)])
-    community_code = SelectField(_l("Community"), validators=[DataRequired()], choices=[])
+    # Grouped by street (<optgroup>); hub_picker.js adds a search box above it (data-filter).
+    community_code = SelectField(
+        _l("Community"),
+        validators=[DataRequired()],
+        choices=[],
+        render_kw={
+            "data-filter": _l("Search communities or streets"),
+            "data-filter-count": _l("%(n)s communities match", n="{n}"),
+        },
+    )
     hardship_type = SelectField(_l("Hardship type"), choices=choices(HARDSHIP_LABELS.items()))
     risk_score = IntegerField(
         _l("Resilience score (0–100)"),

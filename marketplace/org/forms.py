@@ -8,6 +8,8 @@ from wtforms import (
     DateField,
     DecimalField,
     IntegerField,
+    SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -15,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from marketplace.web.forms import MultiCheckboxField
 from marketplace.web.helpers import choices
-from marketplace.web.labels import HARDSHIP_LABELS
+from marketplace.web.labels import HARDSHIP_LABELS, UNIT_LABELS
 
 
 class OfferForm(FlaskForm):
@@ -26,14 +28,10 @@ class OfferForm(FlaskForm):
         choices=[],
         validators=[DataRequired(message=_l("Choose at least one item"))],
     )
-    districts = MultiCheckboxField(_l("Districts served"), choices=[], validators=[Optional()])
-    regions_text = StringField(
-        _l("Other region codes"),
-        validators=[Length(max=2000)],
-        description=_l(
-            "Street (9 digits) or community (12 digits) codes, separated by spaces or commas"
-        ),
-    )
+    # The service area: regions ticked in the district → street → community tree (templates
+    # render it; region_tree.js adds the communities and a search) and/or a circle on the map.
+    regions = SelectMultipleField(_l("Regions served"), choices=[], validate_choice=False)
+    region_q = StringField(_l("Find a region"), validators=[Length(max=30)])
     lat = DecimalField(
         _l("Centre latitude"), places=6, validators=[Optional(), NumberRange(min=-90, max=90)]
     )
@@ -41,10 +39,16 @@ class OfferForm(FlaskForm):
         _l("Centre longitude"), places=6, validators=[Optional(), NumberRange(min=-180, max=180)]
     )
     radius_km = DecimalField(
-        _l("Radius (km)"), places=1, validators=[Optional(), NumberRange(min=0.1, max=500)]
+        _l("Radius"), places=1, validators=[Optional(), NumberRange(min=0.1, max=500)]
     )
     capacity = IntegerField(
-        _l("Capacity (units)"), validators=[InputRequired(), NumberRange(min=1, max=1_000_000)]
+        _l("Capacity"), validators=[InputRequired(), NumberRange(min=1, max=1_000_000)]
+    )
+    unit = SelectField(
+        _l("Unit"),
+        choices=choices([("", _l("As the items suggest")), *UNIT_LABELS.items()]),
+        validators=[Optional()],
+        description=_l("What the capacity counts: portions, sessions, hours or people"),
     )
     start = DateField(_l("Start date"), validators=[DataRequired()])
     end = DateField(_l("End date"), validators=[DataRequired()])

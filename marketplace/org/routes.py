@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-import re
+import hashlib
+import json
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.db import get_session
-from marketplace.models import OrgStatus, Role
+from marketplace.models import Organisation, OrgStatus, Role
 from marketplace.org.forms import OfferForm
 from marketplace.schemas import OfferIn
-from marketplace.services import claims, offers, regions
+from marketplace.services import boundaries, claims, offers, region_picker, regions
 from marketplace.services.clock import beijing_today
 from marketplace.services.errors import ServiceError, parse
 from marketplace.services.regions import ItemRef
 from marketplace.uploads import delivery_limit
 from marketplace.web.access import role_required
+from marketplace.web.basemap import base_map
 from marketplace.web.delivery import delivery_page
 from marketplace.web.helpers import EmptyForm, attach_errors, me
 
+from marketplace.web.security import csp_with_images_from
+from matching import taxonomy
 bp = Blueprint("org", __name__, url_prefix="/org")
 
 
@@ -34,7 +38,7 @@ def index() -> ResponseReturnValue:
         "org/index.html",
         org=mine.org,
         rows=mine.offers,
-        item_names=regions.item_names(db),
+        names=regions.region_names(db),
         pending=mine.org.status == OrgStatus.PENDING.value,
         form=EmptyForm(),
     )
@@ -46,22 +50,58 @@ def _choices(form: OfferForm) -> list[tuple[ItemRef, list[ItemRef]]]:
     form.items.choices = [
         SelectChoice(i.code, f"{i.code} {i.name_zh}") for _first, items in groups for i in items
     ]
-    form.districts.choices = [SelectChoice(r.code, r.name) for r in regions.districts(db)]
     return groups
 
 
 @bp.route("/offers/new", methods=["GET", "POST"])
+def _offer_page(form: OfferForm, org: Organisation, general: list[str]) -> Response:
+    """The offer form: items with their default units, the region tree (districts and streets;
+    region_tree.js adds communities and search from ``org.regions_json``), the map picker."""
+    db = get_session()
+    chosen = form.regions.data or []
+    found = region_picker.search(db, form.region_q.data or "") if form.region_q.data else []
+    layers, origins = base_map()
+    page = render_template(
+        "org/offer_form.html",
+        base_map=layers,
+        form=form,
+        groups=_choices(form),
+        org=org,
+        general=general,
+        units={i.code: i.unit for i in taxonomy.items()},
+        tree=region_picker.tree(db),
+        chosen=set(chosen),
+        open_districts={c[: region_picker.DISTRICT] for c in chosen},
+        chosen_paths=region_picker.chosen(db, chosen),
+        found=found,
+        searched=form.region_q.data or "",
+        bounds=offers.CITY_BOUNDS,
+        places=json.dumps(region_picker.places(db), ensure_ascii=False, separators=(",", ":")),
+        boundaries_url=url_for("org.map_boundaries") if boundaries.has_boundaries(db) else "",
+    )
+    response = Response(page, mimetype="text/html")
+    if origins:  # the tile servers may send the map's images
+        response.headers["Content-Security-Policy"] = csp_with_images_from(origins)
+    return response
+
+
 @role_required(Role.ORG)
 def offer_new() -> ResponseReturnValue:
     db = get_session()
     org = offers.org_of(db, me())
     form = OfferForm()
-    groups = _choices(form)
+    _choices(form)
     if not form.is_submitted():
         form.start.data = beijing_today()
     general: list[str] = []
+    if request.form.get("action") == "find_region":
+        # Without JavaScript the region search is a round trip: the form comes back as it was,
+        # with the regions whose names match as more boxes to tick.
+        form.validate()
+        for f in form:
+            f.errors = []
+        return _offer_page(form, org, [])
     if form.validate_on_submit():
-        extra = [c for c in re.split(r"[\s,，;；]+", form.regions_text.data or "") if c]
 
         def num(value: object) -> float | None:
             return float(value) if value is not None else None  # type: ignore[arg-type]
@@ -73,12 +113,13 @@ def offer_new() -> ResponseReturnValue:
                     "title": form.title.data,
                     "description": form.description.data or "",
                     "items": form.items.data or [],
-                    "regions": [*(form.districts.data or []), *extra],
+                    "regions": form.regions.data or [],
                     "lat": num(form.lat.data),
                     "lon": num(form.lon.data),
                     "radius_km": num(form.radius_km.data),
                     "capacity": form.capacity.data,
                     "start": form.start.data,
+                    "unit": form.unit.data or None,
                     "end": form.end.data,
                     "hardship": form.hardship.data or [],
                 },
@@ -87,20 +128,46 @@ def offer_new() -> ResponseReturnValue:
         except ServiceError as exc:
             if not exc.errors:
                 raise
-            general = attach_errors(form, exc.errors, aliases={"regions": "regions_text"})
-            page = render_template(
-                "org/offer_form.html", form=form, groups=groups, org=org, general=general
+            general = attach_errors(
+                form, exc.errors, aliases={"lat": "radius_km", "lon": "radius_km"}
             )
-            return page, exc.status
+            return _offer_page(form, org, general), exc.status
         if offers.is_live(db, offer):
             flash(_("Offer published."), "success")
         else:
             flash(_("Offer saved. It goes live after vetting and within its dates."), "success")
         return redirect(url_for("org.index"))
     status = 422 if form.is_submitted() else 200
-    return render_template(
-        "org/offer_form.html", form=form, groups=groups, org=org, general=general
-    ), status
+    return _offer_page(form, org, general), status
+
+
+@bp.get("/regions.json")
+@role_required(Role.ORG)
+def regions_json() -> ResponseReturnValue:
+    """The district → street → community tree of the offer form (~3,500 names, ~100 kB before
+    compression). Reference data: the browser keeps it a day and revalidates by ETag."""
+    body = json.dumps(
+        region_picker.tree_data(get_session()), ensure_ascii=False, separators=(",", ":")
+    )
+    response = Response(body, mimetype="application/json")
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response.make_conditional(request)
+
+
+@bp.get("/map/boundaries.json")
+@role_required(Role.ORG)
+def map_boundaries() -> ResponseReturnValue:
+    """District and street outlines for the offer form's map (the whole city; GeoJSON, WGS-84)."""
+    session = get_session()
+    response = Response(mimetype="application/geo+json")
+    response.set_etag(boundaries.version(session, None))
+    if request.if_none_match.contains(response.get_etag()[0] or ""):
+        response.status_code = 304
+    else:
+        response.set_data(boundaries.feature_collection(session, None))
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return response
 
 
 @bp.post("/offers/<int:offer_id>/close")

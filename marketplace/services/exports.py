@@ -158,7 +158,7 @@ def households(
             h.risk_score,
             h.risk_level,
             h.members,
-            h.tags,
+            _words(words, "tag", h.tags),
             h.created_at,
         ]
         for (h,) in rows
@@ -196,7 +196,7 @@ def needs(
             h.phone,
             names.get(n.community_code, n.community_code),
             label("kind", n.kind),
-            n.item_code,
+            label("item", n.item_code),
             n.title,
             n.description,
             n.value_yuan,
@@ -213,7 +213,7 @@ def needs(
 
 
 def deliveries(session: Session, *, actor: User, sort: listings.Sort, words: Words) -> bytes:
-    t = words.t
+    t, label = words.t, words.label
     rows = _rows(session, listings.deliveries_query(session, actor=actor, sort=sort))
     names = region_names(session)
     headers = [
@@ -233,7 +233,7 @@ def deliveries(session: Session, *, actor: User, sort: listings.Sort, words: Wor
             h.name,
             names.get(n.community_code, n.community_code),
             h.risk_level,
-            n.item_code,
+            label("item", n.item_code),
             n.title,
             c.delivered_at,
             c.delivery_note or "",
@@ -253,6 +253,7 @@ def offers(
     rows = _rows(
         session, listings.offers_query(session, actor=actor, q=q, status=status, sort=sort)
     )
+    names = region_names(session)
     headers = [
         t(N_("ID")),
         t(N_("Title")),
@@ -261,6 +262,7 @@ def offers(
         t(N_("Regions")),
         t(N_("Radius (km)")),
         t(N_("Capacity")),
+        t(N_("Unit")),
         t(N_("Used")),
         t(N_("Remaining")),
         t(N_("Start")),
@@ -272,10 +274,11 @@ def offers(
             o.id,
             o.title,
             org.name,
-            o.items,
-            o.regions,
+            _words(words, "item", o.items),
+            t(N_(", ")).join(names.get(code, code) for code in o.regions),
             o.radius_km,
             o.capacity,
+            label("unit", o.unit),
             o.capacity - o.remaining,
             o.remaining,
             o.start,
@@ -349,6 +352,11 @@ def audit_log(
     )
     _audit_export(session, actor, "audit", len(rows))
     return workbook([(t(N_("Audit log")), headers, data)])
+
+
+def _words(words: Words, vocabulary: str, codes: Iterable[str]) -> str:
+    """Codes of one vocabulary as the reader's words, in one cell ("老年人、残疾人")."""
+    return words.t(N_(", ")).join(words.label(vocabulary, code) for code in codes)
 
 
 def _json(data: dict[str, Any] | None) -> str:

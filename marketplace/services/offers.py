@@ -26,6 +26,7 @@ from marketplace.services.accounts import create_user
 from marketplace.services.clock import beijing_today
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.services.messages import Message
+from matching import taxonomy
 
 
 def register_org(session: Session, *, actor: User | None, data: OrgIn) -> Organisation:
@@ -110,11 +111,19 @@ def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
     errors: dict[str, Message] = {}
     if missing := sorted(set(data.items) - known):
         errors["items"] = Message("item.unknown_codes", {"codes": missing})
-    regions = set(session.exec(select(Region.code).where(col(Region.code).in_(data.regions))))
+    regions = set(
+        session.exec(
+            select(Region.code).where(
+                col(Region.code).in_(data.regions), col(Region.level) != "city"
+            )
+        )
+    )
     if missing := sorted(set(data.regions) - regions):
         errors["regions"] = Message("region.unknown_codes", {"codes": missing})
     if not data.regions and data.radius_km is None:
         errors["regions"] = Message("offer.area_required")
+    if data.lat is not None and data.lon is not None and not in_city(data.lat, data.lon):
+        errors["lat"] = Message("offer.centre_outside_city")
     if errors:
         raise ValidationFailed(errors)
     offer = Offer(
@@ -122,12 +131,13 @@ def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
         title=data.title,
         description=data.description,
         items=list(data.items),
-        regions=list(data.regions),
+        regions=covering(data.regions),
         lat=data.lat,
         lon=data.lon,
         radius_km=data.radius_km,
         capacity=data.capacity,
         remaining=data.capacity,
+        unit=data.unit or taxonomy.default_unit(data.items),
         start=data.start,
         end=data.end,
         hardship=[h.value for h in data.hardship],
@@ -140,9 +150,34 @@ def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
         actor,
         "offer.create",
         offer,
-        after={"title": offer.title, "items": offer.items, "capacity": offer.capacity},
+        after={
+            "title": offer.title,
+            "items": offer.items,
+            "capacity": offer.capacity,
+            "unit": offer.unit,
+        },
     )
     return offer
+
+
+# Where an offer's centre may be: Hangzhou's extent (lat 29.19–30.57, lon 118.34–120.72) with a
+# margin of a few kilometres, so a point on the city's edge is accepted and one elsewhere is not.
+CITY_BOUNDS = ((29.1, 118.2), (30.7, 120.9))
+
+
+def in_city(lat: float, lon: float) -> bool:
+    (south, west), (north, east) = CITY_BOUNDS
+    return south <= lat <= north and west <= lon <= east
+
+
+def covering(codes: list[str]) -> list[str]:
+    """The chosen regions without those inside another chosen one (a street chosen with its
+    district is covered by the district), in code order."""
+    kept: list[str] = []
+    for code in sorted(set(codes), key=lambda c: (len(c), c)):
+        if not any(code.startswith(k) for k in kept):
+            kept.append(code)
+    return sorted(kept)
 
 
 def close_offer(session: Session, *, actor: User, offer_id: int) -> Offer:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from marketplace.models import Region
 from marketplace.services import regions
 from marketplace.services.regions import RegionRef
 
@@ -100,3 +101,69 @@ def search(session: Session, q: str, limit: int = SEARCH_LIMIT) -> list[tuple[st
     ]
     found.sort(key=lambda c: (len(c), c))
     return [(code, path(session, code)) for code in found[:limit]]
+
+
+# The whole tree, for pickers that choose several regions at once (an offer's service area) -----
+
+
+@dataclass(frozen=True)
+class StreetNode:
+    code: str
+    name: str
+    communities: tuple[RegionRef, ...]
+
+
+@dataclass(frozen=True)
+class DistrictNode:
+    code: str
+    name: str
+    streets: tuple[StreetNode, ...]
+
+
+def tree(session: Session) -> tuple[DistrictNode, ...]:
+    """District → street → community, in code order (~3,500 regions, ranges of the cached
+    names)."""
+    districts: list[DistrictNode] = []
+    for d in _districts(session):
+        streets: list[StreetNode] = []
+        for s in regions.subtree(session, d.code):
+            if len(s.code) != STREET:
+                continue
+            communities = tuple(r for r in regions.subtree(session, s.code) if r.code != s.code)
+            streets.append(StreetNode(s.code, s.name, communities))
+        districts.append(DistrictNode(d.code, d.name, tuple(streets)))
+    return tuple(districts)
+
+
+def tree_data(session: Session) -> list[list[object]]:
+    """The tree as compact JSON for the browser: ``[[code, name, [[code, name, [[code, name],
+    …]], …]], …]`` (districts, their streets, the streets' communities)."""
+    return [
+        [
+            d.code,
+            d.name,
+            [[s.code, s.name, [[c.code, c.name] for c in s.communities]] for s in d.streets],
+        ]
+        for d in tree(session)
+    ]
+
+
+def chosen(session: Session, codes: list[str]) -> list[tuple[str, str]]:
+    """Known codes among ``codes`` with their paths (``上城区 › 清波街道``), in code order."""
+    names = regions.region_names(session)
+    return [(c, path(session, c)) for c in sorted(set(codes)) if c in names]
+
+
+def places(session: Session) -> list[list[object]]:
+    """Districts and streets with their centres, for labelling a map that has no base map:
+    ``[[code, name, lat, lon], …]`` in code order (about 210 rows)."""
+    rows = session.exec(
+        select(Region.code, Region.name, Region.lat, Region.lon)
+        .where(
+            col(Region.level).in_(["district", "street"]),
+            col(Region.lat).is_not(None),
+            col(Region.lon).is_not(None),
+        )
+        .order_by(Region.code)
+    ).all()
+    return [[code, name, lat, lon] for code, name, lat, lon in rows]

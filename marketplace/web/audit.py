@@ -19,6 +19,12 @@ FIELD_VOCABULARY = {
     "type": "org_type",
     "tags": "tag",
     "second_factor": "second_factor",
+    "item": "item",
+    "items": "item",
+    "unit": "unit",
+    "regions": "region",
+    "scope": "region",
+    "community_code": "region",
 }
 STATUS_VOCABULARY = {
     "need": "need_status",

@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from marketplace.db import get_session
 from marketplace.models import Offer, Organisation
-from marketplace.services import offers
+from marketplace.services import offers, regions
 from marketplace.services.exports import Words
 
 HARDSHIP_LABELS = {
@@ -75,6 +76,13 @@ ROUND_STATUS_LABELS = {
     "failed": _l("Failed"),
 }
 PROPOSAL_STATUS_LABELS = {
+# What an offer's capacity counts (matching.taxonomy.UNITS): 份 / 次 / 小时 / 人.
+UNIT_LABELS = {
+    "portion": _l("portions"),
+    "session": _l("sessions"),
+    "hour": _l("hours"),
+    "person": _l("people"),
+}
     "proposed": _l("Proposed"),
     "accepted": _l("Accepted"),
     "rejected": _l("Rejected"),
@@ -238,11 +246,17 @@ VOCABULARIES: dict[str, dict[str, Any]] = {
 
 
 def label(vocabulary: str, code: str) -> str:
-    """The reader's word for ``code`` in one vocabulary (an unknown code is shown as it is)."""
+    """The reader's word for ``code`` in one vocabulary (an unknown code is shown as it is);
+    ``item`` names taxonomy items, ``region`` regions (data, not msgids)."""
+    if vocabulary == "item":
+        return item_name(code)
+    if vocabulary == "region":
+        return regions.region_names(get_session()).get(code, code)
     table = VOCABULARIES[vocabulary]
     return str(table[code]) if code in table else code
 
 
+    "unit": UNIT_LABELS,
 def export_words() -> Words:
     """What the Excel exports write: headings in the reader's language, codes named as on pages."""
     return Words(t=gettext, label=label)
@@ -253,6 +267,15 @@ def _yuan(value: Any) -> str:
         return f"¥{float(value):,.2f}".replace(".00", "")
     except (TypeError, ValueError):
         return ""
+
+def item_name(code: str) -> str:
+    """A taxonomy item's name in the reader's language (``01-01`` → 助餐 / Meals); an unknown code
+    is shown as it is. Item names are data (editable by the administrator), not msgids."""
+    for item in regions.active_items(get_session()):
+        if item.code == code:
+            return item.name_en if str(get_locale()).startswith("en") else item.name_zh
+    return code
+
 
 
 def _labels() -> dict[str, Any]:
@@ -284,5 +307,7 @@ def _offer_state(offer: Offer, org: Organisation | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(_yuan, "yuan")
+        "UNIT_LABELS": UNIT_LABELS,
     app.add_template_filter(_offer_state, "offer_state")
     app.context_processor(_labels)
+    app.add_template_global(item_name, "item_name")

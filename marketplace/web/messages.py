@@ -200,9 +200,15 @@ MESSAGES: dict[str, LazyString] = {
     "org.already_member": _l("Your account already belongs to an organisation"),
     "org.duplicate": _l("An organisation with this credit code is already registered"),
     "offer.not_found": _l("Offer not found"),
-    "offer.area_required": _l("Give a service area: region codes and/or a radius around a point"),
+    "offer.area_required": _l(
+        "Choose a service area: regions in the list and/or a circle on the map"
+    ),
+    "offer.centre_outside_city": _l(
+        "The centre must be in Hangzhou: click the map inside the city"
+    ),
+    "offer.unit_invalid": _l("Choose a unit: portions, sessions, hours or people"),
     "offer.end_before_start": _l("End date must not be before the start date"),
-    "offer.radius_needs_centre": _l("A radius needs a centre point (lat and lon)"),
+    "offer.radius_needs_centre": _l("A radius needs a centre: click the map to set it"),
     # Match rounds
     "round.not_found": _l("Match round not found"),
     "proposal.not_found": _l("Proposal not found"),

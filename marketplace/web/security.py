@@ -24,8 +24,14 @@ CSP = (
 
 
 # Responses that hold no personal data and may be cached; every other one is ``no-store``.
-# (The map's region outlines are geography: the browser keeps them, privately.)
-CACHEABLE_ENDPOINTS = {"static", "api.openapi", "staff.map_boundaries"}
+# (The map's region outlines and the region tree are geography: the browser keeps them, privately.)
+CACHEABLE_ENDPOINTS = {
+    "static",
+    "api.openapi",
+    "staff.map_boundaries",
+    "org.map_boundaries",
+    "org.regions_json",
+}
 
 
 def is_api_request() -> bool:

@@ -44,3 +44,56 @@ def test_headers_of_an_export_are_text_too():
     assert [c.value for c in sheet[1]] == ["'=1+1", "名称"]
     assert [c.value for c in sheet[2]] == ["'-2+3", 7]
     assert all(c.data_type == "s" for c in sheet[1]) and sheet["B2"].data_type == "n"
+
+
+def _sheet(body: bytes) -> list[tuple]:
+    return list(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+
+
+def test_exports_name_items_regions_units_and_tags_not_codes(
+    db, users, make_offer, make_household, make_need
+):
+    from marketplace.models import User
+    from marketplace.services import listings
+
+    # The reader's words come from the web layer; here each code is marked with its vocabulary.
+    words = exports.Words(t=lambda m: m, label=lambda vocabulary, code: f"<{vocabulary}:{code}>")
+    make_offer(users["org"], items=["02-02", "09-01"], regions=["330102001", "330106"], unit="hour")
+    household = make_household(users["hub_staff"], tags=["elderly", "disabled"])
+    make_need(users["hub_staff"], household)
+    with db() as s:
+        admin, staff = s.get(User, users["admin"].id), s.get(User, users["hub_staff"].id)
+        heading, row = _sheet(
+            exports.offers(
+                s,
+                actor=admin,
+                q="",
+                status="",
+                sort=listings.parse_sort(None, listings.OFFER_SORTS, "-id"),
+                words=words,
+            )
+        )[:2]
+        cells = dict(zip(heading, row, strict=True))
+        assert cells["Items"] == "<item:02-02>, <item:09-01>"
+        assert cells["Regions"] == "清波街道, 西湖区"
+        assert cells["Unit"] == "<unit:hour>"
+        heading, row = _sheet(
+            exports.households(
+                s,
+                actor=staff,
+                f=listings.HouseholdFilter(),
+                sort=listings.parse_sort(None, listings.HOUSEHOLD_SORTS, "-id"),
+                words=words,
+            )
+        )[:2]
+        assert dict(zip(heading, row, strict=True))["Tags"] == "<tag:disabled>, <tag:elderly>"
+        heading, row = _sheet(
+            exports.needs(
+                s,
+                actor=staff,
+                f=listings.NeedFilter(),
+                sort=listings.parse_sort(None, listings.NEED_SORTS, "-id"),
+                words=words,
+            )
+        )[:2]
+        assert dict(zip(heading, row, strict=True))["Item"].startswith("<item:")

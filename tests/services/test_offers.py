@@ -153,3 +153,50 @@ def test_an_organisation_sees_its_offers_newest_first_with_whether_they_are_live
         assert [(o.id, live) for o, live in mine.offers] == [(second.id, False), (first.id, True)]
         with pytest.raises(Forbidden):
             offers.org_of(s, s.get(User, admin.id))
+
+
+def test_an_offer_counts_in_the_unit_chosen_or_its_items_default(db, make_user, make_org):
+    org_user = make_user(Role.ORG, org_id=make_org().id)
+    with db() as s:
+        actor = s.get(User, org_user.id)
+        meals = offers.create_offer(s, actor=actor, data=_offer(items=["01-01"]))
+        talks = offers.create_offer(s, actor=actor, data=_offer(items=["02-02", "09-01"]))
+        chosen = offers.create_offer(s, actor=actor, data=_offer(items=["01-01"], unit="person"))
+        assert (meals.unit, talks.unit, chosen.unit) == ("portion", "hour", "person")
+    with pytest.raises(ValueError):
+        _offer(unit="kg")
+
+
+def test_a_region_inside_another_chosen_one_is_not_stored_twice(db, make_user, make_org):
+    org_user = make_user(Role.ORG, org_id=make_org().id)
+    with db() as s:
+        actor = s.get(User, org_user.id)
+        offer = offers.create_offer(
+            s,
+            actor=actor,
+            data=_offer(regions=["330102001", "330102001051", "330106", "330106002051"]),
+        )
+        assert offer.regions == ["330102001", "330106"]
+        # The city itself is not an area to choose (its code is not a district, street or community).
+        with pytest.raises(ValidationFailed) as caught:
+            offers.create_offer(s, actor=actor, data=_offer(regions=["330100"]))
+        assert caught.value.errors == {
+            "regions": Message("region.unknown_codes", {"codes": ["330100"]})
+        }
+
+
+def test_the_centre_of_a_circle_is_in_hangzhou(db, make_user, make_org):
+    org_user = make_user(Role.ORG, org_id=make_org().id)
+    with db() as s:
+        actor = s.get(User, org_user.id)
+        with pytest.raises(ValidationFailed) as caught:  # Beijing
+            offers.create_offer(
+                s, actor=actor, data=_offer(regions=[], lat=39.9, lon=116.4, radius_km=3)
+            )
+        assert caught.value.errors == {"lat": Message("offer.centre_outside_city")}
+        assert s.exec(select(Offer)).all() == []
+        # 淳安 in the far west and 临平 in the north-east are in the city.
+        for lat, lon in ((29.6, 118.9), (30.42, 120.3)):
+            assert offers.create_offer(
+                s, actor=actor, data=_offer(regions=[], lat=lat, lon=lon, radius_km=5)
+            )

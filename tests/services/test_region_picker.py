@@ -65,3 +65,34 @@ def test_path_and_search(db):
         assert "330100" not in {c for c, _ in region_picker.search(s, "杭州")}  # not the city
         assert len(region_picker.search(s, "社区", limit=5)) == 5
         assert region_picker.search(s, "  ") == []
+
+
+def test_the_tree_has_every_district_street_and_community_once(db):
+    with db() as s:
+        tree = region_picker.tree(s)
+        assert len(tree) == 13 and tree[0].code == "330102" and tree[0].name == "上城区"
+        qingbo = next(st for st in tree[0].streets if st.code == "330102001")
+        assert qingbo.name == "清波街道"
+        assert COMMUNITY in [c.code for c in qingbo.communities]
+        # Every street is under its district, every community under its street.
+        codes = [
+            c.code
+            for d in tree
+            for st in d.streets
+            if st.code.startswith(d.code)
+            for c in st.communities
+            if c.code.startswith(st.code)
+        ]
+        assert len(codes) == len(set(codes)) == 3320
+        data = region_picker.tree_data(s)
+        assert data[0][0:2] == ["330102", "上城区"]
+        assert data[0][2][0][0:2] == ["330102001", "清波街道"]
+        assert [COMMUNITY, "清波门社区"] in data[0][2][0][2]
+
+
+def test_chosen_codes_get_their_paths_and_unknown_ones_are_dropped(db):
+    with db() as s:
+        assert region_picker.chosen(s, [COMMUNITY, "330102", "330199", "330102"]) == [
+            ("330102", "上城区"),
+            (COMMUNITY, "上城区 › 清波街道 › 清波门社区"),
+        ]
