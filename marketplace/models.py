@@ -407,6 +407,10 @@ class Offer(SQLModel, table=True):
     radius_km: float | None = None
     capacity: int
     remaining: int
+    # What capacity counts (matching.taxonomy.UNITS): 份 portion, 次 session, 小时 hour, 人 person.
+    unit: str = Field(
+        default="portion", max_length=16, sa_column_kwargs={"server_default": "portion"}
+    )
     start: date
     end: date
     hardship: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -440,10 +444,6 @@ class Claim(SQLModel, table=True):
     member_id: int | None = Field(default=None, foreign_key="user.id")
     offer_id: int | None = Field(default=None, foreign_key="offer.id", index=True)
     status: str = Field(default=ClaimStatus.ACTIVE.value, max_length=16)
-    # What capacity counts (matching.taxonomy.UNITS): 份 portion, 次 session, 小时 hour, 人 person.
-    unit: str = Field(
-        default="portion", max_length=16, sa_column_kwargs={"server_default": "portion"}
-    )
     claimed_at: datetime = Field(default_factory=utcnow)
     due_at: datetime
     delivered_at: datetime | None = None

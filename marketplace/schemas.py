@@ -177,9 +177,17 @@ class OfferIn(_In):
     lon: float | None = Field(default=None, ge=-180, le=180)
     radius_km: float | None = Field(default=None, gt=0, le=500)
     capacity: int = Field(ge=1, le=1_000_000)
+    unit: str | None = None  # what capacity counts (taxonomy.UNITS); None: the items' default
     start: date
     end: date
     hardship: list[Hardship] = Field(default_factory=list)
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, value: str | None) -> str | None:
+        if value is not None and value not in taxonomy.UNITS:
+            raise _invalid("offer.unit_invalid")
+        return value
 
     @field_validator("items")
     @classmethod
@@ -202,17 +210,9 @@ class OfferIn(_In):
         if self.radius_km is not None and (self.lat is None or self.lon is None):
             raise _invalid("offer.radius_needs_centre")
         if (self.lat is None) != (self.lon is None):
-    unit: str | None = None  # what capacity counts (taxonomy.UNITS); None: the items' default
             raise _invalid("geo.lat_lon_pair")
         return self
 
-
-    @field_validator("unit")
-    @classmethod
-    def _unit(cls, value: str | None) -> str | None:
-        if value is not None and value not in taxonomy.UNITS:
-            raise _invalid("offer.unit_invalid")
-        return value
 
 class DeliveryIn(_In):
     note: str = Field(default="", max_length=1000)

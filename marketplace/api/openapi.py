@@ -115,13 +115,13 @@ def _constrain(schemas: dict[str, Any]) -> None:
     offer = schemas["OfferIn"]
     offer["properties"]["items"]["items"] = {"$ref": "#/components/schemas/ItemCode"}
     offer["properties"]["regions"]["items"] = {"$ref": "#/components/schemas/RegionCode"}
-    offer["description"] = (
     offer["properties"]["unit"] = {
         "anyOf": [{"type": "string", "enum": list(taxonomy.UNITS)}, {"type": "null"}],
         "default": None,
         "description": "What capacity counts (份 portion, 次 session, 小时 hour, 人 person); "
         "null: the default unit of the first item",
     }
+    offer["description"] = (
         "``end`` is on or after ``start``; the service area is ``regions`` and/or ``radius_km`` "
         "around ``lat``/``lon``; ``lat`` and ``lon`` come together and ``radius_km`` needs them"
     )

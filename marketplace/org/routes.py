@@ -23,9 +23,9 @@ from marketplace.web.access import role_required
 from marketplace.web.basemap import base_map
 from marketplace.web.delivery import delivery_page
 from marketplace.web.helpers import EmptyForm, attach_errors, me
-
 from marketplace.web.security import csp_with_images_from
 from matching import taxonomy
+
 bp = Blueprint("org", __name__, url_prefix="/org")
 
 
@@ -53,7 +53,6 @@ def _choices(form: OfferForm) -> list[tuple[ItemRef, list[ItemRef]]]:
     return groups
 
 
-@bp.route("/offers/new", methods=["GET", "POST"])
 def _offer_page(form: OfferForm, org: Organisation, general: list[str]) -> Response:
     """The offer form: items with their default units, the region tree (districts and streets;
     region_tree.js adds communities and search from ``org.regions_json``), the map picker."""
@@ -85,6 +84,7 @@ def _offer_page(form: OfferForm, org: Organisation, general: list[str]) -> Respo
     return response
 
 
+@bp.route("/offers/new", methods=["GET", "POST"])
 @role_required(Role.ORG)
 def offer_new() -> ResponseReturnValue:
     db = get_session()
@@ -93,7 +93,6 @@ def offer_new() -> ResponseReturnValue:
     _choices(form)
     if not form.is_submitted():
         form.start.data = beijing_today()
-    general: list[str] = []
     if request.form.get("action") == "find_region":
         # Without JavaScript the region search is a round trip: the form comes back as it was,
         # with the regions whose names match as more boxes to tick.
@@ -101,6 +100,7 @@ def offer_new() -> ResponseReturnValue:
         for f in form:
             f.errors = []
         return _offer_page(form, org, [])
+    general: list[str] = []
     if form.validate_on_submit():
 
         def num(value: object) -> float | None:
@@ -118,8 +118,8 @@ def offer_new() -> ResponseReturnValue:
                     "lon": num(form.lon.data),
                     "radius_km": num(form.radius_km.data),
                     "capacity": form.capacity.data,
-                    "start": form.start.data,
                     "unit": form.unit.data or None,
+                    "start": form.start.data,
                     "end": form.end.data,
                     "hardship": form.hardship.data or [],
                 },

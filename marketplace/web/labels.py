@@ -69,13 +69,6 @@ ROLE_LABELS = {
     "org": _l("Organisation"),
 }
 OFFER_STATUS_LABELS = {"live": _l("Live"), "not_live": _l("Not live"), "closed": _l("Closed")}
-ROUND_STATUS_LABELS = {
-    "queued": _l("Queued"),
-    "running": _l("Running"),
-    "done": _l("Done"),
-    "failed": _l("Failed"),
-}
-PROPOSAL_STATUS_LABELS = {
 # What an offer's capacity counts (matching.taxonomy.UNITS): 份 / 次 / 小时 / 人.
 UNIT_LABELS = {
     "portion": _l("portions"),
@@ -83,6 +76,13 @@ UNIT_LABELS = {
     "hour": _l("hours"),
     "person": _l("people"),
 }
+ROUND_STATUS_LABELS = {
+    "queued": _l("Queued"),
+    "running": _l("Running"),
+    "done": _l("Done"),
+    "failed": _l("Failed"),
+}
+PROPOSAL_STATUS_LABELS = {
     "proposed": _l("Proposed"),
     "accepted": _l("Accepted"),
     "rejected": _l("Rejected"),
@@ -234,6 +234,7 @@ VOCABULARIES: dict[str, dict[str, Any]] = {
     "org_status": ORG_STATUS_LABELS,
     "role": ROLE_LABELS,
     "offer_status": OFFER_STATUS_LABELS,
+    "unit": UNIT_LABELS,
     "round_status": ROUND_STATUS_LABELS,
     "proposal_status": PROPOSAL_STATUS_LABELS,
     "unmatched": UNMATCHED_LABELS,
@@ -243,6 +244,15 @@ VOCABULARIES: dict[str, dict[str, Any]] = {
     "audit_actor": AUDIT_ACTOR_LABELS,
     "second_factor": SECOND_FACTOR_LABELS,
 }
+
+
+def item_name(code: str) -> str:
+    """A taxonomy item's name in the reader's language (``01-01`` → 助餐 / Meals); an unknown code
+    is shown as it is. Item names are data (editable by the administrator), not msgids."""
+    for item in regions.active_items(get_session()):
+        if item.code == code:
+            return item.name_en if str(get_locale()).startswith("en") else item.name_zh
+    return code
 
 
 def label(vocabulary: str, code: str) -> str:
@@ -256,7 +266,6 @@ def label(vocabulary: str, code: str) -> str:
     return str(table[code]) if code in table else code
 
 
-    "unit": UNIT_LABELS,
 def export_words() -> Words:
     """What the Excel exports write: headings in the reader's language, codes named as on pages."""
     return Words(t=gettext, label=label)
@@ -267,15 +276,6 @@ def _yuan(value: Any) -> str:
         return f"¥{float(value):,.2f}".replace(".00", "")
     except (TypeError, ValueError):
         return ""
-
-def item_name(code: str) -> str:
-    """A taxonomy item's name in the reader's language (``01-01`` → 助餐 / Meals); an unknown code
-    is shown as it is. Item names are data (editable by the administrator), not msgids."""
-    for item in regions.active_items(get_session()):
-        if item.code == code:
-            return item.name_en if str(get_locale()).startswith("en") else item.name_zh
-    return code
-
 
 
 def _labels() -> dict[str, Any]:
@@ -289,6 +289,7 @@ def _labels() -> dict[str, Any]:
         "ORG_STATUS_LABELS": ORG_STATUS_LABELS,
         "ROLE_LABELS": ROLE_LABELS,
         "OFFER_STATUS_LABELS": OFFER_STATUS_LABELS,
+        "UNIT_LABELS": UNIT_LABELS,
         "NOTIFICATION_LABELS": NOTIFICATION_LABELS,
         "ROUND_STATUS_LABELS": ROUND_STATUS_LABELS,
         "PROPOSAL_STATUS_LABELS": PROPOSAL_STATUS_LABELS,
@@ -307,7 +308,6 @@ def _offer_state(offer: Offer, org: Organisation | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(_yuan, "yuan")
-        "UNIT_LABELS": UNIT_LABELS,
     app.add_template_filter(_offer_state, "offer_state")
     app.context_processor(_labels)
     app.add_template_global(item_name, "item_name")
