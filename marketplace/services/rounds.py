@@ -22,7 +22,6 @@ import matching
 from marketplace.bulk import bulk_insert
 from marketplace.models import (
     Claim,
-    ClaimStatus,
     Household,
     MatchRound,
     Need,
@@ -41,7 +40,7 @@ from marketplace.models import (
     risk_level,
     utcnow,
 )
-from marketplace.services import audit, risk
+from marketplace.services import audit, repeat_help, risk
 from marketplace.services.access import in_scope, viewer_scope
 from marketplace.services.claims import consume_capacity
 from marketplace.services.clock import beijing_today
@@ -338,30 +337,8 @@ def _recent_items(
     session: Session, households: set[Any], settings: RoundSettings, now: datetime
 ) -> tuple[matching.RecentHelp, ...]:
     """Items the round's households received — or are being given — within the repeat-help
-    window, through a claim or an accepted proposal (both are claims)."""
-    if settings.repeat_help_days <= 0 or not households:
-        return ()
-    since = now - timedelta(days=settings.repeat_help_days)
-    when = func.coalesce(Claim.confirmed_at, Claim.delivered_at, Claim.claimed_at)
-    stmt = (
-        sa_select(col(Need.household_id), col(Need.item_code))
-        .join(Claim, col(Claim.need_id) == Need.id)
-        .where(
-            col(Claim.status).in_(
-                (
-                    ClaimStatus.ACTIVE.value,
-                    ClaimStatus.DELIVERED.value,
-                    ClaimStatus.CONFIRMED.value,
-                )
-            ),
-            when >= since,
-        )
-        .distinct()
-    )
-    items: dict[int, set[str]] = {}
-    for household_id, item in session.execute(stmt):
-        if household_id in households:
-            items.setdefault(household_id, set()).add(item)
+    window, through any channel (the rule: ``services.repeat_help``)."""
+    items = repeat_help.received_items(session, households, days=settings.repeat_help_days, now=now)
     return tuple(matching.RecentHelp(h, tuple(sorted(i))) for h, i in sorted(items.items()))
 
 
