@@ -26,9 +26,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Select
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from marketplace.models import User
+from marketplace.models import Hub, Organisation, User
 from marketplace.services import audit, listings
 from marketplace.services.clock import beijing_today, to_beijing
 from marketplace.services.dashboard import Dashboard
@@ -295,6 +295,9 @@ def users(
 ) -> bytes:
     t, label = words.t, words.label
     rows = _rows(session, listings.users_query(session, actor=actor, q=q, role=role, sort=sort))
+    # The hub and the organisation by name, not by their ids.
+    hubs = dict(session.exec(select(Hub.id, Hub.name)).all())
+    orgs = dict(session.exec(select(Organisation.id, Organisation.name)).all())
     headers = [
         t(N_("ID")),
         t(N_("Username")),
@@ -311,8 +314,8 @@ def users(
             u.username,
             u.display_name,
             label("role", u.role),
-            u.hub_id,
-            u.org_id,
+            hubs.get(u.hub_id or 0, ""),
+            orgs.get(u.org_id or 0, ""),
             t(N_("Yes")) if u.active else t(N_("No")),
             u.created_at,
         ]

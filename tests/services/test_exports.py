@@ -97,3 +97,25 @@ def test_exports_name_items_regions_units_and_tags_not_codes(
             )
         )[:2]
         assert dict(zip(heading, row, strict=True))["Item"].startswith("<item:")
+
+
+def test_the_users_export_names_the_hub_and_the_organisation(db, users):
+    from marketplace.models import Hub, Organisation, User
+    from marketplace.services import listings
+
+    words = exports.Words(t=lambda m: m, label=lambda vocabulary, code: code)
+    with db() as s:
+        body = exports.users(
+            s,
+            actor=s.get(User, users["admin"].id),
+            q="",
+            role="",
+            sort=listings.parse_sort(None, listings.USER_SORTS, "-id"),
+            words=words,
+        )
+        rows = _sheet(body)
+        by_user = {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+        staff, org = users["hub_staff"], users["org"]
+        assert by_user[staff.username]["Hub"] == s.get(Hub, staff.hub_id).name
+        assert by_user[org.username]["Organisation"] == s.get(Organisation, org.org_id).name
+        assert by_user[users["admin"].username]["Hub"] is None  # empty cell, not an id
