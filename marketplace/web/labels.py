@@ -171,7 +171,7 @@ AUDIT_FIELD_LABELS = {
     "name": _l("Name"),
     "id_number": _l("Resident ID number"),
     "phone": _l("Phone"),
-    "community_code": _l("Community code"),
+    "community_code": _l("Community"),  # shown by name (the audit log names regions)
     "hardship_type": _l("Hardship type"),
     "risk_score": _l("Resilience score"),
     "members": _l("Household members"),
