@@ -40,6 +40,32 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
+  // The staff and admin navigation folds into a menu button on narrow screens (the CSS decides when
+  // the button shows). Without this script the links wrap onto several rows instead.
+  document.querySelectorAll(".mainnav-long").forEach(function (nav) {
+    var button = nav.querySelector(".nav-toggle");
+    var links = nav.querySelector(".mainnav-links");
+    if (!button || !links) { return; }
+    var current = links.querySelector("a[aria-current='page']:not(.whoami)");
+    var label = button.querySelector(".nav-current");
+    if (current && label) { label.textContent = current.textContent; }
+    var setOpen = function (open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      nav.classList.toggle("is-open", open);
+    };
+    button.hidden = false;
+    nav.classList.add("has-toggle");
+    button.addEventListener("click", function () {
+      setOpen(button.getAttribute("aria-expanded") !== "true");
+    });
+    nav.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && nav.classList.contains("is-open")) {
+        setOpen(false);
+        button.focus();
+      }
+    });
+  });
+
   // Ask before irreversible staff actions (cancel, reject, disable).
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
