@@ -14,7 +14,7 @@ from marketplace.web.forms import MultiCheckboxField
 class VetForm(FlaskForm):
     note = StringField(_l("Note"), validators=[Length(max=500)])
     approve = SubmitField(_l("Approve"))
-    reject = SubmitField(_l("Reject"))
+    reject = SubmitField(_l("Decline"))
 
 
 class AccountForm(FlaskForm):

@@ -61,7 +61,7 @@ def vet(org_id: int) -> ResponseReturnValue:
     org = offers.vet_org(
         get_session(), actor=me(), org_id=org_id, approve=approve, note=form.note.data or ""
     )
-    message = _("Approved: %(name)s") if approve else _("Rejected: %(name)s")
+    message = _("Approved: %(name)s") if approve else _("Not approved: %(name)s")
     flash(message % {"name": org.name}, "success")
     return redirect(url_for("admin.index"))
 

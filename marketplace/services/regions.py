@@ -33,7 +33,15 @@ from matching import taxonomy
 
 T = TypeVar("T")
 LEVEL_BY_LENGTH = {6: "district", 9: "street", 12: "community"}
-HUB_SUFFIX = {"district": "区县助联体", "street": "镇街助联站", "community": "村社助联点"}
+# A hub is named by its region and its kind, the level not said twice: 上城区助联体, 湖滨街道助联站,
+# 清波社区助联点. The first releases named them 上城区区县助联体 etc.; loading renames those.
+HUB_SUFFIX = {"district": "助联体", "street": "助联站", "community": "助联点"}
+OLD_HUB_SUFFIX = {"district": "区县助联体", "street": "镇街助联站", "community": "村社助联点"}
+
+
+def hub_name(region_name: str, level: str) -> str:
+    """A hub's name: its region's name and the word for its kind (上城区 → 上城区助联体)."""
+    return region_name + HUB_SUFFIX[level]
 
 
 @dataclass(frozen=True)
@@ -120,11 +128,12 @@ def load_reference_data(session: Session) -> dict[str, int]:
             session.add(
                 Hub(
                     region_code=row.code,
-                    name=names[row.code] + HUB_SUFFIX[row.level],
+                    name=hub_name(names[row.code], row.level),
                     level=row.level,
                 )
             )
             added_hubs += 1
+    renamed_hubs = _rename_old_hub_names(session, names)
     existing_items = set(session.exec(select(TaxonomyItem.code)).all())
     added_items = 0
     for cat in taxonomy.categories():
@@ -143,7 +152,26 @@ def load_reference_data(session: Session) -> dict[str, int]:
             )
             added_items += 1
     session.flush()
-    return {"regions": added_regions, "hubs": added_hubs, "items": added_items}
+    return {
+        "regions": added_regions,
+        "hubs": added_hubs,
+        "hubs_renamed": renamed_hubs,
+        "items": added_items,
+    }
+
+
+def _rename_old_hub_names(session: Session, names: dict[str, str]) -> int:
+    """Hubs still named as the first releases named them (上城区区县助联体) get today's name; a name
+    the administrator changed is left alone."""
+    renamed = 0
+    for hub in session.exec(select(Hub)):
+        region = names.get(hub.region_code)
+        if region is None or hub.level not in OLD_HUB_SUFFIX:
+            continue
+        if hub.name == region + OLD_HUB_SUFFIX[hub.level]:
+            hub.name = hub_name(region, hub.level)
+            renamed += 1
+    return renamed
 
 
 def import_coordinates(session: Session, rows: Iterable[dict[str, str]]) -> int:

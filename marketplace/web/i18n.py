@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, g, request, session
-from flask_babel import get_locale, get_translations
+from flask_babel import format_decimal, get_locale, get_translations, gettext
 
 from marketplace.services.clock import to_beijing
 
@@ -60,7 +60,28 @@ def bjtime(value: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+# Below two days a time reads best in hours ("36 小时"); above, in days ("16 天", not "384 小时").
+DAYS_FROM_HOURS = 48
+
+
+def duration(hours: float | None) -> str:
+    """A time span given in hours, in the unit a person reads best: hours below two days, else
+    days, to one decimal."""
+    if hours is None:
+        return "—"
+    if hours < DAYS_FROM_HOURS:
+        return gettext("%(n)s hours", n=format_decimal(round(hours, 1), "#,##0.#"))
+    return gettext("%(n)s days", n=format_decimal(round(hours / 24, 1), "#,##0.#"))
+
+
+def colon() -> str:
+    """What follows a label: the full-width "：" in Chinese ("排序：", never "排序:"), ": " in English."""
+    return ": " if str(get_locale()).startswith("en") else "："
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(colon, "colon")
+    app.add_template_filter(duration, "duration")
     app.add_template_filter(bjdate, "bjdate")
     app.add_template_filter(bjtime, "bjtime")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]

@@ -60,7 +60,7 @@ ORG_TYPE_LABELS = {
 ORG_STATUS_LABELS = {
     "pending": _l("Pending vetting"),
     "vetted": _l("Vetted"),
-    "rejected": _l("Rejected"),
+    "rejected": _l("Not approved"),
 }
 ROLE_LABELS = {
     "admin": _l("Administrator"),

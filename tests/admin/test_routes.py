@@ -33,7 +33,7 @@ def test_audit_log_reads_in_words(as_role, two_areas):
     client = as_role("admin")
     page = text(client.get("/admin/audit?lang=en"))
     assert '">Household registered</td>' in page and ">household.create<" not in page
-    assert "Hardship type：Basic guarantee" in page and '"hardship_type"' not in page
+    assert "Hardship type: Basic guarantee" in page and '"hardship_type"' not in page
     assert '<option value="household.create">Household registered</option>' in page
     rows = xlsx_rows(client.get("/admin/audit.xlsx?lang=en"))
     assert "Household registered" in {r[3] for r in rows[1:]}

@@ -108,7 +108,7 @@ def test_households_sort_filter_and_page(as_role, two_areas):
 def test_exports_are_scoped_and_audited(as_role, two_areas, db):
     client = as_role("hub_staff")
     rows = xlsx_rows(client.get("/hub/households.xlsx?sort=name"))
-    assert rows[0][:3] == ("编号", "姓名/名称", "身份证号码")
+    assert rows[0][:3] == ("编号", "姓名", "身份证号码")
     names = {r[1] for r in rows[1:]}
     assert names == {"赵一", "钱二", "孙三"}  # not the other district's household
     assert len(xlsx_rows(client.get("/hub/needs.xlsx?status=all"))) == 3

@@ -66,7 +66,7 @@ def test_names_are_unique_and_accounts_are_greeted_by_their_hub_or_organisation(
             role="hub_staff",
             hub_code="330102001",
         )
-        assert staff.display_name == "清波街道镇街助联站"  # its hub's name
+        assert staff.display_name == "清波街道助联站"  # its hub's name
         assert staff.hub_id is not None and staff.org_id is None
         org_user = accounts.create_user(
             s, actor=None, username="org.user", password=PASSWORD, role="org", org_id=org.id

@@ -13,7 +13,14 @@ from sqlmodel import Session, col, select
 
 from marketplace.models import Household, Hub, Region, Role
 from marketplace.services import geo
-from marketplace.services.regions import in_subtree, is_within, overlaps, region_rows, subtree
+from marketplace.services.regions import (
+    in_subtree,
+    is_within,
+    load_reference_data,
+    overlaps,
+    region_rows,
+    subtree,
+)
 
 DbUnit = Callable[[], AbstractContextManager[Session]]
 
@@ -119,3 +126,30 @@ def test_import_coords_converts_the_datum(app, db, tmp_path):
         region = s.get(Region, "330102003")
         assert geo.distance_m((region.lat, region.lon), wgs) < 0.05
         assert region.coords_source == "imported"
+
+
+def test_hub_names_say_the_level_once(db: DbUnit) -> None:
+    """上城区助联体, not 上城区区县助联体 (issue 12 item 7)."""
+    with db() as s:
+        names = {h.region_code: h.name for h in s.exec(select(Hub))}
+    assert names["330102"] == "上城区助联体"
+    assert names["330102001"].endswith("街道助联站") and "镇街" not in names["330102001"]
+    assert all(n.endswith("助联点") for code, n in names.items() if len(code) == 12)
+    assert not any(
+        w in n for n in names.values() for w in ("区县助联体", "镇街助联站", "村社助联点")
+    )
+
+
+def test_loading_again_renames_the_old_hub_names_only(db: DbUnit) -> None:
+    with db() as s:
+        district = s.exec(select(Hub).where(Hub.region_code == "330102")).one()
+        street = s.exec(select(Hub).where(Hub.region_code == "330102001")).one()
+        district.name = "上城区区县助联体"  # as the first releases named it
+        street.name = "清波街道助联站（新址）"  # renamed by the administrator: kept
+    with db() as s:
+        added = load_reference_data(s)
+    assert added["hubs_renamed"] == 1 and added["hubs"] == 0
+    with db() as s:
+        assert s.exec(select(Hub.name).where(Hub.region_code == "330102")).one() == "上城区助联体"
+        kept = s.exec(select(Hub.name).where(Hub.region_code == "330102001")).one()
+        assert kept == "清波街道助联站（新址）"

@@ -190,7 +190,7 @@ def test_notification_renders_in_the_readers_language_with_its_link(
 
     login_as(member)
     page = client.get("/notifications").get_data(as_text=True)
-    assert "送达未通过确认：电饭煲 — 照片不清楚" in page
+    assert "送达被退回：电饭煲 — 照片不清楚" in page
     assert f'href="{claims_link}"' in page
     page = client.get("/notifications?lang=en").get_data(as_text=True)
     assert "Delivery not confirmed: 电饭煲 — 照片不清楚" in page
