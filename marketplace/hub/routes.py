@@ -3,7 +3,7 @@ import from Excel. The views live in one module per task; importing them registe
 
 from __future__ import annotations
 
-from marketplace.hub import deliveries, imports, intake, review
+from marketplace.hub import deliveries, imports, intake, profile, review
 from marketplace.hub.blueprint import bp
 
-__all__ = ["bp", "deliveries", "imports", "intake", "review"]
+__all__ = ["bp", "deliveries", "imports", "intake", "profile", "review"]

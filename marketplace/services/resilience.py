@@ -497,6 +497,39 @@ def profile_history(session: Session, household_id: int, limit: int = 50) -> lis
     )
 
 
+@dataclass(frozen=True)
+class ScoreRecord:
+    """What the household's case file shows of its monitoring: the profile, the current score
+    (with its explanation), the score history and the profile's edits, newest first."""
+
+    profile: Profile
+    current: HouseholdScore
+    history: list[HouseholdScore]
+    changes: list[ProfileChange]
+    editors: dict[int, str]  # user id → username, of the edits and scores shown
+
+
+def score_record(session: Session, household: Household) -> ScoreRecord:
+    """The monitoring part of a household's case file (the caller checked the scope)."""
+    hid = household.id or 0
+    history = score_history(session, hid)
+    changes = profile_history(session, hid)
+    ids = {c.changed_by for c in changes} | {h.computed_by for h in history}
+    ids.discard(None)
+    editors = (
+        dict(session.exec(select(User.id, User.username).where(col(User.id).in_(ids))).all())
+        if ids
+        else {}
+    )
+    return ScoreRecord(
+        profile=profiles.load(household.profile, source=household.source),
+        current=history[0] if history else legacy_score(household),
+        history=history,
+        changes=changes,
+        editors={int(k): v for k, v in editors.items() if k is not None},
+    )
+
+
 def household_score(session: Session, *, actor: User, household_id: int) -> HouseholdScore:
     """The current score of a household the actor oversees (staff: their subtree; the
     administrator: the city); out of scope reads as not found."""

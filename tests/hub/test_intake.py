@@ -19,8 +19,9 @@ def household_form(**overrides: object) -> dict[str, object]:
         "address": "清波街88号5幢302室",
         "community_code": COMMUNITY,
         "hardship_type": "care",
-        "risk_score": "48",
         "members": "2",
+        "profile-source": "dibao",
+        "profile-chronic_ill": "1",
         "tags": ["elderly", "single"],
     } | overrides
 

@@ -178,7 +178,7 @@ def test_html_household_form_takes_any_text(app: Flask, world: World):
         "address": "某路1号",
         "community_code": "330102001051",
         "hardship_type": "care",
-        "risk_score": "50",
+        "profile-source": "dibao",  # the score is computed from the profile
         "members": "2",
         "tags": "elderly",
     }
