@@ -275,6 +275,62 @@ def test_hub_staff_review_and_accept_on_a_phone(new_page, lang):
     shot(page, f"desktop-round-table-{tag}")
 
 
+STAFF_PAGES = {
+    "hub_shangcheng": [
+        "/hub/",
+        "/hub/households",
+        "/hub/households/new",
+        "/hub/review?status=all",
+        "/hub/deliveries",
+        "/hub/import",
+        "/rounds/",
+        "/staff/dashboard",
+        "/staff/offers",
+        "/auth/account",
+    ],
+    "admin": [
+        "/admin/",
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/users/import",
+        "/admin/security",
+        "/admin/audit",
+        "/staff/offers",
+    ],
+}
+UNLABELLED_CELLS = """() => [...document.querySelectorAll(
+  'table.table-cards > tbody > tr > td:not(.cell-actions):not([colspan]):not([data-label])')]
+  .map(td => td.closest('table').id || td.textContent.trim().slice(0, 30))"""
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_every_staff_page_fits_a_phone(new_page, lang):
+    """Nothing scrolls sideways, every card cell names its column, every target is ≥ 44 px."""
+    problems: dict[str, Any] = {}
+    for account, urls in STAFF_PAGES.items():
+        page = new_page(PHONE, has_touch=True, is_mobile=True)
+        login(page, account)
+        page.goto(f"/lang/{lang}?next=/")
+        household = None
+        if account == "hub_shangcheng":
+            page.goto("/hub/households")
+            household = page.locator("table tbody a").first.get_attribute("href")
+        for url in urls + ([household, f"{household}/needs/new"] if household else []):
+            page.goto(url)
+            page.wait_for_load_state("networkidle")
+            for summary in page.locator("main details.table-details > summary").all():
+                summary.click()  # the dashboard's tables
+            found = {
+                "sideways": not fits_the_screen(page),
+                "unlabelled cells": page.evaluate(UNLABELLED_CELLS),
+                "small targets": small_targets(page),
+            }
+            if any(found.values()):
+                problems[f"{account} {url}"] = {k: v for k, v in found.items() if v}
+        page.context.close()
+    assert not problems, problems
+
+
 def test_round_page_has_no_serious_accessibility_violations_on_a_phone(new_page):
     """The round page (not in the main axe list: it needs a round) with the menu open."""
     page = new_page(PHONE, has_touch=True, is_mobile=True, bypass_csp=True)  # for axe only
