@@ -145,6 +145,7 @@ def run_bench(
     net = build_network(
         data.cands, data.household, data.n_households, data.priority, data.capacity,
         max_per_household, tilt_m=tilt_metres(data, problem.params.tilt_km),
+        item_group=data.item_group,
     )  # fmt: skip
     ref_s, ref_counts = reference_solve(net, data.cands, data.priority)
     whole_s = float(st["seconds"])

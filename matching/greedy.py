@@ -33,10 +33,12 @@ def solve_greedy(problem: Problem) -> Result:
     cap = problem.params.max_per_household
     hh_left = [len(data.needs) if cap is None else cap] * data.n_households
     household = data.household.tolist()
+    group = None if data.item_group is None else data.item_group.tolist()
+    group_taken: set[int] = set()
     flows = np.zeros(len(cands), dtype=np.int64)
     for i in range(len(data.needs)):
         h = household[i]
-        if hh_left[h] == 0:
+        if hh_left[h] == 0 or (group is not None and group[i] in group_taken):
             continue
         for a in range(bounds[i], bounds[i + 1]):
             o = offer_sorted[a]
@@ -44,10 +46,12 @@ def solve_greedy(problem: Problem) -> Result:
                 remaining[o] -= 1
                 hh_left[h] -= 1
                 flows[order[a]] = 1
+                if group is not None:
+                    group_taken.add(group[i])
                 break
     result = make_result(
         data.needs, data.offers, cands, flows, data.items, data.household, data.priority, None,
-        cap, status="greedy",
+        cap, status="greedy", item_group=data.item_group,
     )  # fmt: skip
     stats = dict(result.stats) | fairness_stats(problem, data, flows)
     stats["seconds"] = round(time.perf_counter() - start, 4)

@@ -126,6 +126,7 @@ def _params(raw: object) -> Params:
     if not isinstance(raw, Mapping):
         raise ValueError(f"is not an object but {type(raw).__name__}")
     tilt_km = raw.get("tilt_km")
+    once = raw.get("once_per_item")
     return Params(
         max_per_household=raw.get("max_per_household"),
         round_date=_date("round_date", raw.get("round_date")),
@@ -133,6 +134,7 @@ def _params(raw: object) -> Params:
         max_km=raw.get("max_km"),
         tilt_regions=_string_list("tilt_regions", raw.get("tilt_regions")),
         tilt_km=0.0 if tilt_km is None else tilt_km,
+        once_per_item=False if once is None else once,
     )
 
 
@@ -233,6 +235,8 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
         params["tilt_regions"] = list(p.tilt_regions)
     if p.tilt_km:
         params["tilt_km"] = p.tilt_km
+    if p.once_per_item:
+        params["once_per_item"] = True
     out: dict[str, Any] = {
         "needs": [need(n) for n in problem.needs],
         "offers": [offer(o) for o in problem.offers],

@@ -230,6 +230,8 @@ class Params:
     proposal is absurdly far.  ``tilt_regions`` / ``tilt_km``: regional tilt (DESIGN §12) —
     a served need whose region starts with one of ``tilt_regions`` counts as ``tilt_km``
     kilometres of distance saved; it never outweighs a priority class (0 = off).
+    ``once_per_item``: a household is served at most one need per taxonomy item in the round
+    (no double help within a round, e.g. from two duplicate wishes).
     """
 
     max_per_household: int | None = None
@@ -238,6 +240,7 @@ class Params:
     max_km: float | None = None
     tilt_regions: tuple[str, ...] = ()
     tilt_km: float = 0.0
+    once_per_item: bool = False
 
     def __post_init__(self) -> None:
         cap = self.max_per_household
@@ -262,6 +265,8 @@ class Params:
         tilt = self.tilt_km
         if isinstance(tilt, bool) or not isinstance(tilt, int | float) or not 0 <= tilt <= 1000:
             raise ValueError(f'field "tilt_km": {tilt!r} must be a number from 0 to 1000')
+        if not isinstance(self.once_per_item, bool):
+            raise ValueError(f'field "once_per_item": {self.once_per_item!r} is not true or false')
 
 
 @dataclass(frozen=True, slots=True)

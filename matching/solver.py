@@ -179,6 +179,7 @@ class Prepared:
     tilted: NDArray[np.bool_]
     held_needs: int = 0
     held_units: int = 0
+    item_group: I32 | None = None  # per need: its (household, item) group, if once_per_item
 
 
 def prepare(problem: Problem, round_date: date) -> Prepared:
@@ -216,7 +217,15 @@ def prepare(problem: Problem, round_date: date) -> Prepared:
         tilted=_tilted(need_arr, params.tilt_regions),
         held_needs=len(problem.needs) - len(needs),
         held_units=held_units,
+        item_group=_item_groups(household, need_arr.item) if params.once_per_item else None,
     )
+
+
+def _item_groups(household: I32, item: I32) -> I32:
+    """Dense id per (household, item) pair, per need."""
+    key = household.astype(np.int64) * (len(item_index()) + 1) + item
+    groups = np.unique(key, return_inverse=True)[1]
+    return np.asarray(groups, dtype=np.int32).reshape(-1)
 
 
 def _recently_helped(
@@ -316,11 +325,16 @@ def build_network(
     units: tuple[int, ...] = DISTANCE_UNITS_M,
     *,
     tilt_m: I64 | None = None,
+    item_group: I32 | None = None,
 ) -> Network:
     """Nodes: source, sink, needs with candidates, capped households, offers.
 
     ``tilt_m`` (per need, metres): the regional-tilt bonus, added to the need's reward; it
     counts in the distance level of the objective, so it is part of the bound ``D``.
+    ``item_group`` (per need, ``once_per_item``): needs of one household for one item hang off
+    a group node of capacity 1 (between the household, or the source, and the needs) — a
+    laminar sub-cap, so still a flow network; groups with needs of two priorities count in
+    ``m`` like capped households.
 
     A household node is only needed where its cap can bind (more candidate needs than the
     cap); the needs of every other household hang directly off the source.  Same optimum,
@@ -333,38 +347,68 @@ def build_network(
     act = np.flatnonzero(active).astype(np.int32)
     n_act = len(act)
 
+    # Rule (once_per_item): at most one need per household and item is served per round.
+    multi = np.zeros(0, dtype=np.int32)
+    if item_group is not None:
+        g_act = item_group[act]
+        n_groups = int(item_group.max()) + 1 if len(item_group) else 0
+        g_size = np.bincount(g_act, minlength=n_groups)
+        multi = np.flatnonzero(g_size > 1).astype(np.int32)
+        g_household = np.zeros(n_groups, dtype=np.int32)
+        g_household[g_act] = household[act]
+        # what a household can have served at most: one per item
+        servable = np.bincount(g_household[np.unique(g_act)], minlength=n_households)
+    else:
+        servable = np.bincount(household[act], minlength=n_households)
     # Rule: at most max_per_household needs of one household are served per round.
-    needs_per_hh = np.bincount(household[act], minlength=n_households).astype(np.int64)
+    needs_per_hh = servable.astype(np.int64)
     hh_cap = (
         needs_per_hh if max_per_household is None else np.minimum(needs_per_hh, max_per_household)
     )
     capped = np.flatnonzero(needs_per_hh > hh_cap).astype(np.int32)
 
-    # Node numbers: 0 source, 1 sink, then active needs, capped households, offers.
+    # Node numbers: 0 source, 1 sink, then active needs, capped households, item groups, offers.
     need0 = 2
     hh0 = need0 + n_act
-    offer0 = hh0 + len(capped)
+    group0 = hh0 + len(capped)
+    offer0 = group0 + len(multi)
     n_nodes = offer0 + n_offers
     need_node = np.full(n_needs, -1, dtype=np.int32)
     need_node[act] = need0 + np.arange(n_act, dtype=np.int32)
     hh_node = np.full(n_households, SOURCE, dtype=np.int32)
     hh_node[capped] = hh0 + np.arange(len(capped), dtype=np.int32)
+    above_need = hh_node[household[act]]  # (capped household or source) → need
+    group_tails = np.zeros(0, dtype=np.int32)
+    mixed_groups = 0
+    if item_group is not None and len(multi):
+        group_node = np.full(len(g_size), -1, dtype=np.int32)
+        group_node[multi] = group0 + np.arange(len(multi), dtype=np.int32)
+        in_multi = group_node[g_act] >= 0
+        above_need = np.where(in_multi, group_node[g_act], above_need)  # group → need
+        group_tails = hh_node[g_household[multi]]  # (household or source) → group
+        p = priority[act].astype(np.int64)
+        pmin = np.full(len(g_size), 4, dtype=np.int64)
+        pmax = np.zeros(len(g_size), dtype=np.int64)
+        np.minimum.at(pmin, g_act, p)
+        np.maximum.at(pmax, g_act, p)
+        mixed_groups = int(np.count_nonzero(pmin[multi] != pmax[multi]))
 
     dist_m = np.rint(cands.distance_km * 1000.0).astype(np.int64)
     max_arc = np.zeros(n_needs, dtype=np.int64)
     np.maximum.at(max_arc, cands.need, dist_m)
-    mixed = _mixed_capped_households(household, priority, active, hh_cap)
+    mixed = _mixed_capped_households(household, priority, active, hh_cap) + mixed_groups
     unit, costs_pair, weights = _scale(dist_m, max_arc, mixed, n_nodes, units, tilt_m)
     reward = np.array([0, weights[0], weights[1], weights[2]], dtype=np.int64)
     bonus = None if tilt_m is None or not tilt_m.any() else (tilt_m + unit // 2) // unit
 
     tails = np.concatenate(
         [
-            hh_node[household[act]],  # (capped household or source) → need
+            above_need,  # (item group, capped household or source) → need
             need_node[cands.need],  # need → offer
             offer0 + np.arange(n_offers, dtype=np.int32),  # offer → sink
             np.full(len(capped), SOURCE, dtype=np.int32),  # source → capped household
             np.array([SOURCE], dtype=np.int32),  # source → sink: not serving is allowed
+            group_tails,  # (capped household or source) → item group
         ]
     ).astype(np.int32)
     heads = np.concatenate(
@@ -374,6 +418,7 @@ def build_network(
             np.full(n_offers, SINK, dtype=np.int32),
             hh0 + np.arange(len(capped), dtype=np.int32),
             np.array([SINK], dtype=np.int32),
+            group0 + np.arange(len(multi), dtype=np.int32),
         ]
     ).astype(np.int32)
     capacities = np.concatenate(
@@ -383,6 +428,7 @@ def build_network(
             capacity,  # offer capacity (units it can deliver this round)
             hh_cap[capped],  # household cap per round
             np.array([n_act], dtype=np.int64),
+            np.ones(len(multi), dtype=np.int64),  # one need per household and item
         ]
     )
     costs = np.concatenate(
@@ -390,7 +436,7 @@ def build_network(
             # serve by priority, lexicographically (module doc), plus the regional tilt
             -reward[priority[act]] - (0 if bonus is None else bonus[act]),
             costs_pair,  # then least total distance, in units of `unit` metres
-            np.zeros(n_offers + len(capped) + 1, dtype=np.int64),
+            np.zeros(n_offers + len(capped) + 1 + len(multi), dtype=np.int64),
         ]
     )
     supplies = np.zeros(n_nodes, dtype=np.int64)
@@ -471,6 +517,9 @@ def _assignment_reasons(
     return out
 
 
+_LOST_FROM = REASON_CODES.index("capacity_exhausted")  # reasons of needs that had an offer
+
+
 def _unmatched_reasons(
     cands: Candidates, served: NDArray[np.bool_], household: I32, hh_served: I64, hh_cap: I64
 ) -> NDArray[np.int8]:
@@ -521,7 +570,7 @@ def solve(problem: Problem, *, progress: Progress | None = None) -> Result:
     report(0.3, "model")
     net = build_network(
         cands, household, n_households, priority, capacity, params.max_per_household,
-        tilt_m=tilt_m,
+        tilt_m=tilt_m, item_group=data.item_group,
     )  # fmt: skip
     t = lap("build", t)
 
@@ -534,7 +583,7 @@ def solve(problem: Problem, *, progress: Progress | None = None) -> Result:
             break
         net = build_network(
             cands, household, n_households, priority, capacity, params.max_per_household, coarser,
-            tilt_m=tilt_m,
+            tilt_m=tilt_m, item_group=data.item_group,
         )  # fmt: skip
         smcf, status = _solve_network(net)
     if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
@@ -548,10 +597,13 @@ def solve(problem: Problem, *, progress: Progress | None = None) -> Result:
     costs_pair = net.costs[net.need_arc0 : net.need_arc0 + net.n_pairs]
     if net.bonus is not None:  # a swap must keep distance minus tilt bonus unchanged
         costs_pair = costs_pair - net.bonus[cands.need] + int(net.bonus.max())
-    flows = prefer_older(cands, flows, costs_pair, household, priority, params.max_per_household)
+    flows = prefer_older(
+        cands, flows, costs_pair, household, priority, params.max_per_household,
+        item_group=data.item_group,
+    )  # fmt: skip
     result = make_result(
         needs, offers, cands, flows, data.items, household, priority, net,
-        params.max_per_household,
+        params.max_per_household, item_group=data.item_group,
     )  # fmt: skip
     lap("result", t)
     stats = dict(result.stats) | fairness_stats(problem, data, flows)
@@ -598,6 +650,8 @@ def prefer_older(
     household: I32,
     priority: NDArray[np.int8],
     max_per_household: int | None,
+    *,
+    item_group: I32 | None = None,
 ) -> I64:
     """Tie-break (DESIGN §5: older needs first, then ids), applied after the optimum is
     found: where an unserved need could take the place of a served one at the same offer
@@ -632,6 +686,11 @@ def prefer_older(
     hh_needs = np.bincount(household, minlength=n_h)
     cap = hh_needs if max_per_household is None else np.minimum(hh_needs, max_per_household)
     used = np.bincount(household[served], minlength=n_h)
+    group_used = (
+        None
+        if item_group is None
+        else np.bincount(item_group[served], minlength=int(item_group.max()) + 1)
+    )
     arcs = np.flatnonzero(np.isin(key, ties))
     arcs = arcs[np.lexsort((cands.need[arcs], key[arcs]))]
     groups = np.split(arcs, np.flatnonzero(np.diff(key[arcs])) + 1)
@@ -645,6 +704,12 @@ def prefer_older(
             hu, hs = household[u], household[s]
             if hu != hs and used[hu] >= cap[hu]:
                 continue
+            if group_used is not None and item_group is not None:
+                gu, gs = item_group[u], item_group[s]
+                if gu != gs and group_used[gu] > 0:
+                    continue  # once_per_item: u's household already has the item
+                group_used[gs] -= 1
+                group_used[gu] += 1
             flows[s_arc], flows[a] = 0, 1
             served[s], served[u] = False, True
             used[hs] -= 1
@@ -665,6 +730,8 @@ def make_result(
     net: Network | None,
     max_per_household: int | None,
     status: str = "optimal",
+    *,
+    item_group: I32 | None = None,
 ) -> Result:
     """Assignments (in need order) with reasons; unmatched needs with reason codes; stats."""
     chosen = np.flatnonzero(flows > 0)
@@ -676,6 +743,11 @@ def make_result(
     hh_needs = np.bincount(household, minlength=n_h).astype(np.int64)
     hh_cap = hh_needs if max_per_household is None else np.minimum(hh_needs, max_per_household)
     reason = _unmatched_reasons(cands, served, household, hh_served, hh_cap)
+    if item_group is not None:
+        # once_per_item: a need whose household gets the item through another need this round
+        got = np.zeros(int(item_group.max()) + 1 if len(item_group) else 0, dtype=np.bool_)
+        got[item_group[served]] = True
+        reason[(reason >= _LOST_FROM) & got[item_group]] = REASON_CODES.index("recently_helped")
 
     codes = list(item_codes())
     reasons = _assignment_reasons(cands, chosen, codes, items, priority)

@@ -10,8 +10,8 @@ hardship restrictions and date windows.  Region codes are made up but shaped lik
 ``fair=True`` adds what DESIGN §12 feeds a round (from a separate random stream, so the market
 itself is the same): 8% of households received one of their needs' items recently, 3% of
 needs have one or two rejected offers of their item, 1% of needs are held on an offer of
-their item, offers without a radius are limited to 30 km, and needs in 桐庐/淳安/建德 get a
-10 km regional tilt.
+their item, a household gets at most one need per item served, offers without a radius are
+limited to 30 km, and needs in 桐庐/淳安/建德 get a 10 km regional tilt.
 """
 
 from __future__ import annotations
@@ -221,5 +221,11 @@ def _with_fairness(problem: Problem, seed: int) -> Problem:
         elif choices and x > 0.99:
             held.append(Held(n.id, choices[int(rng.integers(len(choices)))]))
         out.append(n)
-    params = replace(problem.params, max_km=30.0, tilt_regions=TILT_DISTRICTS, tilt_km=10.0)
+    params = replace(
+        problem.params,
+        max_km=30.0,
+        tilt_regions=TILT_DISTRICTS,
+        tilt_km=10.0,
+        once_per_item=True,
+    )
     return Problem(tuple(out), offers, params, recent, tuple(held))

@@ -289,6 +289,8 @@ def load_problem(
         max_km=settings.max_km,
         tilt_regions=settings.tilt_districts,
         tilt_km=settings.tilt_km,
+        # no double help within the round either (two duplicate needs of one household)
+        once_per_item=settings.repeat_help_days > 0,
     )
     return matching.Problem(
         tuple(needs),

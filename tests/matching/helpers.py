@@ -119,6 +119,12 @@ def brute_force(p: Problem) -> tuple[tuple[int, int, int], int]:
             per_hh = Counter(needs[i].household for i, j in enumerate(choice) if j is not None)
             if any(v > cap for v in per_hh.values()):
                 continue
+        if p.params.once_per_item:
+            per_item = Counter(
+                (needs[i].household, needs[i].item) for i, j in enumerate(choice) if j is not None
+            )
+            if any(v > 1 for v in per_item.values()):
+                continue
         served = Counter(needs[i].priority for i, j in enumerate(choice) if j is not None)
         counts = (served[1], served[2], served[3])
         total = sum(
@@ -161,5 +167,8 @@ def check_feasible(p: Problem, r: Result) -> None:
     if cap is not None:
         per_hh = Counter(needs[a.need].household for a in r.assignments)
         assert max(per_hh.values(), default=0) <= cap
+    if p.params.once_per_item:
+        per_item = Counter((needs[a.need].household, needs[a.need].item) for a in r.assignments)
+        assert max(per_item.values(), default=0) <= 1, "a household got one item twice"
     unmatched = [u.need for u in r.unmatched]
     assert sorted(map(str, served + unmatched)) == sorted(str(i) for i in needs)

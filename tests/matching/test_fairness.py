@@ -5,6 +5,7 @@ optimum is worked out by hand (and against brute force)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 import pytest
 
@@ -86,6 +87,43 @@ def test_recent_items_of_one_household_do_not_touch_another_household() -> None:
     r = solve(with_(p, recent=(RecentHelp(7, ("07-02",)),)))  # 7 and "7" differ, as in JSON
     assert served(r) == {"b": "o"}
     assert reasons(r) == {"a": "recently_helped"}
+
+
+def test_once_per_item_one_household_gets_an_item_once_per_round() -> None:
+    # Two duplicate wishes of h1 and one of h2; two units.  Without the rule h1 takes both.
+    needs = [
+        need("h1-first", household="h1", priority=1, posted=datetime(2025, 2, 1)),
+        need("h1-again", household="h1", priority=1, posted=datetime(2025, 2, 20)),
+        need("h2", household="h2", priority=3, lat=north(3)),
+        need("h1-other-item", household="h1", item="01-01", priority=2),
+    ]
+    offers = [offer("o", capacity=2), offer("o2", items=("01-01",))]
+    p = problem(needs, offers)
+    assert set(served(solve(p))) == {"h1-first", "h1-again", "h1-other-item"}
+    fair = problem(needs, offers, once_per_item=True)
+    r = solve(fair)
+    assert served(r) == {"h1-first": "o", "h2": "o", "h1-other-item": "o2"}
+    assert reasons(r) == {"h1-again": "recently_helped"}
+    assert (r.served_by_priority, total_m(fair, r)) == brute_force(fair)
+    check_feasible(fair, r)
+    g = solve_greedy(fair)
+    check_feasible(fair, g)
+    assert reasons(g) == {"h1-again": "recently_helped"}
+
+
+def test_once_per_item_with_a_household_cap_keeps_the_optimum() -> None:
+    # h1: two needs of item 07-02 (priorities 1 and 2) and one of 01-01 (priority 2), cap 2.
+    needs = [
+        need("a", household="h1", priority=2),
+        need("b", household="h1", priority=1, lat=north(2)),
+        need("c", household="h1", item="01-01", priority=2),
+        need("d", household="h2", priority=2, lat=north(1)),
+    ]
+    offers = [offer("o", capacity=2), offer("o2", items=("01-01",))]
+    p = problem(needs, offers, max_per_household=2, once_per_item=True)
+    r = solve(p)
+    assert served(r) == {"b": "o", "c": "o2", "d": "o"}
+    assert (r.served_by_priority, total_m(p, r)) == brute_force(p)
 
 
 # -- rejected pairs ---------------------------------------------------------------------------

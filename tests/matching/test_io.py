@@ -58,7 +58,12 @@ def test_fairness_fields_round_trip_and_take_effect() -> None:
     data["needs"][0]["excluded_offers"] = ["o-appliance", 99]
     data["recent"] = [{"household": "h1", "items": ["07-02"]}]
     data["held"] = [{"need": "n2", "offer": "o-appliance"}]
-    data["params"] |= {"max_km": 30, "tilt_regions": ["330127", "330182"], "tilt_km": 10}
+    data["params"] |= {
+        "max_km": 30,
+        "tilt_regions": ["330127", "330182"],
+        "tilt_km": 10,
+        "once_per_item": True,
+    }
     p = problem_from_json(data)
     assert p.needs[0].excluded_offers == ("o-appliance", 99)
     assert p.recent[0].household == "h1" and p.recent[0].items == ("07-02",)
@@ -68,6 +73,7 @@ def test_fairness_fields_round_trip_and_take_effect() -> None:
         ("330127", "330182"),
         10,
     )
+    assert p.params.once_per_item is True
     assert problem_from_json(json.loads(json.dumps(problem_to_json(p)))) == p
     stats = result_to_json(solve(p))["stats"]
     assert stats["held"] == 1 and stats["max_km"] == 30
@@ -75,7 +81,8 @@ def test_fairness_fields_round_trip_and_take_effect() -> None:
     # absent fields mean: nothing excluded, nothing recent, nothing held, no limit, no tilt
     plain = problem_from_json(_example())
     assert plain.recent == () and plain.held == () and plain.params.max_km is None
-    assert plain.params.tilt_km == 0.0 and "recent" not in problem_to_json(plain)
+    assert plain.params.tilt_km == 0.0 and not plain.params.once_per_item
+    assert "recent" not in problem_to_json(plain)
 
 
 FAIR_BAD: list[tuple[Any, str]] = [
@@ -101,6 +108,7 @@ FAIR_BAD: list[tuple[Any, str]] = [
     (lambda d: d["params"].update(tilt_regions=["33"]), 'params: field "tilt_regions[0]"'),
     (lambda d: d["params"].update(tilt_km=-1), 'params: field "tilt_km": -1 must be a number'),
     (lambda d: d["params"].update(tilt_km="10"), 'params: field "tilt_km"'),
+    (lambda d: d["params"].update(once_per_item=1), 'params: field "once_per_item": 1'),
 ]
 
 

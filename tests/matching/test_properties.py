@@ -100,6 +100,7 @@ def markets(
         max_km=draw(st.none() | st.floats(1.5, 6.0)),
         tilt_regions=("330105", "330106001"),
         tilt_km=draw(st.sampled_from([0.0, 0.4, 3.0])),
+        once_per_item=draw(st.booleans()),
     )
     return Problem(p.needs, p.offers, params, tuple(recent), tuple(held))
 
@@ -135,6 +136,7 @@ def test_served_counts_match_independent_lexicographic_solve(p: Problem) -> None
     net = build_network(
         data.cands, data.household, data.n_households, data.priority, data.capacity,
         p.params.max_per_household, tilt_m=tilt_metres(data, p.params.tilt_km),
+        item_group=data.item_group,
     )  # fmt: skip
     assert solve(p).served_by_priority == lexicographic_counts(net)
 
@@ -154,8 +156,12 @@ def test_unmatched_reasons_are_consistent(p: Problem) -> None:
         elif u.reason in ("out_of_area", "not_eligible"):
             assert offers_for_item[n.item] and not eligible_any
         elif u.reason == "recently_helped":
-            assert eligible_any and not allowed_any
-            assert any(r.household == n.household and n.item in r.items for r in p.recent)
+            received = any(r.household == n.household and n.item in r.items for r in p.recent)
+            same_item_served = p.params.once_per_item and any(
+                (needs[a.need].household, needs[a.need].item) == (n.household, n.item)
+                for a in r.assignments
+            )
+            assert (received and eligible_any and not allowed_any) or same_item_served
         elif u.reason == "previously_rejected":
             assert eligible_any and not allowed_any
             assert not any(r.household == n.household and n.item in r.items for r in p.recent)

@@ -152,6 +152,9 @@ def test_distance_limit_and_tilt_reach_the_solver(db, world):
         off = rounds.RoundSettings(max_km=None, tilt_km=0.0)
         params = rounds.load_problem(s, match_round, off).params
         assert params.max_km is None and params.tilt_km == 0.0
+        assert rounds.load_problem(s, match_round, rounds.RoundSettings()).params.once_per_item
+        no_rule = rounds.RoundSettings(repeat_help_days=0)
+        assert not rounds.load_problem(s, match_round, no_rule).params.once_per_item
         ids = s.exec(select(Proposal.id).order_by(col(Proposal.id))).all()
         assert ids == []
 
@@ -187,3 +190,18 @@ def test_the_app_config_carries_the_fairness_defaults(app):
     settings = rounds.settings_from_config(app.config)
     assert settings.max_km == 30.0 and settings.repeat_help_days == 90
     assert settings.tilt_districts == matching.TILT_DISTRICTS
+
+
+def test_two_duplicate_needs_of_one_household_get_one_proposal(db, world):
+    """ "春节想要一份慰问品" twice from one household: a round proposes only one of them."""
+    again = world["make_need"](
+        world["staff"], world["a"], kind="service", item="01-01", title="助浴（重复）"
+    )
+    with db() as s:
+        match_round, _, result = _run(s, world, rounds.RoundSettings(max_per_household=3))
+        household_a = {world["need_a"].id, again.id}
+        proposed = {x.need for x in result.assignments}
+        assert len(proposed & household_a) == 1 and world["need_b"].id in proposed
+        (left,) = household_a - proposed
+        assert {u.need: u.reason for u in result.unmatched}[left] == "recently_helped"
+        assert _proposal(s, match_round.id, left) is None
