@@ -120,3 +120,20 @@ def test_district_hub_picks_a_community_grouped_by_street_with_search(
     search.press("Enter")
     assert select.input_value() == "330102001051"
     assert page.url.endswith("/hub/households/new")
+
+
+def test_enter_in_a_field_publishes_and_enter_in_the_search_box_searches(new_page):
+    page = new_page(PHONE)
+    login(page, "org_ngo")
+    page.goto("/org/offers/new")
+    page.wait_for_selector("[data-region-tree][data-ready]")
+    page.fill("#region_q", "兴隆")
+    page.press("#region_q", "Enter")  # filters the tree, submits nothing
+    assert page.url.endswith("/org/offers/new")
+    assert page.locator("input[name=regions][value='330102010057']").is_visible()
+    page.fill("#title", "只填了标题")
+    page.press(
+        "#title", "Enter"
+    )  # the form is sent to be published: the server says what is missing
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".field-errors").count() >= 1
