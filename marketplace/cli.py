@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import signal
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -308,6 +309,77 @@ def housekeeping_command() -> None:
     click.echo(housekeeping.run(current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
+@click.group("resilience")
+def resilience_group() -> None:
+    """The resilience score model (抗风险能力赋分): versions, loading one, rescoring the city."""
+
+
+@resilience_group.command("versions")
+@with_appcontext
+def resilience_versions() -> None:
+    """The loaded model versions, newest first; the first is in force."""
+    from marketplace.services import resilience
+
+    with session_scope(get_engine(current_app)) as session:
+        for i, row in enumerate(resilience.model_versions(session)):
+            mark = "*" if i == 0 else " "
+            title = row.definition.get("title", "")
+            click.echo(f"{mark} {row.version}  {row.loaded_at:%Y-%m-%d %H:%M}  {title}")
+
+
+@resilience_group.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--no-rescore", is_flag=True, help="Only load it; rescore later.")
+@with_appcontext
+def resilience_load(path: str, no_rescore: bool) -> None:
+    """Load the model file PATH as a new version (put in force) and rescore every household."""
+    from flask_babel import force_locale
+
+    from marketplace.services import resilience
+    from marketplace.services.errors import ServiceError
+    from marketplace.web.messages import render
+
+    try:
+        with session_scope(get_engine(current_app)) as session:
+            model = resilience.parse_model_bytes(Path(path).read_bytes())
+            resilience.active_row(session)  # the bundled version, if none was loaded yet
+            row = resilience.load_model(session, model.definition)
+            click.echo(f"Loaded model {row.version} ({len(model.indicators)} indicators).")
+    except ServiceError as exc:
+        with force_locale("en"):  # the operator's console speaks English
+            for field, message in (exc.errors or {"_": exc.message}).items():
+                click.echo(f"Error: {field}: {render(message)}", err=True)
+        sys.exit(2)
+    if not no_rescore:
+        _rescore(row.version)
+
+
+@resilience_group.command("rescore")
+@click.option("--version", "version", default=None, help="Default: the version in force.")
+@with_appcontext
+def resilience_rescore(version: str | None) -> None:
+    """Rescore every household under a model version, in bulk, and report what changed."""
+    _rescore(version)
+
+
+def _rescore(version: str | None) -> None:
+    from marketplace.services import resilience
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 100_000 == 0:
+            click.echo(f"  {done:,} / {total:,}")
+
+    with session_scope(get_engine(current_app)) as session:
+        report = resilience.rescore_all(session, version=version, progress=progress)
+    r = report.as_dict()
+    click.echo(
+        f"Rescored {r['households']:,} households under {r['model_version']} in {r['seconds']} s:"
+        f" {r['changed_score']:,} changed score, {r['changed_level']:,} changed level"
+        f" {r['transitions']}; by level {r['by_level']}"
+        + (f"; {r['unprofiled']:,} without a profile kept their score" if r["unprofiled"] else "")
+    )
+
+
 @click.group("bench")
 def bench_group() -> None:
     """Benchmarks on the loaded database (see BENCHMARKS in the README)."""
@@ -342,6 +414,7 @@ def register(app: Flask) -> None:
         housekeeping_command,
         worker_command,
         bench_group,
+        resilience_group,
     ):
         app.cli.add_command(command)
 

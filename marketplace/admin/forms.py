@@ -45,3 +45,13 @@ class AccountImportForm(FlaskForm):
 
 class TwoFactorPolicyForm(FlaskForm):
     roles = MultiCheckboxField(_l("Roles that must use two-step sign-in"))
+
+
+class ModelUploadForm(FlaskForm):
+    """A new version of the resilience score model (抗风险能力赋分模型), as a JSON file."""
+
+    file = FileField(
+        _l("Model file (.json)"),
+        validators=[FileRequired(), FileAllowed(["json"], _l("Upload a .json model file."))],
+        render_kw={"accept": ".json,application/json"},
+    )

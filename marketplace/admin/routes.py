@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from marketplace import jobs
 from marketplace.admin.forms import (
     AccountForm,
     AccountImportForm,
+    ModelUploadForm,
     TwoFactorPolicyForm,
     VetForm,
 )
@@ -23,6 +35,7 @@ from marketplace.services import (
     listings,
     offers,
     region_picker,
+    resilience,
     twofactor,
 )
 from marketplace.services.errors import NotFound, ServiceError
@@ -38,6 +51,7 @@ from marketplace.web.helpers import (
     xlsx_response,
 )
 from marketplace.web.labels import ROLE_LABELS, export_words
+from marketplace.web.messages import render
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
@@ -263,6 +277,58 @@ def _audit_args() -> tuple[listings.AuditFilter, listings.Sort]:
         day_to=_day("to"),
     )
     return f, listings.parse_sort(request.args.get("sort"), listings.AUDIT_SORTS, "-at")
+
+
+@bp.route("/resilience", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def resilience_model() -> ResponseReturnValue:
+    """抗风险能力赋分模型: the versions, the one in force, loading a new one (which rescores the
+    city in the background) and that job's progress and report."""
+    db = get_session()
+    form = ModelUploadForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        data = form.file.data.read(resilience.MAX_MODEL_BYTES + 1)
+        try:
+            row = resilience.upload_model(db, actor=me(), data=data)
+        except ServiceError as exc:
+            if not exc.errors and exc.status != 409:
+                raise
+            general = attach_errors(form, exc.errors) or [render(exc.message)]
+        else:
+            job_id = secrets.token_urlsafe(12)
+            jobs.enqueue_rescore(job_id, row.version, me().id)
+            flash(
+                _("Model %(v)s loaded; the city is being rescored under it.", v=row.version),
+                "success",
+            )
+            return redirect(url_for("admin.resilience_model", job=job_id))
+    job = request.args.get("job", "")[:40]
+    found = (job, jobs.rescore_state(job)) if job else jobs.latest_rescore()
+    job, state = found if found and found[1] else ("", None)
+    return render_template(
+        "admin/resilience.html",
+        form=form,
+        general=general,
+        versions=resilience.model_versions(db),
+        active=resilience.active_row(db).version,
+        job=job,
+        state=state,
+    ), 422 if form.is_submitted() else 200
+
+
+@bp.get("/resilience/status")
+@role_required(Role.ADMIN)
+def resilience_status() -> ResponseReturnValue:
+    state = jobs.rescore_state(request.args.get("job", "")[:40])
+    if state is None:
+        return jsonify(error="not_found"), 404
+    finished = state["state"] in ("done", "failed")
+    return jsonify(
+        state="done" if finished else state["state"],
+        done=state.get("done", 0),
+        total=state.get("total", 0),
+    )
 
 
 @bp.get("/audit")

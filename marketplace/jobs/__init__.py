@@ -23,7 +23,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 from sqlmodel import Session
 
 from marketplace import db
-from marketplace.jobs import housekeeping, imports, rounds
+from marketplace.jobs import housekeeping, imports, resilience, rounds
 
 EXTENSION = "zhongfu_jobs"
 QUEUE_NAME = "zhongfu"
@@ -38,6 +38,7 @@ class Jobs:
     housekeeping: Any
     match_round: Any
     excel_import: Any
+    rescore_city: Any
 
 
 def init_app(app: Flask) -> None:
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
         housekeeping=housekeeping.register(queue, app),
         match_round=rounds.register(queue, app),
         excel_import=imports.register(queue, app),
+        rescore_city=resilience.register(queue, app),
     )
 
 
@@ -90,6 +92,30 @@ def enqueue_import(job_id: str, user_id: int, path: str, *, session: Session | N
         jobs.excel_import(job_id, user_id, path)
 
     db.after_commit(session, start)
+
+
+def enqueue_rescore(
+    job_id: str, version: str, user_id: int | None, *, session: Session | None = None
+) -> None:
+    """Rescore the city under model ``version`` once the unit of work that loaded it (default:
+    the request's) has committed; its progress is ``rescore_state(job_id)``."""
+    jobs = tasks()
+
+    def start() -> None:
+        resilience.put_state(jobs.queue, job_id, resilience.state(user_id, "queued", version))
+        jobs.rescore_city(job_id, version, user_id)
+
+    db.after_commit(session, start)
+
+
+def rescore_state(job_id: str) -> dict[str, Any] | None:
+    """Progress and, when done, the report of a city rescore (``None``: no such job)."""
+    return resilience.get_state(queue(), job_id)
+
+
+def latest_rescore() -> tuple[str, dict[str, Any]] | None:
+    """The rescore started last, with its state."""
+    return resilience.latest(queue())
 
 
 def import_state(job_id: str) -> dict[str, Any] | None:

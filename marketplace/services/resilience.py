@@ -48,7 +48,12 @@ from marketplace.models import (
 )
 from marketplace.profiles import Profile
 from marketplace.services import audit
-from marketplace.services.access import get_household_for_staff, in_scope, viewer_scope
+from marketplace.services.access import (
+    get_household_for_staff,
+    in_scope,
+    require_admin,
+    viewer_scope,
+)
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.messages import Message
 
@@ -335,6 +340,14 @@ def load_model(
         session, actor, "resilience.load", row, after={"version": row.version, "sha256": digest}
     )
     return row
+
+
+def upload_model(session: Session, *, actor: User, data: bytes) -> ResilienceModel:
+    """The administrator loads a model file (admin page): validated, stored, put in force."""
+    require_admin(actor)
+    model = parse_model_bytes(data)
+    active_row(session)  # the bundled version counts as loaded once anything is scored
+    return load_model(session, model.definition, actor=actor)
 
 
 def active_row(session: Session) -> ResilienceModel:
