@@ -59,6 +59,8 @@
   // Without outlines, the names of the districts (and, zoomed in, of the streets) at their
   // centres tell the user where they are clicking.
   var places = JSON.parse(el.getAttribute("data-places") || "[]");
+  var placeOf = {};
+  places.forEach(function (p) { placeOf[p[0]] = p; });
   if (!outlines && !tiles && places.length) {
     var districtNames = L.layerGroup().addTo(map);
     var streetNames = L.layerGroup();
@@ -103,6 +105,13 @@
     say(t("centre").replace("{lat}", la.toFixed(4)).replace("{lon}", lo.toFixed(4))
       .replace("{r}", isNaN(km()) ? "–" : String(km())));
   }
+
+  // A region ticked in the tree: the map moves there (unless a circle is already set).
+  form.addEventListener("region:chosen", function (e) {
+    var code = (e.detail && e.detail.code) || "";
+    var p = placeOf[code.slice(0, 9)] || placeOf[code.slice(0, 6)];
+    if (p && !centre) { map.setView([p[2], p[3]], code.length > 6 ? 13 : 11); }
+  });
 
   map.on("click", function (e) {
     if (!city.contains(e.latlng)) { say(t("outside")); return; }

@@ -177,6 +177,8 @@
     var code = input.value;
     if (input.checked) {
       chosen[code] = true;
+      // The map shows where the region is (offer_map.js), for a circle drawn near it.
+      root.dispatchEvent(new CustomEvent("region:chosen", { bubbles: true, detail: { code: code } }));
       // A region covers what lies below it: those codes need not be sent.
       Object.keys(chosen).forEach(function (c) { if (c !== code && c.indexOf(code) === 0) { delete chosen[c]; } });
     } else {

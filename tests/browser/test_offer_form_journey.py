@@ -58,6 +58,8 @@ def test_organisation_publishes_an_offer_with_the_tree_the_map_and_a_unit(
     page.locator(".tree-street .tree-toggle").first.click()
     community = page.locator("input[name=regions][value='330102001051']")
     assert community.is_checked() and community.is_disabled()
+    # The map moves to the street, named on the map (no base map in the tests: names at centres).
+    assert page.locator(".map-label-street", has_text="清波街道").count() == 1
     chips = page.locator("[data-tree-chosen] .chip")
     assert chips.count() == 1 and "清波街道" in chips.first.inner_text()
     shot(page, _tag(f"offer-form-tree-{label}", lang))
