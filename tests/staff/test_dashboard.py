@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 
+from marketplace.web.i18n import duration
 from tests.factories import text
 
 
@@ -55,3 +57,21 @@ def test_dashboard_page_shows_when_needs_were_counted(app, client, world, login_
     assert "各状态需求数统计于" in page.get_data(as_text=True)
     body = client.get("/staff/dashboard.json").get_json()
     assert body["counts_as_of"] and sum(body["status_totals"].values()) > 0
+
+
+@pytest.mark.parametrize(
+    ("hours", "zh", "en"),
+    [
+        (384, "16 天", "16 days"),  # not "帮扶用时中位数（小时）384"
+        (60.5, "2.5 天", "2.5 days"),
+        (47.9, "47.9 小时", "47.9 hours"),
+        (5, "5 小时", "5 hours"),
+        (None, "—", "—"),
+    ],
+)
+def test_times_to_help_read_in_days_above_two_days(app, hours, zh, en):
+    with app.test_request_context():
+        with force_locale("zh_CN"):
+            assert duration(hours) == zh
+        with force_locale("en"):
+            assert duration(hours) == en
