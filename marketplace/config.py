@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 DEFAULT_SECRET = "dev-only-insecure-secret"
 
@@ -47,11 +47,12 @@ class Defaults:
     TIANDITU_KEY = ""
     MAP_TILE_URL = ""
     MAP_BOUNDARIES_FILE = ""
-    HUB_PHONES: ClassVar[dict[str, str]] = {}  # region code → phone, printed on the 幸福码 card
     UPLOAD_MAX_BYTES = 8 * 1024 * 1024
     # Photos are decoded only below this many pixels (a 24 MP photo decodes to ~70 MB as RGB).
     UPLOAD_MAX_PIXELS = 24_000_000
     DELIVERY_RATE_LIMIT = "10 per hour"  # delivery reports per deliverer account
+    # A delivery report needs a photo or a note of at least this many characters (spaces aside).
+    DELIVERY_NOTE_MIN_CHARS = 10
     # Uploaded workbooks (.xlsx are zips) are checked before parsing: each part's declared size,
     # all parts together, the compression ratio of parts above 1 MB, and the number of parts.
     XLSX_MAX_MEMBER_BYTES = 100 * 1024 * 1024

@@ -9,11 +9,22 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from stdnum.cn import ric, uscc
 
 from marketplace import profiles
-from marketplace.models import Hardship, Need, NeedKind, OrgType, Region, Role, User, utcnow
+from marketplace.models import (
+    DeliveryMode,
+    Hardship,
+    Hub,
+    Need,
+    NeedKind,
+    OrgType,
+    Region,
+    Role,
+    User,
+    utcnow,
+)
 from marketplace.profiles import Profile
 from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn
 from marketplace.services import accounts, claims, households, offers, wishes
@@ -222,6 +233,7 @@ def seed_demo(session: Session, *, seed: int = 20261123) -> str:
         role=Role.HUB_STAFF,
         hub_code="330102003",
     )
+    _hub_contacts(session)
     members = [
         accounts.create_user(
             session,
@@ -351,6 +363,8 @@ def seed_demo(session: Session, *, seed: int = 20261123) -> str:
                         description=text,
                         value_yuan=Decimal(value),
                         deadline=today + timedelta(days=rng.randrange(20, 90)),
+                        delivery_mode=_delivery(kind, item)[0],
+                        delivery_instructions=_delivery(kind, item)[1],
                     ),
                 )
                 n_needs += 1
@@ -373,7 +387,7 @@ def seed_demo(session: Session, *, seed: int = 20261123) -> str:
             claims.claim_wish(session, member=member, wish_id=w, policy=policy) for w in wish_ids
         ]
         claims.report_delivery(
-            session, actor=member, claim_id=made[0].id or 0, note="已送到老人家中"
+            session, actor=member, claim_id=made[0].id or 0, note="已送到老人家中，当面交给老人本人"
         )
         if member is members[1] or member is members[2]:
             confirmed = session.get(Need, made[0].need_id)
@@ -383,6 +397,35 @@ def seed_demo(session: Session, *, seed: int = 20261123) -> str:
             )
     session.flush()
     return f"Demo data: 13 districts, {n_households} households, {n_needs} needs, {len(org_users)} live offers."
+
+
+# Deliveries: how each demo need reaches its household, and what staff wrote for the helper.
+HOME_DELIVERY_ITEMS = {"07-02", "09-01", "03-04"}  # appliances, staples, mobility aids: heavy
+
+
+def _delivery(kind: str, item: str) -> tuple[DeliveryMode, str]:
+    if kind == "service":
+        return DeliveryMode.HOME_SERVICE, "上门服务，需先电话预约；老人行动不便，请耐心等候开门"
+    if item in HOME_DELIVERY_ITEMS:
+        return DeliveryMode.HOME_DELIVERY, "送货上门，请提前一天电话预约"
+    return DeliveryMode.HANDOVER, "送到社区服务中心，由工作人员转交"
+
+
+def _hub_contacts(session: Session) -> None:
+    """本助联体联系方式 for the demo's staffed hubs: synthetic names, phones and addresses."""
+    surnames = "王李张刘陈杨赵黄周吴徐孙朱马胡"
+    staffed = select(User.hub_id).where(col(User.hub_id).is_not(None))
+    hubs = session.exec(select(Hub).where(col(Hub.id).in_(staffed)).order_by(Hub.region_code))
+    for n, hub in enumerate(hubs.all()):
+        if hub.contact_phone:
+            continue
+        place = hub.name.removesuffix("助联体").removesuffix("区县").removesuffix("镇街")
+        hub.contact_name = f"{surnames[n % len(surnames)]}老师"
+        hub.contact_phone = f"0571-8{int(hub.region_code[-4:]) % 10000:04d}{n % 1000:03d}"
+        hub.handover_address = f"{place}社会救助服务联合体服务大厅 1 楼 10{n % 9 + 1} 室"
+        hub.office_hours = "周一至周五 9:00–17:00"
+        session.add(hub)
+    session.flush()
 
 
 def _credit_code(body17: str) -> str:

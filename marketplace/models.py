@@ -76,9 +76,22 @@ class ClaimStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    GIVEN_UP = "given_up"  # 放弃认领: the member gave the wish back to the pool
 
 
 ACTIVE_CLAIM_STATUSES = (ClaimStatus.ACTIVE.value, ClaimStatus.DELIVERED.value)
+
+
+class DeliveryMode(enum.StrEnum):
+    """How help reaches the household (配送方式); the last two tell the helper where they live."""
+
+    HANDOVER = "handover"  # 助联体交接点 — handed over at the hub's handover point
+    HOME_DELIVERY = "home_delivery"  # 送货上门
+    HOME_SERVICE = "home_service"  # 上门服务
+
+
+# Modes for which the assigned helper may see the household's address and phone.
+HOME_DELIVERY_MODES = (DeliveryMode.HOME_DELIVERY.value, DeliveryMode.HOME_SERVICE.value)
 
 
 class OfferStatus(enum.StrEnum):
@@ -122,6 +135,17 @@ class Hub(SQLModel, table=True):
     region_code: str = Field(foreign_key="region.code", unique=True, max_length=12)
     name: str = Field(max_length=80)
     level: str = Field(max_length=16)
+    # 联系方式 — where helpers deliver to and whom they call; edited by the hub's own staff.
+    contact_name: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    contact_phone: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
+    handover_address: str = Field(
+        default="", max_length=200, sa_column_kwargs={"server_default": ""}
+    )
+    office_hours: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_phone or self.handover_address)
 
 
 class RegionBoundary(SQLModel, table=True):
@@ -372,6 +396,15 @@ class Need(SQLModel, table=True):
     published_at: datetime | None = None
     closed_at: datetime | None = None
     close_reason: str | None = Field(default=None, max_length=500)
+    # 配送说明 and 配送方式, written by staff for the helper ("送到社区服务中心", "上门，需先电话预约").
+    delivery_mode: str = Field(
+        default=DeliveryMode.HANDOVER.value,
+        max_length=16,
+        sa_column_kwargs={"server_default": DeliveryMode.HANDOVER.value},
+    )
+    delivery_instructions: str = Field(
+        default="", max_length=500, sa_column_kwargs={"server_default": ""}
+    )
 
 
 class NeedTally(SQLModel, table=True):
@@ -453,6 +486,9 @@ class Claim(SQLModel, table=True):
     confirmed_by: int | None = Field(default=None, foreign_key="user.id")
     reject_reason: str | None = Field(default=None, max_length=500)
     acknowledged_at: datetime | None = None  # the household's own acknowledgement (幸福码)
+    # 放弃认领 — when and why the member gave the wish back (read by hub staff).
+    given_up_at: datetime | None = None
+    give_up_reason: str | None = Field(default=None, max_length=500)
 
 
 class MatchRound(SQLModel, table=True):

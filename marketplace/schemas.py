@@ -24,7 +24,7 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
-from marketplace.models import HOUSEHOLD_TAGS, Hardship, NeedKind, OrgType
+from marketplace.models import HOUSEHOLD_TAGS, DeliveryMode, Hardship, NeedKind, OrgType
 from marketplace.profiles import Profile
 from matching import taxonomy
 
@@ -148,6 +148,8 @@ class NeedIn(_In):
     description: str = Field(default="", max_length=2000)
     value_yuan: Decimal = Field(default=Decimal(0), ge=0, le=1_000_000, decimal_places=2)
     deadline: date | None = None
+    delivery_mode: DeliveryMode = DeliveryMode.HANDOVER
+    delivery_instructions: str = Field(default="", max_length=500)
 
     @field_validator("item")
     @classmethod
@@ -155,6 +157,29 @@ class NeedIn(_In):
         if not ITEM_CODE.match(value):
             raise _invalid("item.code_invalid")
         return value
+
+
+class HubContactIn(_In):
+    """A hub's contact as its staff give it: whom helpers call and where they hand help over."""
+
+    contact_name: str = Field(min_length=1, max_length=64)
+    contact_phone: str
+    handover_address: str = Field(min_length=1, max_length=200)
+    office_hours: str = Field(default="", max_length=100)
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        value = value.replace(" ", "")
+        if not PHONE.match(value):
+            raise _invalid("phone.invalid")
+        return value
+
+
+class GiveUpIn(_In):
+    """放弃认领 — why a member gives a claim back."""
+
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class OrgIn(_In):

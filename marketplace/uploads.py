@@ -10,8 +10,11 @@ the unit of work does not commit. Delivery reports are rate-limited per account
 
 from __future__ import annotations
 
+import base64
 import io
+import re
 import secrets
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -125,6 +128,96 @@ def _remove_unless_committed(session: Session, path: Path) -> None:
             state["done"] = True
             if not state["committed"]:
                 path.unlink(missing_ok=True)
+
+    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_transaction_end", ended)
+
+
+# Pending photos: a delivery report is previewed before it is sent, so the photo chosen for it is
+# checked and re-encoded at the preview and kept until the deliverer confirms, under a name made
+# of the claim id and a random token (``<claim>-<token>.jpg``): only the claim's deliverer, who holds
+# the token, can send it. Files left behind by reports never confirmed are swept after a day.
+PENDING_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+PENDING_MAX_AGE_S = 24 * 3600
+THUMBNAIL_SIZE = (480, 480)
+
+
+def pending_dir() -> Path:
+    path = upload_dir() / "pending"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stash_pending(upload: FileStorage, claim_id: int) -> str:
+    """Check and re-encode a photo (as ``save_photo`` does) and keep it for the claim's
+    confirmation; its token. Raises ``ValidationFailed`` (and keeps nothing) for a bad photo."""
+    cfg = current_app.config
+    data = sanitise_image(
+        upload.read(cfg["UPLOAD_MAX_BYTES"] + 1),
+        max_bytes=cfg["UPLOAD_MAX_BYTES"],
+        max_pixels=cfg["UPLOAD_MAX_PIXELS"],
+    )
+    _sweep_pending()
+    token = secrets.token_hex(16)
+    (pending_dir() / f"{claim_id}-{token}.jpg").write_bytes(data)
+    return token
+
+
+def pending_path(claim_id: int, token: str | None) -> Path | None:
+    """The photo kept for a claim under ``token``; None when the token is malformed or the file
+    is gone (swept, or already sent)."""
+    if not token or not PENDING_TOKEN.match(token):
+        return None
+    path = pending_dir() / f"{claim_id}-{token}.jpg"
+    return path if path.is_file() else None
+
+
+def pending_saver(path: Path, session: Session) -> Callable[[], str]:
+    """For ``claims.report_delivery``: store a kept photo as the report's photo when called. The
+    stored copy is removed unless ``session``'s unit of work commits; the kept one once it does."""
+
+    def save() -> str:
+        name = secrets.token_hex(16) + ".jpg"
+        final = upload_dir() / name
+        final.write_bytes(path.read_bytes())
+        _remove_unless_committed(session, final)
+        _remove_once_committed(session, path)
+        return name
+
+    return save
+
+
+def thumbnail_data_uri(path: Path) -> str:
+    """A small JPEG of a kept photo as a ``data:`` URI, for the preview (CSP allows ``data:``)."""
+    with Image.open(path) as img:
+        img.thumbnail(THUMBNAIL_SIZE)
+        out = io.BytesIO()
+        img.convert("RGB").save(out, format="JPEG", quality=75)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _sweep_pending() -> None:
+    cutoff = time.time() - PENDING_MAX_AGE_S
+    for old in pending_dir().glob("*.jpg"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
+def _remove_once_committed(session: Session, path: Path) -> None:
+    """Delete ``path`` when the session's outermost transaction commits (not on a rollback)."""
+    state = {"committed": False}
+
+    def committed(_session: Session) -> None:
+        state["committed"] = True
+
+    def ended(_session: Session, transaction: Any) -> None:
+        if transaction.parent is not None:
+            state["committed"] = False
+        elif state["committed"]:
+            path.unlink(missing_ok=True)
 
     event.listen(session, "after_commit", committed)
     event.listen(session, "after_transaction_end", ended)

@@ -197,7 +197,9 @@ class World:
                     s, member=member, wish_id=need.id or 0, policy=claims.ClaimPolicy(max_open=10)
                 )
                 if state != "active":
-                    claims.report_delivery(s, actor=member, claim_id=claim.id or 0, note="送到了")
+                    claims.report_delivery(
+                        s, actor=member, claim_id=claim.id or 0, note="送到了，户主当面签收"
+                    )
                 if state.startswith("confirmed"):
                     claims.confirm_delivery(s, actor=hub_user, need_id=need.id or 0)
                 self.need_ids.setdefault(state, []).append(need.id or 0)
@@ -259,7 +261,7 @@ class World:
             c_active = claims.claim_wish(s, member=owner, wish_id=wish_claimed.id, policy=policy)
             c_done = claims.claim_wish(s, member=owner, wish_id=wish_delivered.id, policy=policy)
             claims.report_delivery(
-                s, actor=owner, claim_id=c_done.id, note="已送达", photo_path=photo
+                s, actor=owner, claim_id=c_done.id, note="已送达，户主当面签收", photo_path=photo
             )
             round_ = MatchRound(
                 scope_code="330102", started_by=staff.id, status=RoundStatus.DONE.value

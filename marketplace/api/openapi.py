@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from marketplace.api.monitoring_openapi import monitoring_paths, monitoring_schemas
 from marketplace.api.rounds_openapi import round_paths
+from marketplace.config import Defaults
 from marketplace.models import HOUSEHOLD_TAGS
 from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn
 from marketplace.services.regions import region_rows
@@ -125,6 +126,18 @@ def _constrain(schemas: dict[str, Any]) -> None:
         "``end`` is on or after ``start``; the service area is ``regions`` and/or ``radius_km`` "
         "around ``lat``/``lon``; ``lat`` and ``lon`` come together and ``radius_km`` needs them"
     )
+    # A JSON delivery report carries no photo, so its note must say something: at least
+    # DELIVERY_NOTE_MIN_CHARS visible characters (the default; a multipart report with a photo may
+    # leave it empty).
+    note = dict(schemas["DeliveryIn"]["properties"]["note"])
+    schemas["DeliveryNoteIn"] = {
+        "type": "object",
+        "title": "DeliveryNoteIn",
+        "properties": {
+            "note": {**note, **_text({**note, "minLength": Defaults.DELIVERY_NOTE_MIN_CHARS})}
+        },
+        "required": ["note"],
+    }
     # The decisions that need a reason (cancel, reject, hold) say so.
     reason = dict(schemas["DecisionIn"]["properties"]["reason"])
     schemas["ReasonIn"] = {
@@ -426,7 +439,7 @@ def build_spec() -> dict[str, Any]:
             "post": {
                 **_op(
                     "Report delivery with a note (and a photo as multipart)",
-                    body=_body(DeliveryIn, required=False),
+                    body=_body({"$ref": "#/components/schemas/DeliveryNoteIn"}),
                     tag="wishes",
                 ),
                 "parameters": [cid],

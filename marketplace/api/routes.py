@@ -335,6 +335,7 @@ def deliver(claim_id: int) -> ResponseReturnValue:
         claim_id=claim_id,
         note=data.note,
         save_photo=photo_saver(request.files.get("photo"), session),
+        note_min_chars=int(current_app.config["DELIVERY_NOTE_MIN_CHARS"]),
     )
     return jsonify(serialise.claim(claim))
 

@@ -16,10 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from marketplace.hub.profile_forms import profile_field
+from marketplace.models import RISK_LEVEL_FLOORS
 from marketplace.web.forms import MultiCheckboxField
 from marketplace.web.helpers import choices
-from marketplace.web.labels import HARDSHIP_LABELS, KIND_LABELS, TAG_LABELS
+from marketplace.web.labels import DELIVERY_MODE_LABELS, HARDSHIP_LABELS, KIND_LABELS, TAG_LABELS
 
 
 class HouseholdForm(FlaskForm):
@@ -46,12 +46,21 @@ class HouseholdForm(FlaskForm):
         },
     )
     hardship_type = SelectField(_l("Hardship type"), choices=choices(HARDSHIP_LABELS.items()))
+    risk_score = IntegerField(
+        _l("Resilience score (0–100)"),
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        description=_l(
+            "Below %(l2)s is level 1 (highest risk), %(l2)s–%(top2)s level 2,"
+            " %(l3)s and above level 3",
+            l2=RISK_LEVEL_FLOORS[2],
+            top2=RISK_LEVEL_FLOORS[3] - 1,
+            l3=RISK_LEVEL_FLOORS[3],
+        ),
+    )
     members = IntegerField(
         _l("Household members"), default=1, validators=[InputRequired(), NumberRange(min=1, max=30)]
     )
     tags = MultiCheckboxField(_l("Tags"), choices=choices(TAG_LABELS.items()))
-    # 家庭画像: the resilience score is computed from it; staff never type a score.
-    profile = profile_field()
 
 
 class NeedForm(FlaskForm):
@@ -72,6 +81,42 @@ class NeedForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0)],
     )
     deadline = DateField(_l("Deadline"), validators=[Optional()])
+    delivery_mode = RadioField(
+        _l("Delivery mode"),
+        choices=choices(DELIVERY_MODE_LABELS.items()),
+        default="handover",
+        description=_l(
+            "For home delivery or home service the helper may see the household's address and"
+            " phone while the claim is in progress (every view is recorded)."
+        ),
+    )
+    delivery_instructions = TextAreaField(
+        _l("Delivery instructions"),
+        validators=[Length(max=500)],
+        render_kw={"rows": 2, "placeholder": _l("e.g. Bring it to the community service centre")},
+        description=_l("What the helper should know: where to bring it, whom to call first."),
+    )
+
+
+class HubContactForm(FlaskForm):
+    """本助联体联系方式 — what helpers see: whom to call, where to hand help over, when."""
+
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=64)])
+    contact_phone = StringField(
+        _l("Contact phone"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+    handover_address = StringField(
+        _l("Handover point (address)"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("Where helpers bring items, e.g. the community service centre, room 102."),
+    )
+    office_hours = StringField(
+        _l("Office hours"),
+        validators=[Length(max=100)],
+        render_kw={"placeholder": _l("e.g. Mon–Fri 9:00–17:00")},
+    )
 
 
 class ReasonForm(FlaskForm):

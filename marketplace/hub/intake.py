@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import segno
 from flask import (
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,18 +17,17 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.db import get_session
 from marketplace.hub.blueprint import PAGE, bp
-from marketplace.hub.forms import HouseholdForm, NeedForm, ReasonForm
-from marketplace.hub.profile_forms import attach_profile_errors, by_dimension
+from marketplace.hub.forms import HouseholdForm, HubContactForm, NeedForm, ReasonForm
 from marketplace.models import NeedStatus, Role
-from marketplace.schemas import HouseholdIn, NeedIn
+from marketplace.schemas import HouseholdIn, HubContactIn, NeedIn
 from marketplace.services import (
+    contacts,
     exports,
     happiness,
     households,
     hubs,
     listings,
     regions,
-    resilience,
     risk,
 )
 from marketplace.services.access import get_household_for_staff
@@ -44,7 +42,6 @@ from marketplace.web.helpers import (
     xlsx_response,
 )
 from marketplace.web.labels import export_words
-from marketplace.web.messages import render
 
 
 @bp.get("/")
@@ -115,16 +112,14 @@ def household_new() -> ResponseReturnValue:
         except ServiceError as exc:
             if not exc.errors:
                 raise
-            general = attach_errors(form, attach_profile_errors(form, exc.errors, render))
+            general = attach_errors(form, exc.errors)
             return render_template(
-                "hub/household_form.html", form=form, general=general, groups=by_dimension(form)
+                "hub/household_form.html", form=form, general=general
             ), exc.status
         flash(_("Household registered."), "success")
         return redirect(url_for("hub.household_detail", household_id=household.id))
     status = 422 if form.is_submitted() else 200
-    return render_template(
-        "hub/household_form.html", form=form, general=general, groups=by_dimension(form)
-    ), status
+    return render_template("hub/household_form.html", form=form, general=general), status
 
 
 @bp.get("/households/<int:household_id>")
@@ -140,7 +135,6 @@ def household_detail(household_id: int) -> ResponseReturnValue:
         qr_svg=_qr(happiness_url, error="m", scale=4),
         form=EmptyForm(),
         reason_form=ReasonForm(),
-        monitoring=resilience.score_record(get_session(), record.household),
     )
 
 
@@ -175,6 +169,8 @@ def need_new(household_id: int) -> ResponseReturnValue:
                     "description": form.description.data or "",
                     "value_yuan": form.value_yuan.data if form.value_yuan.data is not None else 0,
                     "deadline": form.deadline.data,
+                    "delivery_mode": form.delivery_mode.data,
+                    "delivery_instructions": form.delivery_instructions.data or "",
                 },
             )
             households.create_need(db, actor=me(), data=data)
@@ -191,6 +187,35 @@ def need_new(household_id: int) -> ResponseReturnValue:
     return render_template("hub/need_form.html", form=form, h=household, general=general), status
 
 
+# 本助联体联系方式 — the hub's own contact, edited by its staff ------------------------------------------
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@role_required(Role.HUB_STAFF)
+def contact() -> ResponseReturnValue:
+    db = get_session()
+    hub = contacts.own_hub(db, actor=me())
+    form = HubContactForm(obj=hub)
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            data = parse(
+                HubContactIn,
+                {name: getattr(form, name).data or "" for name in contacts.CONTACT_FIELDS},
+            )
+            contacts.update_contact(db, actor=me(), data=data)
+        except ServiceError as exc:
+            if not exc.errors:
+                raise
+            general = attach_errors(form, exc.errors)
+            page = render_template("hub/contact.html", form=form, hub=hub, general=general)
+            return page, exc.status
+        flash(_("Contact saved. Helpers now see it with their claims and assignments."), "success")
+        return redirect(url_for("hub.contact"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("hub/contact.html", form=form, hub=hub, general=general), status
+
+
 # 幸福码 card for the household's wall --------------------------------------------------------------
 
 
@@ -199,11 +224,9 @@ def need_new(household_id: int) -> ResponseReturnValue:
 def household_card(household_id: int) -> ResponseReturnValue:
     card = hubs.wall_card(get_session(), actor=me(), household_id=household_id)
     url = _happiness_url(card.token)
-    phones = current_app.config.get("HUB_PHONES") or {}
     return render_template(
         "hub/card.html",
         card=card,
-        hub_phone=phones.get(card.hub.region_code) if card.hub else None,
         url=url,
         qr_svg=_qr(url, error="q", scale=10),
     )

@@ -72,6 +72,13 @@ def _delivery_to_confirm(n: Notification) -> str:
     return url_for("hub.deliveries", _anchor=f"need-{need}" if need else None)
 
 
+def _given_up(n: Notification) -> str:
+    household = n.params.get("household")
+    if household:
+        return url_for("hub.household_detail", household_id=household)
+    return url_for("hub.index")
+
+
 def _offer(n: Notification) -> str:
     return url_for("org.index", _anchor=f"offer-{n.ref_id}" if n.ref_id else None)
 
@@ -86,6 +93,7 @@ NOTICE_LINKS: dict[str, Callable[[Notification], str]] = {
     "delivery_awaiting": _delivery_to_confirm,
     "delivery_overdue": _delivery_to_confirm,
     "offer_low": _offer,
+    "claim_given_up": _given_up,
 }
 
 

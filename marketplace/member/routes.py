@@ -16,14 +16,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from marketplace.db import get_session, rollback_request
+from marketplace.member.forms import GiveUpForm
 from marketplace.models import Role
+from marketplace.schemas import GiveUpIn
 from marketplace.services import claims, mapdata, regions, wishes
-from marketplace.services.errors import Conflict, ValidationFailed
+from marketplace.services.errors import Conflict, ServiceError, ValidationFailed, parse
 from marketplace.services.messages import Message
 from marketplace.uploads import delivery_limit
 from marketplace.web.access import role_required
-from marketplace.web.delivery import delivery_page
-from marketplace.web.helpers import EmptyForm, me
+from marketplace.web.delivery import delivery_page, household_contact_page
+from marketplace.web.helpers import EmptyForm, attach_errors, me
+from marketplace.web.messages import render
 
 bp = Blueprint("member", __name__, url_prefix="/member")
 PAGE = 20
@@ -109,8 +112,42 @@ def claim(wish_id: int) -> ResponseReturnValue:
 @bp.get("/claims")
 @role_required(Role.MEMBER)
 def claims_list() -> ResponseReturnValue:
-    rows = claims.claims_with_wishes(get_session(), actor=me())
-    return render_template("member/claims.html", rows=rows)
+    db = get_session()
+    rows = claims.claims_with_wishes(db, actor=me())
+    infos = claims.delivery_infos(db, [c for c, _w in rows])
+    return render_template("member/claims.html", rows=rows, infos=infos)
+
+
+@bp.post("/claims/<int:claim_id>/household")
+@role_required(Role.MEMBER)
+def household_contact(claim_id: int) -> ResponseReturnValue:
+    """The household's address and phone for a home delivery (audited reveal)."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("member.claims_list"))
+    return household_contact_page(claim_id, back=url_for("member.claims_list"))
+
+
+@bp.route("/claims/<int:claim_id>/give-up", methods=["GET", "POST"])
+@role_required(Role.MEMBER)
+def give_up(claim_id: int) -> ResponseReturnValue:
+    """放弃认领 — give a claim back with a reason; the wish returns to the pool."""
+    db = get_session()
+    c, view = claims.claim_with_wish(db, actor=me(), claim_id=claim_id)
+    form = GiveUpForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            data = parse(GiveUpIn, {"reason": form.reason.data or ""})
+            claims.give_up_claim(db, actor=me(), claim_id=claim_id, reason=data.reason)
+        except ServiceError as exc:
+            rollback_request()
+            general = attach_errors(form, exc.errors) if exc.errors else [render(exc.message)]
+            page = render_template("member/give_up.html", form=form, c=c, w=view, general=general)
+            return page, exc.status
+        flash(_("You gave the claim back; the wish is in the pool again."), "success")
+        return redirect(url_for("member.claims_list"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("member/give_up.html", form=form, c=c, w=view, general=general), status
 
 
 @bp.route("/claims/<int:claim_id>/deliver", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from marketplace.services.regions import ItemRef
 from marketplace.uploads import delivery_limit
 from marketplace.web.access import role_required
 from marketplace.web.basemap import base_map
-from marketplace.web.delivery import delivery_page
+from marketplace.web.delivery import delivery_page, household_contact_page
 from marketplace.web.helpers import EmptyForm, attach_errors, me
 from marketplace.web.security import csp_with_images_from
 from matching import taxonomy
@@ -183,8 +183,19 @@ def offer_close(offer_id: int) -> ResponseReturnValue:
 @bp.get("/assignments")
 @role_required(Role.ORG)
 def assignments() -> ResponseReturnValue:
-    rows = claims.assignments_of_org(get_session(), actor=me())
-    return render_template("org/assignments.html", rows=rows)
+    db = get_session()
+    rows = claims.assignments_of_org(db, actor=me())
+    infos = claims.delivery_infos(db, [c for c, _o, _w in rows])
+    return render_template("org/assignments.html", rows=rows, infos=infos)
+
+
+@bp.post("/assignments/<int:claim_id>/household")
+@role_required(Role.ORG)
+def household_contact(claim_id: int) -> ResponseReturnValue:
+    """The household's address and phone for a home delivery or service (audited reveal)."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("org.assignments"))
+    return household_contact_page(claim_id, back=url_for("org.assignments"))
 
 
 @bp.route("/assignments/<int:claim_id>/deliver", methods=["GET", "POST"])

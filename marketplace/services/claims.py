@@ -14,11 +14,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
+from marketplace.config import Defaults
 from marketplace.models import (
     ACTIVE_CLAIM_STATUSES,
+    HOME_DELIVERY_MODES,
     Claim,
     ClaimStatus,
     Household,
+    Hub,
     Need,
     NeedKind,
     NeedStatus,
@@ -27,12 +30,13 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.services import audit
+from marketplace.services import audit, contacts
 from marketplace.services.access import get_claim_for_deliverer, get_need_for_staff, staff_scope
 from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.services.messages import Message
 from marketplace.services.notifications import Ref, notify, notify_org
 from marketplace.services.offers import live_conditions, org_of
+from marketplace.services.privacy import mask_name
 from marketplace.services.wishes import WishView, public_title_of, scrub_about, views_of
 
 
@@ -99,6 +103,55 @@ def claim_wish(
     return claim
 
 
+def check_report(note: str, *, has_photo: bool, note_min_chars: int) -> None:
+    """A delivery report says something: a photo, or a note of at least ``note_min_chars``
+    characters (``DELIVERY_NOTE_MIN_CHARS``). An empty report is refused."""
+    if has_photo:
+        return
+    length = len("".join(note.split()))  # spaces do not count
+    if length == 0:
+        raise ValidationFailed({"note": Message("delivery.empty", {"n": note_min_chars})})
+    if length < note_min_chars:
+        raise ValidationFailed(
+            {"note": Message("delivery.note_too_short", {"n": note_min_chars, "got": length})}
+        )
+
+
+@dataclass(frozen=True)
+class DeliveryPreview:
+    """What a delivery report will send, shown to the deliverer before they confirm it: the need
+    it is about, the note as hub staff will read it (scrubbed), whether a photo goes with it."""
+
+    claim: Claim
+    wish: WishView
+    note: str
+    public_note: str
+    has_photo: bool
+
+
+def preview_delivery(
+    session: Session,
+    *,
+    actor: User,
+    claim_id: int,
+    note: str,
+    has_photo: bool,
+    note_min_chars: int = Defaults.DELIVERY_NOTE_MIN_CHARS,
+) -> DeliveryPreview:
+    """Check a report as ``report_delivery`` will, without storing anything."""
+    claim, wish = claim_with_wish(session, actor=actor, claim_id=claim_id)
+    if claim.status != ClaimStatus.ACTIVE.value:
+        raise Conflict(Message("claim.not_active", {"claim_status": claim.status}))
+    check_report(note, has_photo=has_photo, note_min_chars=note_min_chars)
+    return DeliveryPreview(
+        claim=claim,
+        wish=wish,
+        note=note.strip(),
+        public_note=scrub_about(session, claim.need_id, note.strip()),
+        has_photo=has_photo,
+    )
+
+
 def report_delivery(
     session: Session,
     *,
@@ -107,13 +160,20 @@ def report_delivery(
     note: str,
     photo_path: str | None = None,
     save_photo: Callable[[], str] | None = None,
+    note_min_chars: int = Defaults.DELIVERY_NOTE_MIN_CHARS,
 ) -> Claim:
     """The member (or the organisation, for an assigned offer) reports that help was delivered.
 
-    ``save_photo`` (the web layer's: it checks, re-encodes and writes an uploaded photo and
-    returns its file name) is called only once the claim has moved to delivered: a report that
-    is refused costs no decoding and leaves no file."""
+    A report needs a photo or a note of at least ``note_min_chars`` characters. ``save_photo``
+    (the web layer's: it checks, re-encodes and writes an uploaded photo and returns its file
+    name) is called only once the claim has moved to delivered: a report that is refused costs
+    no decoding and leaves no file."""
     claim = get_claim_for_deliverer(session, claim_id, actor)
+    check_report(
+        note,
+        has_photo=save_photo is not None or bool(photo_path),
+        note_min_chars=note_min_chars,
+    )
     moved = session.exec(
         update(Claim)
         .where(col(Claim.id) == claim.id, col(Claim.status) == ClaimStatus.ACTIVE.value)
@@ -328,6 +388,63 @@ def expire_claims(session: Session, *, now: datetime | None = None) -> int:
     return count
 
 
+def give_up_claim(
+    session: Session, *, actor: User, claim_id: int, reason: str, now: datetime | None = None
+) -> Claim:
+    """放弃认领 — a member gives an active claim back, with a reason: the wish returns to the pool,
+    the member's open-claims slot is released and the responsible hub's staff are told.
+
+    Race-safe like the rest: the claim moves out of active by one conditional update, so a
+    give-up racing a delivery report (or an expiry) has exactly one winner."""
+    if actor.role != Role.MEMBER:
+        raise Forbidden("access.member_only")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed({"reason": "claim.give_up_reason_required"})
+    claim = get_claim_for_deliverer(session, claim_id, actor)
+    now = now or utcnow()
+    # Staff read the reason: scrubbed like any text one party writes for another (DESIGN §6).
+    public_reason = scrub_about(session, claim.need_id, reason)
+    moved = session.exec(
+        update(Claim)
+        .where(
+            col(Claim.id) == claim.id,
+            col(Claim.member_id) == actor.id,
+            col(Claim.status) == ClaimStatus.ACTIVE.value,
+        )
+        .values(status=ClaimStatus.GIVEN_UP.value, given_up_at=now, give_up_reason=public_reason)
+    ).rowcount
+    if moved != 1:
+        session.refresh(claim)
+        raise Conflict(Message("claim.not_active", {"claim_status": claim.status}))
+    session.exec(
+        update(Need)
+        .where(col(Need.id) == claim.need_id, col(Need.status) == NeedStatus.CLAIMED.value)
+        .values(status=NeedStatus.OPEN.value)
+    )
+    _release_member_slot(session, actor.id or 0)
+    session.refresh(claim)
+    session.refresh(actor)
+    need = session.get_one(Need, claim.need_id)
+    hub = contacts.responsible_hub(session, need.community_code)
+    if hub is not None:
+        message = Message(
+            "notice.claim_given_up",
+            {"title": need.title, "reason": public_reason, "household": need.household_id},
+        )
+        for uid in contacts.staff_of_hub(session, hub):
+            notify(session, uid, "claim_given_up", message, Ref("claim", claim.id or 0))
+    audit.record(
+        session,
+        actor,
+        "claim.give_up",
+        claim,
+        before={"status": "active"},
+        after={"status": claim.status, "need_id": claim.need_id, "reason": reason},
+    )
+    return claim
+
+
 def release_active_claim(session: Session, need: Need, status: str) -> None:
     """A cancelled need frees its claimer's slot (and its offer's capacity)."""
     claim = active_claim(session, need.id or 0)
@@ -441,3 +558,111 @@ def claim_with_wish(session: Session, *, actor: User, claim_id: int) -> tuple[Cl
     if claim.need_id not in views:
         raise NotFound("claim.not_found")
     return claim, views[claim.need_id]
+
+
+# Where to deliver: the responsible hub's contact, the staff's instructions, and — for home
+# delivery or home service, to the assigned helper, while the claim is active — the household's
+# address and phone ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HubContact:
+    """The contact of the hub responsible for a need, as helpers see it."""
+
+    name: str
+    contact_name: str
+    phone: str
+    address: str
+    office_hours: str
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.phone or self.address)
+
+
+@dataclass(frozen=True)
+class DeliveryInfo:
+    """What a deliverer needs to know about one claim: how (mode), the instructions, whom to call.
+    ``can_reveal``: the household's address and phone may be asked for (and the view audited)."""
+
+    mode: str
+    instructions: str
+    hub: HubContact | None
+    can_reveal: bool
+
+
+def _hub_contact(hub: Hub | None) -> HubContact | None:
+    if hub is None:
+        return None
+    return HubContact(
+        hub.name, hub.contact_name, hub.contact_phone, hub.handover_address, hub.office_hours
+    )
+
+
+def delivery_infos(session: Session, rows: list[Claim]) -> dict[int, DeliveryInfo]:
+    """By claim id: the delivery information of claims the caller has loaded for their deliverer
+    (``claims_with_wishes``, ``assignments_of_org``). No personal data of the household."""
+    need_ids = list({c.need_id for c in rows})
+    if not need_ids:
+        return {}
+    needs = {n.id: n for n in session.exec(select(Need).where(col(Need.id).in_(need_ids)))}
+    hubs_by_community: dict[str, HubContact | None] = {}
+    out: dict[int, DeliveryInfo] = {}
+    for claim in rows:
+        need = needs.get(claim.need_id)
+        if need is None:
+            continue
+        code = need.community_code
+        if code not in hubs_by_community:
+            hubs_by_community[code] = _hub_contact(contacts.responsible_hub(session, code))
+        out[claim.id or 0] = DeliveryInfo(
+            mode=need.delivery_mode,
+            instructions=need.delivery_instructions,
+            hub=hubs_by_community[code],
+            can_reveal=_may_reveal(claim, need),
+        )
+    return out
+
+
+def _may_reveal(claim: Claim, need: Need) -> bool:
+    return claim.status == ClaimStatus.ACTIVE.value and need.delivery_mode in HOME_DELIVERY_MODES
+
+
+@dataclass(frozen=True)
+class HouseholdContact:
+    """Where a home delivery or home service goes: shown to the assigned helper only."""
+
+    claim: Claim
+    wish: WishView
+    surname: str
+    address: str
+    phone: str
+    info: DeliveryInfo
+
+
+def household_contact(session: Session, *, actor: User, claim_id: int) -> HouseholdContact:
+    """The household's address and phone for the helper of an active claim or assignment of a
+    home-delivery or home-service need; every view is audited. Nobody else — other members or
+    organisations, or the helper once the claim is delivered, expired or given up — gets them."""
+    claim, wish = claim_with_wish(session, actor=actor, claim_id=claim_id)
+    need = session.get_one(Need, claim.need_id)
+    if need.delivery_mode not in HOME_DELIVERY_MODES:
+        raise Forbidden("claim.contact_not_home")
+    if claim.status != ClaimStatus.ACTIVE.value:
+        raise Conflict(Message("claim.contact_closed", {"claim_status": claim.status}))
+    household = session.get_one(Household, need.household_id)
+    audit.record(
+        session,
+        actor,
+        "household.contact_view",
+        household,
+        after={"claim_id": claim.id, "need_id": need.id, "fields": ["address", "phone"]},
+    )
+    return HouseholdContact(
+        claim=claim,
+        wish=wish,
+        surname=mask_name(household.name),
+        address=household.address,
+        phone=household.phone,
+        info=delivery_infos(session, [claim])[claim.id or 0],
+    )

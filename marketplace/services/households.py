@@ -190,6 +190,12 @@ def add_needs(
             "public_text": scrub_text(data.description, names=household_names(household)),
             "value_yuan": data.value_yuan,
             "deadline": data.deadline,
+            # For the helper: how it reaches the household, and the staff's instructions
+            # (scrubbed: the address and phone are given only through the audited reveal).
+            "delivery_mode": data.delivery_mode.value,
+            "delivery_instructions": scrub_text(
+                data.delivery_instructions, names=household_names(household)
+            ),
             "status": NeedStatus.PENDING_REVIEW.value,
             "community_code": household.community_code,
             "lat": community.lat if community else None,

@@ -1,5 +1,6 @@
 """助联体 — a hub as its staff see it: the home page's figures, the communities it serves, the
-幸福码 cards it prints for households."""
+幸福码 cards it prints for households, and its contact (联系方式): whom helpers call and where they
+hand help over."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlmodel import Session, func, select
 from marketplace.models import Household, Hub, Need, User
 from marketplace.services import deliveries
 from marketplace.services.access import get_household_for_staff, staff_scope
+from marketplace.services.contacts import responsible_hub
 from marketplace.services.privacy import mask_name
 from marketplace.services.regions import RegionRef, in_subtree, region_names, subtree
 
@@ -69,10 +71,11 @@ class WallCard:
 
 
 def wall_card(session: Session, *, actor: User, household_id: int) -> WallCard:
+    """The card names the hub responsible for the household and its phone (its contact)."""
     household = get_household_for_staff(session, household_id, actor)
     return WallCard(
         token=household.token,
         surname=mask_name(household.name),
         community=region_names(session).get(household.community_code, ""),
-        hub=session.get(Hub, actor.hub_id),
+        hub=responsible_hub(session, household.community_code) or session.get(Hub, actor.hub_id),
     )

@@ -38,7 +38,7 @@ from sqlmodel import Session, col, select
 
 from marketplace import profiles
 from marketplace.config import Defaults
-from marketplace.models import Household, Region, TaxonomyItem, User
+from marketplace.models import DeliveryMode, Household, Region, TaxonomyItem, User
 from marketplace.schemas import HouseholdIn, NeedIn
 from marketplace.services import households
 from marketplace.services.access import staff_scope
@@ -67,6 +67,11 @@ HARDSHIP_ZH = {
     "care": "关爱型",
 }
 KIND_ZH = {"wish": "微心愿", "service": "服务需求"}
+DELIVERY_MODE_ZH = {
+    "handover": "助联体交接",
+    "home_delivery": "送货上门",
+    "home_service": "上门服务",
+}
 TAG_ZH = {
     "elderly": "老年人",
     "disabled": "残疾人",
@@ -119,6 +124,8 @@ NEED_COLUMNS: list[tuple[str, str, str]] = [
     ("description", "描述", "电话、身份证号、门牌号会在公开前去除"),
     ("value_yuan", "估计价值（元）", "数字，可留空"),
     ("deadline", "截止日期", "日期，如 2026-12-31，可留空"),
+    ("delivery_mode", "配送方式", "从下拉列表选择，可留空（助联体交接）"),
+    ("delivery_instructions", "配送说明", "如：送到社区服务中心；上门，需先电话预约。可留空"),
 ]
 
 
@@ -221,17 +228,19 @@ def template(session: Session, *, actor: User) -> bytes:
     list_column(wb, lists, 4, "zf_hardship", "困难类型", list(HARDSHIP_ZH.values()))
     list_column(wb, lists, 5, "zf_items", "帮扶事项", [f"{i.code} {i.name_zh}" for i in items])
     list_column(wb, lists, 6, "zf_kinds", "需求类型", list(KIND_ZH.values()))
-    dropdown(hh, HOUSEHOLD_COLUMNS, "district", "zf_districts", TEMPLATE_ROWS)
-    dropdown(hh, HOUSEHOLD_COLUMNS, "street", "zf_streets", TEMPLATE_ROWS)
     profile_lists = [f for f in profiles.FIELDS if f.kind in ("choice", "flag")]
     for n, f in enumerate(profile_lists, start=20):
         values = list((f.choices or {}).values()) if f.choices else list(profiles.YES_NO.values())
         list_column(wb, lists, n, f"zf_profile_{f.name}", f.zh, values)
         dropdown(hh, HOUSEHOLD_COLUMNS, f.name, f"zf_profile_{f.name}", TEMPLATE_ROWS)
+    list_column(wb, lists, 7, "zf_delivery_modes", "配送方式", list(DELIVERY_MODE_ZH.values()))
+    dropdown(hh, HOUSEHOLD_COLUMNS, "district", "zf_districts", TEMPLATE_ROWS)
+    dropdown(hh, HOUSEHOLD_COLUMNS, "street", "zf_streets", TEMPLATE_ROWS)
     dropdown(hh, HOUSEHOLD_COLUMNS, "community_code", "zf_communities", TEMPLATE_ROWS)
     dropdown(hh, HOUSEHOLD_COLUMNS, "hardship_type", "zf_hardship", TEMPLATE_ROWS)
     dropdown(needs, NEED_COLUMNS, "kind", "zf_kinds", TEMPLATE_ROWS)
     dropdown(needs, NEED_COLUMNS, "item", "zf_items", TEMPLATE_ROWS)
+    dropdown(needs, NEED_COLUMNS, "delivery_mode", "zf_delivery_modes", TEMPLATE_ROWS)
     for ws, columns, fmt in (
         (hh, HOUSEHOLD_COLUMNS, "id_number"),
         (needs, NEED_COLUMNS, "id_number"),
@@ -621,6 +630,10 @@ class _Import:
                         "description": cells["description"],
                         "value_yuan": value,
                         "deadline": cells["deadline"] or None,
+                        # Optional columns: files made from an older template lack them.
+                        "delivery_mode": _reverse(DELIVERY_MODE_ZH, cells["delivery_mode"])
+                        or DeliveryMode.HANDOVER.value,
+                        "delivery_instructions": cells["delivery_instructions"],
                     }
                 )
             except ValidationError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import SelectMultipleField, TextAreaField
+from wtforms import HiddenField, SelectMultipleField, TextAreaField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -34,3 +34,5 @@ class DeliveryForm(FlaskForm):
         ],
         render_kw={"accept": "image/*", "capture": "environment"},
     )
+    # The token of the photo kept since the preview (``uploads.stash_pending``).
+    pending = HiddenField(validators=[Length(max=32)])

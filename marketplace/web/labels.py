@@ -49,6 +49,13 @@ CLAIM_STATUS_LABELS = {
     "confirmed": _l("Confirmed"),
     "expired": _l("Expired"),
     "cancelled": _l("Cancelled"),
+    "given_up": _l("Given back"),
+}
+# 配送方式 — how help reaches the household (a need's delivery mode).
+DELIVERY_MODE_LABELS = {
+    "handover": _l("Handover at the hub"),
+    "home_delivery": _l("Home delivery"),
+    "home_service": _l("Home service"),
 }
 KIND_LABELS = {"wish": _l("Micro-wish"), "service": _l("Service need")}
 ORG_TYPE_LABELS = {
@@ -106,6 +113,7 @@ NOTIFICATION_LABELS = {
     "delivery_awaiting": _l("Delivery to confirm"),
     "delivery_overdue": _l("Overdue confirmation"),
     "offer_low": _l("Offer nearly used up"),
+    "claim_given_up": _l("Claim given back"),
 }
 
 # The audit log (审计日志): what was done, to what, and the fields an entry keeps.
@@ -114,6 +122,9 @@ AUDIT_ACTION_LABELS = {
     "claim.deliver": _l("Delivery reported"),
     "claim.acknowledge": _l("Receipt acknowledged by the household"),
     "claim.expire": _l("Claim expired"),
+    "claim.give_up": _l("Claim given back"),
+    "household.contact_view": _l("Household's address and phone viewed by the helper"),
+    "hub.contact": _l("Hub contact changed"),
     "export.households": _l("Households exported"),
     "export.needs": _l("Needs exported"),
     "export.deliveries": _l("Deliveries exported"),
@@ -179,6 +190,11 @@ AUDIT_FIELD_LABELS = {
     "household_id": _l("Household"),
     "need_id": _l("Need"),
     "claim_id": _l("Claim"),
+    "fields": _l("Fields"),
+    "contact_name": _l("Contact person"),
+    "contact_phone": _l("Contact phone"),
+    "handover_address": _l("Handover point"),
+    "office_hours": _l("Office hours"),
     "kind": _l("Kind"),
     "item": _l("Item"),
     "items": _l("Items"),
@@ -229,6 +245,7 @@ VOCABULARIES: dict[str, dict[str, Any]] = {
     "tag": TAG_LABELS,
     "need_status": NEED_STATUS_LABELS,
     "claim_status": CLAIM_STATUS_LABELS,
+    "delivery_mode": DELIVERY_MODE_LABELS,
     "kind": KIND_LABELS,
     "org_type": ORG_TYPE_LABELS,
     "org_status": ORG_STATUS_LABELS,
@@ -284,6 +301,7 @@ def _labels() -> dict[str, Any]:
         "TAG_LABELS": TAG_LABELS,
         "NEED_STATUS_LABELS": NEED_STATUS_LABELS,
         "CLAIM_STATUS_LABELS": CLAIM_STATUS_LABELS,
+        "DELIVERY_MODE_LABELS": DELIVERY_MODE_LABELS,
         "KIND_LABELS": KIND_LABELS,
         "ORG_TYPE_LABELS": ORG_TYPE_LABELS,
         "ORG_STATUS_LABELS": ORG_STATUS_LABELS,

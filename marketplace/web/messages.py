@@ -181,6 +181,24 @@ MESSAGES: dict[str, LazyString] = {
         "Only an active claim can be reported as delivered (this one is %(claim_status)s)"
     ),
     "claim.nothing_delivered": _l("Nothing has been delivered yet"),
+    "claim.give_up_reason_required": _l("Say why you are giving the claim back"),
+    "claim.contact_not_home": _l(
+        "This help is handed over at the hub: the household's address is not shared"
+    ),
+    "claim.contact_closed": _l(
+        "The household's address and phone are shown only while the claim is in progress"
+        " (this one is %(claim_status)s)"
+    ),
+    "delivery.empty": _l(
+        "The report is empty: add a photo, or write at least %(n)s characters about what was"
+        " delivered"
+    ),
+    "delivery.note_too_short": _l(
+        "The note is too short (%(got)s characters): write at least %(n)s, or add a photo"
+    ),
+    "photo.pending_missing": _l(
+        "The photo chosen for this report is no longer kept; please choose it again"
+    ),
     "delivery.none_to_confirm": _l("There is no reported delivery to confirm for this need"),
     "delivery.none_to_reject": _l("There is no reported delivery to reject for this need"),
     "delivery.decided_elsewhere": _l(
@@ -211,6 +229,7 @@ MESSAGES: dict[str, LazyString] = {
     "offer.radius_needs_centre": _l("A radius needs a centre: click the map to set it"),
     # Match rounds
     "round.not_found": _l("Match round not found"),
+    "round.scope_outside": _l("Choose an area inside your own"),
     "proposal.not_found": _l("Proposal not found"),
     "proposal.already_decided": _l("This proposal is already %(proposal_status)s"),
     "proposal.need_taken": _l(
@@ -316,6 +335,7 @@ MESSAGES: dict[str, LazyString] = {
     "notice.delivery_overdue": _l(
         "Overdue: a delivery waits past its confirmation deadline: %(title)s"
     ),
+    "notice.claim_given_up": _l("A member gave back a claim: %(title)s — %(reason)s"),
     "notice.offer_low": _l("Offer nearly used up (%(remaining)s of %(capacity)s left): %(title)s"),
 }
 

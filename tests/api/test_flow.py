@@ -95,7 +95,9 @@ def test_whole_path(app, client, make_user, api_token, db):
         ).status_code
         == 404
     )
-    r = client.post(f"/api/v1/claims/{claim_id}/deliver", json={"note": "已送到"}, headers=h_alice)
+    r = client.post(
+        f"/api/v1/claims/{claim_id}/deliver", json={"note": "已送到，户主当面签收"}, headers=h_alice
+    )
     assert r.status_code == 200 and r.get_json()["status"] == "delivered"
 
     assert client.post(f"/api/v1/needs/{wish_id}/confirm", headers=h_other).status_code in (

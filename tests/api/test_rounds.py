@@ -83,7 +83,9 @@ def test_round_proposes_highest_risk_first_and_accepts(client, api_token, make_u
     claim_id = r.get_json()["id"]
     assert (
         client.post(
-            f"/api/v1/claims/{claim_id}/deliver", json={"note": "已送餐"}, headers=h_org
+            f"/api/v1/claims/{claim_id}/deliver",
+            json={"note": "已送餐到家，老人已签收"},
+            headers=h_org,
         ).status_code
         == 200
     )

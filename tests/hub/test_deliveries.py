@@ -14,7 +14,10 @@ def test_reject_delivery_needs_a_reason(as_role, make_household, make_need, user
     member.post(f"/member/wishes/{need.id}/claim")
     with db() as s:
         claim = s.exec(select(Claim)).one()
-    member.post(f"/member/claims/{claim.id}/deliver", data={"note": "ok"})
+    member.post(
+        f"/member/claims/{claim.id}/deliver",
+        data={"note": "delivered to the door", "step": "confirm"},
+    )
     staff = as_role("hub_staff")
     staff.post(f"/hub/needs/{need.id}/reject", data={"reason": ""})
     with db() as s:

@@ -32,7 +32,7 @@ def _claimed(db, member: User, need: Need, *, delivered: bool = False, days_ago:
             now=utcnow() - timedelta(days=days_ago),
         )
         if delivered:
-            claims.report_delivery(s, actor=actor, claim_id=claim.id, note="送到了")
+            claims.report_delivery(s, actor=actor, claim_id=claim.id, note="送到了，户主当面签收")
 
 
 def test_housekeeping_expires_claims_sends_alerts_and_recounts(

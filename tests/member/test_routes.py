@@ -33,9 +33,22 @@ def test_claim_deliver_confirm_acknowledge(
     with db() as s:
         claim = s.exec(select(Claim)).one()
 
+    # Two steps: the preview shows what will be sent and stores nothing, then the confirmation.
+    preview = member.post(
+        f"/member/claims/{claim.id}/deliver",
+        data={"note": "已送到家里，户主当面签收", "photo": (jpeg(), "photo.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert preview.status_code == 200, text(preview)[:800]
+    page = text(preview)
+    assert "已送到家里，户主当面签收" in page and 'src="data:image/jpeg;base64,' in page
+    with db() as s:
+        assert s.get(Claim, claim.id).status == "active"
+    pending = re.search(r'name="pending" type="hidden" value="([0-9a-f]{32})"', page)
+    assert pending, page[:2000]
     response = member.post(
         f"/member/claims/{claim.id}/deliver",
-        data={"note": "已送到家里", "photo": (jpeg(), "photo.jpg")},
+        data={"note": "已送到家里，户主当面签收", "pending": pending.group(1), "step": "confirm"},
         content_type="multipart/form-data",
     )
     assert response.status_code == 302, text(response)[:800]

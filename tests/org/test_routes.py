@@ -96,7 +96,10 @@ def test_org_sees_its_assignment_masked_and_reports_delivery(
     with db() as s:
         claim = s.exec(select(Claim)).one()
     assert client.get(f"/org/assignments/{claim.id}/deliver").status_code == 200
-    response = client.post(f"/org/assignments/{claim.id}/deliver", data={"note": "已上门安装"})
+    response = client.post(
+        f"/org/assignments/{claim.id}/deliver",
+        data={"note": "已上门安装，户主确认好用", "step": "confirm"},
+    )
     assert response.status_code == 302
     with db() as s:
         assert s.get(Claim, claim.id).status == "delivered"

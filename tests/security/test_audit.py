@@ -82,7 +82,7 @@ def test_state_changes_and_views_are_recorded(app: Flask, world: World, make_use
     assert (
         client.post(
             f"/api/v1/claims/{claim_id}/deliver",
-            json={"note": "ok"},
+            json={"note": "delivered to the door"},
             headers=world.tokens["member"],
         ).status_code
         == 200

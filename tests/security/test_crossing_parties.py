@@ -101,7 +101,7 @@ def test_notifications_carry_the_public_title(app: Flask, world: World, leaky_wi
         claim = s.exec(select(Claim).where(Claim.need_id == leaky_wish)).one()
     headers = world.tokens["member"]
     r = app.test_client().post(
-        f"/api/v1/claims/{claim.id}/deliver", json={"note": "已送达"}, headers=headers
+        f"/api/v1/claims/{claim.id}/deliver", json={"note": "已送达，户主当面签收"}, headers=headers
     )
     assert r.status_code == 200, r.get_json()
     hub = app.test_client()

@@ -140,7 +140,7 @@ def test_titles_with_personal_data_do_not_leak_through_notifications(
     with session_scope(get_engine(app)) as s:
         member = s.get(User, world.users["member"].id)
         claim = claims.claim_wish(s, member=member, wish_id=need.id, policy=claims.ClaimPolicy())  # type: ignore[arg-type]
-        claims.report_delivery(s, actor=member, claim_id=claim.id or 0, note="")  # type: ignore[arg-type]
+        claims.report_delivery(s, actor=member, claim_id=claim.id or 0, note="已送到，户主当面签收")  # type: ignore[arg-type]
         claims.confirm_delivery(s, actor=s.get(User, staff.id), need_id=need.id)  # type: ignore[arg-type]
     client = _login(app, world.users["member"])
     for url in ("/notifications", "/member/claims", f"/member/wishes/{need.id}"):

@@ -219,7 +219,11 @@ def test_html_delivery_form_refuses_and_sanitises(app: Flask, world: World, fres
     )
     r = client.post(
         f"/member/claims/{claim_id}/deliver",
-        data={"note": "x", "photo": (io.BytesIO(gps_jpeg()), "g.jpg", "image/jpeg")},
+        data={
+            "note": "x",
+            "step": "confirm",
+            "photo": (io.BytesIO(gps_jpeg()), "g.jpg", "image/jpeg"),
+        },
         content_type="multipart/form-data",
     )
     assert r.status_code == 302 and claim_status(app, claim_id) == "delivered"

@@ -20,7 +20,9 @@ def _user(s, world, name):
 def test_awaiting_lists_the_subtrees_deliveries_oldest_first_with_the_deliverer(db, world):
     with db() as s:
         org_user = _user(s, world, "org_owner")
-        claims.report_delivery(s, actor=org_user, claim_id=world.claim_org, note="已上门")
+        claims.report_delivery(
+            s, actor=org_user, claim_id=world.claim_org, note="已上门，服务完成，户主满意"
+        )
         # The member's report is older than the organisation's.
         member_claim = s.get(Claim, world.claim_delivered)
         member_claim.delivered_at -= timedelta(hours=2)

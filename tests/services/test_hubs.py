@@ -25,7 +25,7 @@ def test_home_counts_only_the_hubs_subtree(db, make_user, make_household, make_n
         claim = claims.claim_wish(
             s, member=actor, wish_id=delivered.id, policy=claims.ClaimPolicy(max_open=5)
         )
-        claims.report_delivery(s, actor=actor, claim_id=claim.id, note="送到了")
+        claims.report_delivery(s, actor=actor, claim_id=claim.id, note="送到了，户主当面签收")
     with db() as s:
         home = hubs.home(s, actor=s.get(User, staff.id))
         assert home.hub is not None and home.hub.region_code == "330102"

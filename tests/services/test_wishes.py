@@ -136,7 +136,7 @@ def test_public_counts(db, pool, make_user, make_org, make_offer):
         assert before == wishes.PublicCounts(open_wishes=4, live_offers=1, confirmed=0)
         actor = s.get(User, member.id)
         claim = claims.claim_wish(s, member=actor, wish_id=made[0].id, policy=claims.ClaimPolicy())
-        claims.report_delivery(s, actor=actor, claim_id=claim.id, note="ok")
+        claims.report_delivery(s, actor=actor, claim_id=claim.id, note="delivered to the door")
         claims.confirm_delivery(s, actor=s.get(User, staff.id), need_id=made[0].id)
         assert wishes.public_counts(s) == wishes.PublicCounts(3, 1, 1)
 

@@ -1,0 +1,19 @@
+"""Member forms: giving a claim back."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class GiveUpForm(FlaskForm):
+    """放弃认领 — a member gives a claim back, saying why."""
+
+    reason = TextAreaField(
+        _l("Why are you giving it back?"),
+        validators=[DataRequired(), Length(max=500)],
+        render_kw={"rows": 3},
+        description=_l("Hub staff read it; the wish goes back to the pool for someone else."),
+    )
