@@ -36,11 +36,17 @@ def index() -> ResponseReturnValue:
     session = get_session()
     listed = rounds.rounds_in_scope(session, actor=me())
     settings = rounds.settings_from_config(current_app.config)
+    choices = rounds.scope_choices(session, me())
+    scope = request.args.get("scope", "")[:12] or None
+    if scope not in {code for code, _name in choices}:
+        scope = None  # an area not offered here: the actor's own
     return render_template(
         "rounds/index.html",
         rounds=listed,
         scope_names=rounds.scope_names(session, listed),
-        preview=rounds.preview(session, actor=me(), settings=settings),
+        preview=rounds.preview(session, actor=me(), settings=settings, scope_code=scope),
+        scope=scope,
+        scope_choices=choices,
         form=EmptyForm(),
     )
 
@@ -52,7 +58,9 @@ def start() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return redirect(url_for("rounds.index"))
     session = get_session()
-    match_round = rounds.start_round(session, actor=me())
+    match_round = rounds.start_round(
+        session, actor=me(), scope_code=request.form.get("scope", "")[:12] or None
+    )
     jobs.enqueue_round(match_round.id or 0)
     flash(_("The match round has started; this page shows its progress."), "success")
     return redirect(url_for("rounds.detail", round_id=match_round.id))

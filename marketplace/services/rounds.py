@@ -98,9 +98,34 @@ def _district_codes(value: object) -> tuple[str, ...]:
     return codes
 
 
-def start_round(session: Session, *, actor: User) -> MatchRound:
-    """Queue a round for the actor's area: hub staff → their subtree, admin → the whole city."""
-    scope = viewer_scope(session, actor)
+def round_scope(session: Session, actor: User, requested: str | None = None) -> str | None:
+    """The area a round covers: the actor's own (hub staff → their subtree, admin → the whole
+    city, None) or, if they choose one, a region inside it. A region outside it, or no region at
+    all, is refused — nothing is guessed."""
+    own = viewer_scope(session, actor)
+    if not requested or requested == own:
+        return own
+    if session.get(Region, requested) is None or not in_scope(own, requested):
+        raise ValidationFailed({"scope": "round.scope_outside"})
+    return requested
+
+
+def scope_choices(session: Session, actor: User) -> list[tuple[str, str]]:
+    """The areas a round can be started for, below the actor's own: the districts for the
+    administrator, the streets of a district hub, the communities of a street hub."""
+    own = viewer_scope(session, actor)
+    stmt = (
+        select(Region.code, Region.name).where(Region.level == "district")
+        if own is None
+        else select(Region.code, Region.name).where(Region.parent_code == own)
+    )
+    return [(code, name) for code, name in session.exec(stmt.order_by(Region.code))]
+
+
+def start_round(session: Session, *, actor: User, scope_code: str | None = None) -> MatchRound:
+    """Queue a round for the actor's area (hub staff → their subtree, admin → the whole city), or
+    for a region inside it (``round_scope``)."""
+    scope = round_scope(session, actor, scope_code)
     match_round = MatchRound(scope_code=scope, started_by=actor.id or 0)
     session.add(match_round)
     session.flush()
@@ -173,12 +198,18 @@ class RoundPreview:
 
 
 def preview(
-    session: Session, *, actor: User, settings: RoundSettings, now: datetime | None = None
+    session: Session,
+    *,
+    actor: User,
+    settings: RoundSettings,
+    scope_code: str | None = None,
+    now: datetime | None = None,
 ) -> RoundPreview:
-    """Before a round starts: how many needs and live offers it would take in, by the very
-    conditions the round uses (``need_conditions``, ``live_conditions``)."""
+    """Before a round starts: how many needs and live offers it would take in — for the actor's
+    area or the region chosen in it — by the very conditions the round uses (``need_conditions``,
+    ``live_conditions``)."""
     now = now or utcnow()
-    scope = viewer_scope(session, actor)
+    scope = round_scope(session, actor, scope_code)
     by_kind = dict(
         session.execute(
             sa_select(col(Need.kind), func.count())

@@ -95,7 +95,7 @@ def test_staff_read_what_a_round_takes_in_start_it_and_read_why(new_page, device
     _fits(page, device)
     shot(page, f"rounds-preview-{device}-{lang}")
 
-    page.locator("#round-preview button[type=submit]").click()
+    page.locator("#round-preview form[method=post] button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     assert re.search(r"/rounds/\d+$", page.url)
     assert page.get_attribute("#round-status", "data-status") == "done"
@@ -135,7 +135,7 @@ def test_staff_accept_a_proposal_from_the_phone(new_page):
     page = _open(new_page, "phone")
     login(page, "hub_shangcheng")
     page.goto("/rounds/")
-    page.locator("#round-preview button[type=submit]").click()
+    page.locator("#round-preview form[method=post] button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     first = page.locator("table.proposals tbody tr").first
     offer_title = first.locator("td").nth(3).inner_text().split("\n")[0].strip()
@@ -155,3 +155,22 @@ def test_a_hub_with_nothing_to_match_is_told_so(new_page):
     assert "There is no need to match right now" in page.inner_text("#round-preview")
     assert not re.search(r"\d{9}", page.inner_text("#round-preview"))  # its area by name
     shot(page, "rounds-preview-nothing-phone-en")
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_the_administrator_chooses_a_district_for_the_round(new_page, device):
+    page = _open(new_page, device)
+    login(page, "admin")
+    page.goto("/rounds/")
+    city = _first_number(page.inner_text("#preview-needs"))
+    page.select_option("#scope", "330106")  # submits itself
+    page.wait_for_url("**/rounds/?scope=330106")
+    assert "西湖区" in page.inner_text("#round-preview")
+    district = _first_number(page.inner_text("#preview-needs"))
+    assert 0 < district < city
+    _fits(page, device)
+    shot(page, f"rounds-preview-district-{device}-zh")
+    page.locator("#round-preview form[method=post] button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert "西湖区" in page.inner_text("#round-status")
+    assert _first_number(page.locator("#round-status dl.facts dd").nth(0).inner_text()) == district

@@ -97,3 +97,16 @@ def test_the_page_says_what_a_round_takes_in_and_why_it_paired(
     assert "km from the offer to the need in 清波街道 清波门社区" in en
     assert "The nearest offer for Meals that still had places" in en
     assert "No live offer provides Legal advice" in en
+
+
+def test_admin_chooses_the_district_of_a_round(client, login_as, make_user, db):
+    login_as(make_user(Role.ADMIN))
+    page = _text(client.get("/rounds/?scope=330106&lang=en").get_data(as_text=True))
+    assert "Area 西湖区" in page  # the count is for the district chosen
+    assert "Area 全市" not in page
+    ignored = _text(client.get("/rounds/?scope=999999").get_data(as_text=True))
+    assert "全市" in ignored  # an area not offered: the whole city
+    r = client.post("/rounds/start", data={"scope": "330106"})
+    assert r.status_code == 302
+    assert "西湖区" in _text(client.get(r.headers["Location"]).get_data(as_text=True))
+    assert client.post("/rounds/start", data={"scope": "999999"}).status_code == 422

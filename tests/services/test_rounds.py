@@ -352,3 +352,26 @@ def test_unmatched_needs_say_why_in_words(db, proposed):
             rounds.unmatched_rows(
                 s, actor=_user(s, area, "other"), round_id=round_id, settings=settings
             )
+
+
+def test_a_round_may_cover_a_region_inside_the_starters_area_only(db, aged):
+    settings = rounds.RoundSettings()
+    with db() as s:
+        admin, staff = _user(s, aged, "admin"), _user(s, aged, "staff")
+        districts = dict(rounds.scope_choices(s, admin))
+        assert districts["330102"] == "上城区" and len(districts) == 13
+        streets = rounds.scope_choices(s, staff)
+        assert streets and all(code.startswith("330102") and len(code) == 9 for code, _ in streets)
+        chosen = rounds.start_round(s, actor=admin, scope_code="330102")
+        assert chosen.scope_code == "330102"
+        city = rounds.preview(s, actor=admin, settings=settings)
+        district = rounds.preview(s, actor=admin, settings=settings, scope_code="330102")
+        assert (district.scope_name, district.needs) == ("上城区", 3) and city.needs == 4
+        assert district.needs == len(rounds.load_problem(s, chosen, settings).needs)
+        assert rounds.start_round(s, actor=staff, scope_code="330102").scope_code == "330102"
+        for outside in ("330106", "999999", "330102999999"):
+            with pytest.raises(ValidationFailed) as caught:
+                rounds.start_round(s, actor=staff, scope_code=outside)
+            assert caught.value.errors["scope"] == Message("round.scope_outside")
+        with pytest.raises(ValidationFailed):
+            rounds.preview(s, actor=staff, settings=settings, scope_code="330106")
