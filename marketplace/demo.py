@@ -29,6 +29,7 @@ from marketplace.profiles import Profile
 from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn
 from marketplace.services import accounts, claims, households, offers, wishes
 from marketplace.services.clock import beijing_today
+from marketplace.services.regions import HUB_SUFFIX
 
 DEMO_PASSWORD = "zhongfu-demo-2026"
 DISTRICT_STAFF = {
@@ -419,7 +420,7 @@ def _hub_contacts(session: Session) -> None:
     for n, hub in enumerate(hubs.all()):
         if hub.contact_phone:
             continue
-        place = hub.name.removesuffix("助联体").removesuffix("区县").removesuffix("镇街")
+        place = hub.name.removesuffix(HUB_SUFFIX.get(hub.level, ""))  # 上城区助联体 → 上城区
         hub.contact_name = f"{surnames[n % len(surnames)]}老师"
         hub.contact_phone = f"0571-8{int(hub.region_code[-4:]) % 10000:04d}{n % 1000:03d}"
         hub.handover_address = f"{place}社会救助服务联合体服务大厅 1 楼 10{n % 9 + 1} 室"

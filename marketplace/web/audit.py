@@ -4,13 +4,16 @@ as on every other page (``marketplace.web.labels``); the stored entries stay cod
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import gettext
 
+from marketplace.web.i18n import bjtime
 from marketplace.web.labels import AUDIT_FIELD_LABELS, label
 from marketplace.web.messages import render
 
+STORED_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 # A field whose value is a code: the vocabulary that names it (a status: by the object's kind).
 FIELD_VOCABULARY = {
     "hardship_type": "hardship",
@@ -45,6 +48,8 @@ def _value(vocabulary: str | None, value: Any) -> str:
         return "、".join(_value(vocabulary, v) for v in value) or "—"
     if vocabulary is not None and isinstance(value, str):
         return label(vocabulary, value)
+    if isinstance(value, str) and STORED_MOMENT.match(value):
+        return bjtime(value)  # kept as UTC ("2026-12-01 16:30:00+00:00"), read in Beijing time
     return str(value)
 
 

@@ -35,7 +35,7 @@ def _moment(value: Any) -> date | datetime | None:
     """A stored moment (aware or naive UTC), a date, or an ISO string of either; else None."""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+            value = datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
         except ValueError:
             return None
     if isinstance(value, datetime):

@@ -12,6 +12,7 @@ import time_machine
 from marketplace.models import Role, User
 from marketplace.services import claims
 from marketplace.services.clock import BEIJING, beijing_today, now_utc, to_beijing
+from marketplace.web.audit import details
 from marketplace.web.i18n import bjdate, bjtime
 from tests.factories import text
 
@@ -106,3 +107,10 @@ def test_the_happiness_list_dates_a_delivery_by_its_beijing_day(
     # 正在路上 lists only what a helper has; the open wish waits for one, under its own heading.
     on_the_way, waiting = page.split("<h2>正在路上")[1].split("<h2>等待帮扶")
     assert "想要一个书包" not in on_the_way and "想要一个书包" in waiting
+
+
+def test_the_audit_log_reads_kept_moments_in_beijing_time(app):
+    """An entry keeps ``due_at`` as UTC text; the administrator reads it in Beijing time."""
+    with app.test_request_context("/?lang=en"):
+        kept = {"due_at": "2026-12-01 16:30:00.123456+00:00", "need_id": 7}
+        assert details("claim", kept) == [("Due", "2026-12-02 00:30"), ("Need", "7")]
