@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,15 +59,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _open(new_page: Any, device: str) -> Any:
+def _open(new_page: Any, device: str, **kw: Any) -> Any:
     extra = {"has_touch": True, "is_mobile": True} if device == "phone" else {}
-    return new_page(DEVICES[device], **extra)
+    return new_page(DEVICES[device], **extra, **kw)
 
 
 def _first_number(text: str) -> int:
     found = re.search(r"\d+", text)
     assert found, text
     return int(found.group())
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+def _serious_axe_violations(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+    result = page.evaluate("t => axe.run(document, {runOnly: {type: 'tag', values: t}})", tags)
+    return [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def _fits(page: Any, device: str) -> None:
@@ -77,7 +88,7 @@ def _fits(page: Any, device: str) -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_staff_read_what_a_round_takes_in_start_it_and_read_why(new_page, device, lang):
-    page = _open(new_page, device)
+    page = _open(new_page, device, bypass_csp=True)  # only so that axe can be injected
     login(page, "hub_shangcheng")
     page.goto("/lang/en?next=/rounds/" if lang == "en" else "/rounds/")
     preview = page.locator("#round-preview")
@@ -93,6 +104,7 @@ def test_staff_read_what_a_round_takes_in_start_it_and_read_why(new_page, device
         assert "At most 2 needs of one household are served in one round" in text
         assert "The solver stops after 5 minutes" in text
     _fits(page, device)
+    assert _serious_axe_violations(page) == []
     shot(page, f"rounds-preview-{device}-{lang}")
 
     page.locator("#round-preview form[method=post] button[type=submit]").click()
@@ -128,6 +140,7 @@ def test_staff_read_what_a_round_takes_in_start_it_and_read_why(new_page, device
         if lang == "en":
             assert re.search(r"serves|provides|full|limit|recently|rejected|hardship", listed)
     _fits(page, device)
+    assert _serious_axe_violations(page) == []
     shot(page, f"rounds-detail-{device}-{lang}")
 
 
