@@ -14,6 +14,10 @@
   var radius = form.querySelector("select[name=radius_km]");
   var clear = form.querySelector("[data-map-clear]");
   var status = form.querySelector("[data-map-status]");
+  // Without JavaScript there is no map, only the coordinates; with it, the map first.
+  el.hidden = false;
+  var coords = form.querySelector("details[data-coords]");
+  if (coords && !coords.hasAttribute("data-errors")) { coords.open = false; }
   var b = (el.getAttribute("data-bounds") || "29.1,118.2,30.7,120.9").split(",").map(parseFloat);
   var city = L.latLngBounds([b[0], b[1]], [b[2], b[3]]);
 

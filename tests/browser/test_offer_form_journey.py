@@ -139,3 +139,28 @@ def test_enter_in_a_field_publishes_and_enter_in_the_search_box_searches(new_pag
     )  # the form is sent to be published: the server says what is missing
     page.wait_for_load_state("networkidle")
     assert page.locator(".field-errors").count() >= 1
+
+
+def test_without_javascript_the_tree_is_a_grouped_list_and_find_is_a_round_trip(new_page):
+    page = new_page(PHONE, java_script_enabled=False)
+    login(page, "org_ngo")
+    page.goto("/org/offers/new")
+    page.fill("#title", "无脚本也能发布")
+    page.locator("input[name=items][value='01-01']").check()
+    page.fill("#region_q", "兴隆")
+    page.click("button[value=find_region]")
+    page.wait_for_load_state("networkidle")
+    # Both 兴隆社区 of 上城区 come back as boxes with their paths; what was typed is kept.
+    assert page.input_value("#title") == "无脚本也能发布"
+    found = page.locator(".tree-found label")
+    assert found.filter(has_text="上城区 › ").count() >= 2
+    page.locator("input[name=regions][value='330102010057']").check()
+    # No map without JavaScript: the centre is given by its coordinates.
+    assert not page.locator("#offer-map").is_visible() and page.locator("#lat").is_visible()
+    page.fill("#capacity", "12")
+    page.fill("#end", (date.today() + timedelta(days=30)).isoformat())
+    shot(page, "offer-form-nojs-phone-zh")
+    page.locator("form[data-offer-form] button[type=submit]").last.click()
+    page.wait_for_load_state("networkidle")
+    row = page.locator("tr", has_text="无脚本也能发布")
+    assert "兴隆社区" in row.inner_text() and "份" in row.inner_text()
