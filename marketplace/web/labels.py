@@ -165,6 +165,8 @@ AUDIT_ACTION_LABELS = {
     "token.issue": _l("API token issued"),
     "token.revoke": _l("API token revoked"),
     "setting.update": _l("Setting changed"),
+    "household.profile": _l("Household profile changed"),
+    "resilience.load": _l("Score model loaded"),
 }
 AUDIT_OBJECT_LABELS = {
     "household": _l("Household"),
@@ -177,6 +179,7 @@ AUDIT_OBJECT_LABELS = {
     "proposal": _l("Proposal"),
     "apitoken": _l("API token"),
     "setting": _l("Setting"),
+    "resiliencemodel": _l("Score model"),
 }
 AUDIT_FIELD_LABELS = {
     "name": _l("Name"),
@@ -226,6 +229,10 @@ AUDIT_FIELD_LABELS = {
     "proposals": _l("Proposals"),
     "message": _l("Message"),
     "rows": _l("Rows"),
+    "unit": _l("Unit"),
+    "version": _l("Version"),
+    "changes": _l("What changed"),
+    "sha256": _l("File checksum"),
 }
 # Who acted, when no account did (``audit.record``'s ``actor_label``).
 AUDIT_ACTOR_LABELS = {
