@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from marketplace.db import get_engine, session_scope
 from marketplace.jobs import rounds as round_job
 from marketplace.models import Household, MatchRound, Need, Role, User
-from marketplace.services import tally
+from marketplace.services import resilience, tally
 from marketplace.services.regions import in_subtree
 
 BENCH_PASSWORD = "bench-password-2026"
@@ -235,3 +235,24 @@ def bench_round(app: Flask) -> dict[str, Any]:
         f"write {write:.2f} s | total {total:.2f} s"
     )
     return {"status": status, "total_seconds": total, **stats}
+
+
+def bench_rescore(app: Flask, *, keep: bool = False) -> dict[str, Any]:
+    """Rescore every household under the model in force (抗风险能力赋分), in bulk, as the job
+    does after a new model version; rolled back unless ``keep`` (the history grows otherwise)."""
+    engine = get_engine(app)
+    with Session(engine) as session:
+        report = resilience.rescore_all(session, reason="bench")
+        if keep:
+            session.commit()
+        else:
+            session.rollback()
+    r = report.as_dict()
+    rate = r["households"] / report.seconds if report.seconds else 0
+    print(
+        f"rescored {r['households']:,} households under {r['model_version']} in"
+        f" {report.seconds:.2f} s ({rate:,.0f}/s); changed score {r['changed_score']:,},"
+        f" changed level {r['changed_level']:,}{' (kept)' if keep else ' (rolled back)'}"
+    )
+    print(f"households by risk level {r['by_level']}")
+    return r

@@ -11,6 +11,7 @@ nothing. Everything is fictitious; ID numbers have valid check digits.
 from __future__ import annotations
 
 import json
+import random
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,10 +23,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from marketplace import profiles
 from marketplace.bulk import bulk_insert
 from marketplace.demo import ROADS
 from marketplace.models import Household, Need, Offer, Organisation, Region, User
-from marketplace.services import passwords
+from marketplace.services import passwords, resilience
 from marketplace.services.clock import beijing_today
 from matching import taxonomy
 
@@ -238,7 +240,16 @@ def seed_city(
         first_hh = _next_id(session, Household)
         hh_comm = rng.choice(len(codes), size=scale.households, p=weights)
         hh_hardship = rng.choice(len(HARDSHIP), size=scale.households, p=HARDSHIP_P)
-        hh_score = np.clip(rng.normal(72, 16, size=scale.households), 5, 100).astype(int)
+        # 家庭画像 and 抗风险能力赋分: a profile steered by the hardship type, scored by the model
+        # in force (services/resilience.py), its explanation kept as the first score history row.
+        model = resilience.active_model(session)
+        profile_rng = random.Random(seed)
+        hh_size = [int(1 + i % 5) for i in range(scale.households)]
+        hh_profiles = [
+            profiles.sample(profile_rng, hh_size[i], HARDSHIP[hh_hardship[i]])
+            for i in range(scale.households)
+        ]
+        hh_scores = [model.score(p, hh_size[i]) for i, p in enumerate(hh_profiles)]
         surnames = rng.choice(list(SURNAMES), size=scale.households)
         given = rng.choice(list(GIVEN), size=(scale.households, 2))
         taken = set(session.exec(select(Household.id_number)).all())
@@ -248,18 +259,27 @@ def seed_city(
             (
                 first_hh + i, f"{surnames[i]}{given[i, 0]}{given[i, 1] if i % 3 else ''}", ids[i], f"1{3 + i % 7}{phones[i] % 10**9:09d}",
                 f"{ROADS[i % len(ROADS)]}{1 + i % 300}号{1 + i % 20}幢{1 + i % 6}0{1 + i % 3}室", codes[hh_comm[i]],
-                HARDSHIP[hh_hardship[i]], int(hh_score[i]), int(1 + i % 5),
+                HARDSHIP[hh_hardship[i]], hh_scores[i].score, hh_size[i],
                 _json([TAGS[i % 6]] if i % 4 == 0 else []), INITIALS.get(str(surnames[i]), "x"), ids[i][-4:],
-                secrets.token_urlsafe(24), staff_id, now,
+                secrets.token_urlsafe(24), staff_id, now, hh_profiles[i]["source"], _json(hh_profiles[i]),
             )
             for i in range(scale.households)
         )  # fmt: skip
         n_hh = bulk_insert(
             session, "household",
-            ("id", "name", "id_number", "phone", "address", "community_code", "hardship_type", "risk_score", "members", "tags", "name_initials", "id_tail", "token", "created_by", "created_at"),
+            ("id", "name", "id_number", "phone", "address", "community_code", "hardship_type", "risk_score", "members", "tags", "name_initials", "id_tail", "token", "created_by", "created_at", "source", "profile"),
             hh_rows,
         )  # fmt: skip
         report("households", n_hh)
+        n_scores = bulk_insert(
+            session, "householdscore",
+            ("household_id", "score", "model_version", "contributions", "reason", "computed_at"),
+            (
+                (first_hh + i, sc.score, model.version, _json(sc.stored()), "create", now)
+                for i, sc in enumerate(hh_scores)
+            ),
+        )  # fmt: skip
+        report("household scores", n_scores)
 
         # Needs ---------------------------------------------------------------------------------------
         first_need = _next_id(session, Need)

@@ -147,6 +147,7 @@ def set_test_score(s: Any, household: Household, score: int) -> None:
         ],
         model_version="test",
         reason="test",
+        compact=False,
     )
 
 

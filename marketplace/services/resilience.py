@@ -24,6 +24,7 @@ import json
 import operator
 import re
 import time
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from sqlmodel import Session, col, select
 from marketplace import profiles
 from marketplace.bulk import insert_rows
 from marketplace.models import (
+    RISK_LEVEL_FLOORS,
     Household,
     HouseholdScore,
     ProfileChange,
@@ -90,6 +92,7 @@ class Indicator:
     why: str
     per: str | None = None  # points per unit of this count field
     cap: int | None = None  # the most (in absolute value) a ``per`` indicator may give
+    why_zh: str = ""  # the reason in Chinese, for pages read in Chinese
 
     def points_for(self, p: dict[str, Any]) -> int:
         for name, op, value in self.conditions:
@@ -110,29 +113,40 @@ class Model:
     base_why: str
     indicators: tuple[Indicator, ...]
     definition: dict[str, Any] = field(repr=False)
+    base_why_zh: str = ""
+
+    def reasons(self) -> dict[str, tuple[str, str]]:
+        """Indicator code → (why, why_zh), the base, floor and ceiling included."""
+        out = {i.code: (i.why, i.why_zh) for i in self.indicators}
+        out["base"] = (self.base_why, self.base_why_zh)
+        out["floor"] = (FLOOR_WHY, FLOOR_WHY_ZH)
+        out["ceiling"] = (CEILING_WHY, CEILING_WHY_ZH)
+        return out
 
     def score(self, profile: Profile | dict[str, Any], members: int) -> Score:
         """The score of one household and its explanation."""
         p = profile.model_dump() if isinstance(profile, Profile) else profile
         p = p | {"members": members}
-        parts = [Contribution("base", self.base, self.base_why)]
+        parts = [Contribution("base", self.base, self.base_why, self.base_why_zh)]
         total = self.base
         for ind in self.indicators:
             pts = ind.points_for(p)
             if pts:
-                parts.append(Contribution(ind.code, pts, ind.why))
+                parts.append(Contribution(ind.code, pts, ind.why, ind.why_zh))
                 total += pts
         if total < MIN_SCORE:
-            parts.append(Contribution("floor", MIN_SCORE - total, FLOOR_WHY))
+            parts.append(Contribution("floor", MIN_SCORE - total, FLOOR_WHY, FLOOR_WHY_ZH))
             total = MIN_SCORE
         elif total > MAX_SCORE:
-            parts.append(Contribution("ceiling", MAX_SCORE - total, CEILING_WHY))
+            parts.append(Contribution("ceiling", MAX_SCORE - total, CEILING_WHY, CEILING_WHY_ZH))
             total = MAX_SCORE
         return Score(total, tuple(parts))
 
 
 FLOOR_WHY = "The deductions exceed the base: the score stops at 0, the lowest possible."
 CEILING_WHY = "The points exceed 100: the score stops at 100, the highest possible."
+FLOOR_WHY_ZH = "扣分超过基础分：评分最低为0分。"
+CEILING_WHY_ZH = "加分超过100分：评分最高为100分。"
 
 
 @dataclass(frozen=True)
@@ -140,9 +154,13 @@ class Contribution:
     indicator: str
     points: int
     why: str
+    why_zh: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"indicator": self.indicator, "points": self.points, "why": self.why}
+        out: dict[str, Any] = {"indicator": self.indicator, "points": self.points, "why": self.why}
+        if self.why_zh:
+            out["why_zh"] = self.why_zh
+        return out
 
 
 @dataclass(frozen=True)
@@ -152,10 +170,16 @@ class Score:
 
     @property
     def level(self) -> int:
-        return risk_level(self.score)
+        return _level(self.score)
 
     def explanation(self) -> list[dict[str, Any]]:
         return [c.as_dict() for c in self.contributions]
+
+    def stored(self) -> list[dict[str, Any]]:
+        """The explanation as the score history keeps it: each indicator and its points. The
+        reasons are the model version's (immutable), added back when read (``explain``): a
+        city's history stays small."""
+        return [{"indicator": c.indicator, "points": c.points} for c in self.contributions]
 
 
 def _bad(where: str, detail: str) -> ValidationFailed:
@@ -214,6 +238,10 @@ def parse_model(definition: Any) -> Model:
     if not MIN_SCORE <= base_points <= MAX_SCORE:
         raise _bad("/base/points", "between 0 and 100")
     base_why = _text(base.get("why"), "/base/why")
+    extra_base = sorted(set(base) - {"points", "why", "why_zh"})
+    if extra_base:
+        raise _bad(f"/base/{extra_base[0]}", "unknown key")
+    base_why_zh = _text(base["why_zh"], "/base/why_zh") if "why_zh" in base else ""
     raw = definition.get("indicators")
     if not isinstance(raw, list) or not raw or len(raw) > MAX_INDICATORS:
         raise _bad("/indicators", f"a list of 1–{MAX_INDICATORS} indicators")
@@ -223,7 +251,9 @@ def parse_model(definition: Any) -> Model:
         at = f"/indicators/{i}"
         if not isinstance(item, dict):
             raise _bad(at, "an object")
-        extra = sorted(set(item) - {"code", "dimension", "when", "points", "why", "per", "cap"})
+        extra = sorted(
+            set(item) - {"code", "dimension", "when", "points", "why", "why_zh", "per", "cap"}
+        )
         if extra:
             raise _bad(f"{at}/{extra[0]}", "unknown key")
         code = _text(item.get("code"), f"{at}/code", max_length=64)
@@ -269,12 +299,13 @@ def parse_model(definition: Any) -> Model:
                 _text(item.get("why"), f"{at}/why"),
                 per,
                 cap,
+                _text(item["why_zh"], f"{at}/why_zh") if "why_zh" in item else "",
             )
         )
     for key in RESERVED:
         if not isinstance(definition.get(key, {}), dict):
             raise _bad("/" + key, "an object")
-    return Model(version, base_points, base_why, tuple(indicators), definition)
+    return Model(version, base_points, base_why, tuple(indicators), definition, base_why_zh)
 
 
 def parse_model_bytes(data: bytes) -> Model:
@@ -388,8 +419,11 @@ def record_scores(
     reason: str,
     actor: User | None = None,
     at: datetime | None = None,
+    compact: bool = True,
 ) -> None:
-    """Append score history rows (bulk: COPY on PostgreSQL for many)."""
+    """Append score history rows (bulk: COPY on PostgreSQL for many). ``compact``: the
+    contributions without their reasons, which come back from the model version when read;
+    a score of no stored model version (a test's) keeps them."""
     at = at or utcnow()
     insert_rows(
         session,
@@ -399,7 +433,7 @@ def record_scores(
                 "household_id": household_id,
                 "score": s.score,
                 "model_version": model_version,
-                "contributions": s.explanation(),
+                "contributions": s.stored() if compact else s.explanation(),
                 "reason": reason[:32],
                 "computed_at": at,
                 "computed_by": actor.id if actor is not None else None,
@@ -536,7 +570,7 @@ def score_record(session: Session, household: Household) -> ScoreRecord:
     )
     return ScoreRecord(
         profile=profiles.load(household.profile, source=household.source),
-        current=history[0] if history else legacy_score(household),
+        current=explain(session, history[0]) if history else legacy_score(household),
         history=history,
         changes=changes,
         editors={int(k): v for k, v in editors.items() if k is not None},
@@ -552,13 +586,37 @@ def household_score(session: Session, *, actor: User, household_id: int) -> Hous
         raise NotFound("household.not_found")
     score = current_score(session, household_id)
     if score is not None:
-        return score
+        return explain(session, score)
     if not household.profile:
         return legacy_score(household)
     rescore(session, household, reason="first")
     score = current_score(session, household_id)
     assert score is not None
-    return score
+    return explain(session, score)
+
+
+def explain(session: Session, row: HouseholdScore) -> HouseholdScore:
+    """A stored score with the reasons of its model version put back on each contribution
+    (a copy, not part of the session)."""
+    found = session.get(ResilienceModel, row.model_version)
+    reasons = _compiled(found).reasons() if found is not None else {}
+    full = []
+    for c in row.contributions:
+        why, why_zh = reasons.get(c["indicator"], (c.get("why", ""), c.get("why_zh", "")))
+        full.append(
+            {"indicator": c["indicator"], "points": c["points"], "why": why}
+            | ({"why_zh": why_zh} if why_zh else {})
+        )
+    return HouseholdScore(
+        id=row.id,
+        household_id=row.household_id,
+        score=row.score,
+        model_version=row.model_version,
+        contributions=full,
+        reason=row.reason,
+        computed_at=row.computed_at,
+        computed_by=row.computed_by,
+    )
 
 
 LEGACY_VERSION = "legacy"
@@ -671,7 +729,7 @@ def rescore_all(
             if result.score != old:
                 changed.append({"i": hid or 0, "s": result.score})
                 report.changed_score += 1
-                old_level = risk_level(old)
+                old_level = _level(old)
                 if old_level != result.level:
                     report.changed_level += 1
                     transitions[f"{old_level}→{result.level}"] += 1
@@ -689,6 +747,13 @@ def rescore_all(
 
 
 _DEFAULTS = Profile().model_dump()
+_FLOORS = sorted(RISK_LEVEL_FLOORS.values())
+_LEVEL_AT = [level for _floor, level in sorted((f, lv) for lv, f in RISK_LEVEL_FLOORS.items())]
+
+
+def _level(score: int) -> int:
+    """``models.risk_level`` for the hot path (the same bands, by bisection)."""
+    return _LEVEL_AT[max(0, bisect_right(_FLOORS, score) - 1)]
 
 
 def _profile_dict(stored: dict[str, Any] | None, source: str) -> dict[str, Any]:

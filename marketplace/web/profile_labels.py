@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from marketplace import profiles
@@ -119,6 +120,18 @@ def indicator_label(code: str) -> Any:
 LAYOUT = [(d, [f.name for f in profiles.FIELDS if f.dimension == d]) for d in profiles.DIMENSIONS]
 
 
+def contribution_why(contribution: dict[str, Any]) -> str:
+    """The reason of a score's line in the reader's language (the model's ``why_zh`` for a
+    reader of Chinese, when the model gives one)."""
+    locale = get_locale()
+    english = locale is not None and locale.language == "en"
+    return str(
+        contribution.get("why")
+        if english
+        else contribution.get("why_zh") or contribution.get("why")
+    )
+
+
 def template_globals() -> dict[str, Any]:
     return {
         "PROFILE_LAYOUT": LAYOUT,
@@ -126,5 +139,6 @@ def template_globals() -> dict[str, Any]:
         "PROFILE_FIELDS": FIELD_LABELS,
         "profile_value": value_label,
         "indicator_label": indicator_label,
+        "contribution_why": contribution_why,
         "SCORE_REASONS": SCORE_REASON_LABELS,
     }

@@ -21,7 +21,7 @@ def test_the_score_explains_itself(client, make_user, make_household, api_token)
     points = {c["indicator"]: c["points"] for c in body["contributions"]}
     assert points["base"] == 100 and points["source.dibao"] == -25
     assert sum(points.values()) == body["score"]
-    assert all(c["why"] for c in body["contributions"])
+    assert all(c["why"] and set(c) == {"indicator", "points", "why"} for c in body["contributions"])
 
 
 def test_the_score_is_scoped(client, make_user, make_household, api_token):

@@ -98,3 +98,83 @@ def test_not_a_workbook(db, make_user):
     with db() as s:
         report = imports.import_workbook(s, actor=s.get(User, staff.id), data=b"not excel")
     assert not report.ok and report.errors[0].row == 0
+
+
+def test_the_profile_columns_are_imported_and_scored(db, make_user):
+    from marketplace.services import resilience
+
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    a = valid_id_number(9201)
+    with db() as s:
+        template = imports.template(s, actor=s.get(User, staff.id))
+    wb = load_workbook(io.BytesIO(template))
+    headings = [c.value for c in wb["家庭"][1]]
+    assert "韧性评分" not in headings
+    assert {"对象来源", "重大疾病人数", "住房情况", "有较大负债"} <= set(headings)
+    lists = {dv.formula1 for dv in wb["家庭"].data_validations.dataValidation}
+    assert {"=zf_profile_source", "=zf_profile_housing", "=zf_profile_debt"} <= lists
+    row = household_row(
+        a, source="临时救助", major_ill=1, housing="危房", debt="是", savings="none"
+    )
+    with db() as s:
+        report = imports.import_workbook(
+            s, actor=s.get(User, staff.id), data=fill(template, [row], [])
+        )
+        assert report.ok, report.errors
+    with db() as s:
+        h = s.exec(select(Household).where(Household.id_number == a)).one()
+        assert h.source == "temporary_assistance" and h.profile["housing"] == "unsafe"
+        assert h.profile["debt"] is True and h.profile["major_ill"] == 1
+        # 100 - 20 (temporary assistance) - 12 (major illness) - 10 (unsafe) - 8 - 6
+        assert h.risk_score == 44
+        assert resilience.current_score(s, h.id).reason == "create"
+
+
+def test_profile_errors_are_reported_by_column_and_nothing_is_stored(db, make_user):
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    with db() as s:
+        template = imports.template(s, actor=s.get(User, staff.id))
+    rows = [
+        household_row(valid_id_number(9301), source=""),  # the source is required
+        household_row(valid_id_number(9302), chronic_ill=7),  # more than the 3 members
+        household_row(valid_id_number(9303), able_bodied=1, employed=2),
+        household_row(valid_id_number(9304), housing="城堡"),
+        household_row(valid_id_number(9305)),  # a good row: not stored either
+    ]
+    with db() as s:
+        report = imports.import_workbook(
+            s, actor=s.get(User, staff.id), data=fill(template, rows, [])
+        )
+        s.rollback()
+    where = {(e.row, e.column, e.message.code) for e in report.errors}
+    assert (2, "对象来源", "field.required") in where
+    assert (3, "慢性病人数", "profile.more_than_members") in where
+    assert (4, "就业人数", "profile.employed_over_able_bodied") in where
+    assert (5, "住房情况", "field.choice") in where
+    assert not any(r == 6 for r, _c, _m in where)
+    with db() as s:
+        assert s.exec(select(func.count()).select_from(Household)).one() == 0
+
+
+def test_an_old_file_with_typed_scores_is_refused_with_a_clear_message(db, make_user):
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    with db() as s:
+        template = imports.template(s, actor=s.get(User, staff.id))
+    wb = load_workbook(io.BytesIO(template))
+    sheet = wb["家庭"]
+    column = sheet.max_column + 1
+    sheet.cell(row=1, column=column, value="韧性评分")
+    out = io.BytesIO()
+    wb.save(out)
+    rows = [household_row(valid_id_number(9401)), household_row(valid_id_number(9402))]
+    data = fill(out.getvalue(), rows, [])
+    wb = load_workbook(io.BytesIO(data))
+    wb["家庭"].cell(row=2, column=column, value=55)  # typed on the first row only
+    out = io.BytesIO()
+    wb.save(out)
+    with db() as s:
+        report = imports.import_workbook(s, actor=s.get(User, staff.id), data=out.getvalue())
+        s.rollback()
+    assert [(e.row, e.column, e.message.code) for e in report.errors] == [
+        (2, "韧性评分", "import.score_column")
+    ]

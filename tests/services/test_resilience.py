@@ -54,6 +54,7 @@ def test_the_bundled_model_is_valid_and_every_indicator_says_why():
     assert model.version == "v1" and model.base == 100
     assert len({i.code for i in model.indicators}) == len(model.indicators)
     assert all(len(i.why) > 20 for i in model.indicators)
+    assert model.base_why_zh and all(i.why_zh for i in model.indicators)  # pages read in Chinese
     # the five high-risk sources each have their own indicator
     codes = {i.code for i in model.indicators}
     for source in ("assistance_exit", "application_refused", "temporary_assistance"):
@@ -326,3 +327,26 @@ def test_an_unknown_version_cannot_be_rescored(db):
         with pytest.raises(NotFound):
             resilience.rescore_all(s, version="v9")
         assert s.exec(select(ResilienceModel.version)).all() == []
+
+
+def test_the_city_seed_profiles_and_scores_every_household(app, db):
+    from marketplace.city import Scale, seed_city
+    from marketplace.db import get_engine
+
+    seed_city(get_engine(app), scale=Scale.of(0.004), seed=7)
+    with db() as s:
+        households = s.exec(select(Household)).all()
+        assert len(households) >= 500
+        scores = {r.household_id: r for r in s.exec(select(HouseholdScore)).all()}
+        for h in households:
+            assert h.profile and h.source == h.profile["source"]
+            Profile.model_validate(h.profile)
+            row = scores[h.id]
+            assert row.score == h.risk_score == sum(c["points"] for c in row.contributions)
+        levels = resilience.levels_of(h.risk_score for h in households)
+        # every level is present, none takes almost everyone
+        assert set(levels) == {1, 2, 3} and max(levels.values()) < 0.85 * len(households)
+
+
+def test_the_bulk_path_uses_the_one_band_rule():
+    assert [resilience._level(s) for s in range(101)] == [risk_level(s) for s in range(101)]
