@@ -119,8 +119,9 @@ def test_chinese_text_takes_chinese_punctuation():
         (labels.TAG_LABELS, imports.TAG_ZH),
         (labels.HARDSHIP_LABELS, imports.HARDSHIP_ZH),
         (labels.KIND_LABELS, imports.KIND_ZH),
+        (labels.DELIVERY_MODE_LABELS, imports.DELIVERY_MODE_ZH),
     ],
-    ids=["tags", "hardship", "kind"],
+    ids=["tags", "hardship", "kind", "delivery_mode"],
 )
 def test_one_vocabulary_for_pages_and_the_excel_template(app: Flask, table, excel):
     """残疾人 on the form, the household page, the export and in the Excel template alike."""
