@@ -152,6 +152,29 @@ def test_bench_runs_small(tmp_path: Path) -> None:
     assert "text suggest" in proc.stdout
 
 
+def test_bench_with_the_fairness_inputs() -> None:
+    proc = run("bench", "--needs", "2000", "--offers", "60", "--seed", "2", "--check", "--fair")
+    assert proc.returncode == 0, proc.stderr
+    assert "fairness input :" in proc.stdout and "max_km 30" in proc.stdout
+    assert "fairness       : recently_helped" in proc.stdout
+    assert "-> equal" in proc.stdout and "DIFFERENT" not in proc.stdout
+
+
+def test_solve_a_file_with_fairness_inputs(tmp_path: Path) -> None:
+    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data["held"] = [{"need": data["needs"][0]["id"], "offer": data["offers"][0]["id"]}]
+    data["params"] |= {"max_km": 30, "once_per_item": True}
+    path = tmp_path / "fair.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "result.json"
+    proc = run("solve", str(path), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["stats"]["held"] == 1 and result["stats"]["max_km"] == 30
+    assert data["needs"][0]["id"] not in {a["need"] for a in result["assignments"]}
+    assert data["needs"][0]["id"] not in {u["need"] for u in result["unmatched"]}
+
+
 def test_library_imports_no_web_or_database_code() -> None:
     code = (
         "import sys, matching, matching.text, matching.io, matching.bench, matching.__main__;"
