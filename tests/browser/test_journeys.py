@@ -55,6 +55,9 @@ def test_member_claims_and_reports_with_a_photo_on_a_phone(new_page, tmp_path):
     shot(page, "member-deliver-phone-zh")
     page.locator("form[enctype] button[type=submit]").click()
     page.wait_for_load_state("networkidle")
+    # The report is previewed (note, photo, need) and sent only once confirmed.
+    page.locator("button[name=step][value=confirm]").click()
+    page.wait_for_load_state("networkidle")
     assert page.locator(".flash-success").count() == 1
     # The page fits a phone: nothing wider than the viewport.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
