@@ -5,30 +5,33 @@ Read in the OR-Tools order: data → network (variables = arc flows, constraints
 
 Network::
 
-    source ─(cap: household cap)→ household ─(1, −reward[priority])→ need
-           ─(1, distance)→ offer ─(cap: offer capacity)→ sink
+    source ─(cap: household cap)→ household [─(1)→ item group] ─(1, −reward[priority])→ need
+           ─(1, distance)→ offer ─(cap: offer capacity less held units)→ sink
     source ─(cap: all needs, cost 0)→ sink        # "not served" is always allowed
 
-(households whose cap cannot bind are left out: their needs hang off the source.)
+(households whose cap cannot bind are left out: their needs hang off the source; item
+groups exist only with ``once_per_item``, for a household's needs of one item.)  Rejected
+pairs and needs of recently helped households have no need → offer arc at all, and held
+needs are not in the network (DESIGN §12).
 
 Objective (DESIGN §5, §12), lexicographic: most priority-1 needs served, then priority-2,
 then priority-3, then least total distance less the regional-tilt bonus (``tilt_km`` per
 served need in ``tilt_regions``; the bonus is added to that need's reward, so it belongs to
-the distance level and is counted in ``D`` below).  It is folded into one integer cost with rewards
-``W1 > W2 > W3 > 0`` per served need and distance in units of ``unit_m`` metres.  Why the
-weights below are exact (not a heuristic): compare the optimum F with any better solution L.
-``L - F`` splits into cycles of F's residual network.  Along a cycle the needs that become
-served (+) and unserved (-) alternate; consecutive ones share an offer, or share a household
-whose cap is tight.  So a cycle changes the served count by -1, 0 or +1, and it can trade
-needs of *different* priorities only inside a household that has more candidate needs than
-its cap and needs of two priorities.  With ``m`` such households and ``D`` a bound on any
-change in total distance less tilt (the sum over needs of their longest candidate arc plus
-their tilt bonus),
-``W3 = D + 1``, ``W2 = 3D + 3`` and ``W1 = (m + 1)(2D + 2) + 3D + 3`` make every cycle that
-improves the (p1, p2, p3) vector lexicographically strictly profitable, and every cycle that
-keeps it equal profitable exactly when it shortens the distance.  Without binding household
-caps (``m = 0``) this is the matroid argument: all optimal sets share the same priority
-profile.  ``tests/matching/test_properties.py`` checks it against brute force.
+the distance level and is counted in ``D`` below). It is folded into one integer cost with
+rewards ``W1 > W2 > W3 > 0`` per served need and distance in units of ``unit_m`` metres. Why
+the weights below are exact (not a heuristic): compare the optimum F with any better
+solution L. ``L - F`` splits into cycles of F's residual network. Along a cycle the needs
+that become served (+) and unserved (-) alternate; consecutive ones share an offer, or share
+a household whose cap is tight. So a cycle changes the served count by -1, 0 or +1, and it
+can trade needs of *different* priorities only inside a household that has more candidate
+needs than its cap and needs of two priorities (or, with ``once_per_item``, inside an item
+group with needs of two priorities). With ``m`` such places and ``D`` a bound on any change
+in total distance less tilt (the sum over needs of their longest candidate arc plus their
+tilt bonus), ``W3 = D + 1``, ``W2 = 3D + 3`` and ``W1 = (m + 1)(2D + 2) + 3D + 3`` make
+every cycle that improves the (p1, p2, p3) vector lexicographically strictly profitable, and
+every cycle that keeps it equal profitable exactly when it shortens the distance. Without
+binding household caps (``m = 0``) this is the matroid argument: all optimal sets share the
+same priority profile. ``tests/matching/test_properties.py`` checks it against brute force.
 
 OR-Tools scales costs by the number of nodes internally and answers ``BAD_COST_RANGE`` when
 that could overflow int64.  We therefore pick the finest distance unit (1 m, 10 m, … 10 km)
