@@ -61,3 +61,30 @@ def test_staff_read_the_score_and_change_the_profile(new_page, viewport, label, 
     page.locator("#profile-history summary").click()
     assert page.locator("#profile-history tbody tr").count() >= 1
     shot(page, _tag(f"hub-score-after-{label}", lang))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("viewport", "label"), VIEWPORTS)
+def test_admin_loads_a_model_version_and_the_city_is_rescored(
+    new_page, viewport, label, lang, tmp_path
+):
+    import json
+
+    from marketplace.services import resilience
+
+    page = new_page(viewport)
+    login(page, "admin")
+    page.goto(f"/lang/{lang}?next=/admin/resilience")
+    assert page.locator("#model-versions tbody tr").count() >= 1
+    definition = json.loads((resilience.MODELS_DIR / "v1.json").read_text(encoding="utf-8"))
+    version = f"v1-1-{label}-{lang.lower()}"
+    definition["version"] = version
+    definition["base"]["points"] = 95  # five points less for everyone
+    path = tmp_path / f"{version}.json"
+    path.write_text(json.dumps(definition, ensure_ascii=False), encoding="utf-8")
+    page.set_input_files("input[type=file]", str(path))
+    page.click("#load-model")
+    page.wait_for_selector("#rescore-report")
+    assert version in page.inner_text("#rescore-report")
+    assert version in page.inner_text("#model-versions tbody tr:first-child")
+    shot(page, _tag(f"admin-resilience-{label}", lang))
