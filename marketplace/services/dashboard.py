@@ -101,6 +101,7 @@ class OfferRow:
     capacity: int
     used: int
     rate: float | None
+    unit: str = "portion"  # what capacity counts (份 / 次 / 小时 / 人)
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,12 @@ def offer_utilisation(
 ) -> tuple[list[OfferRow], dict[str, Any]]:
     used = col(Offer.capacity) - col(Offer.remaining)
     stmt = sa_select(
-        col(Offer.id), col(Offer.title), col(Organisation.name), col(Offer.capacity), used
+        col(Offer.id),
+        col(Offer.title),
+        col(Organisation.name),
+        col(Offer.capacity),
+        used,
+        col(Offer.unit),
     ).join(Organisation, col(Organisation.id) == Offer.org_id)
     if scope is not None:
         served = (
@@ -256,8 +262,8 @@ def offer_utilisation(
     totals = _offer_totals(session, scope)
     rows = session.execute(stmt.order_by(used.desc(), col(Offer.id)).limit(limit)).all()
     out = [
-        OfferRow(int(i), str(t), str(o), int(c), int(u), _rate(int(u), int(c)))
-        for i, t, o, c, u in rows
+        OfferRow(int(i), str(t), str(o), int(c), int(u), _rate(int(u), int(c)), str(un))
+        for i, t, o, c, u, un in rows
     ]
     return out, totals
 

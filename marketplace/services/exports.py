@@ -418,16 +418,21 @@ def dashboard(d: Dashboard, *, words: Words) -> bytes:
                 t(N_("Offer")),
                 t(N_("Organisation")),
                 t(N_("Capacity")),
+                t(N_("Unit")),
                 t(N_("Used")),
                 t(N_("Utilisation")),
             ],
             [
-                *([o.id, o.title, o.org, o.capacity, o.used, o.rate] for o in d.offers),
+                *(
+                    [o.id, o.title, o.org, o.capacity, label("unit", o.unit), o.used, o.rate]
+                    for o in d.offers
+                ),
                 [
                     "",
                     t(N_("All offers")) + f" ({d.offers_total['offers']})",
                     "",
                     d.offers_total["capacity"],
+                    "",
                     d.offers_total["used"],
                     d.offers_total["rate"],
                 ],

@@ -123,6 +123,7 @@ def offers(session: Session, scope: str | None, today: date | None = None) -> li
             "org": org,
             "remaining": offer.remaining,
             "capacity": offer.capacity,
+            "unit": offer.unit,
             "items": offer.items,
         }
         if offer.radius_km and offer.lat is not None and offer.lon is not None:

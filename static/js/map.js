@@ -180,7 +180,7 @@
         var circles = L.layerGroup();
         var offerMarkers = [];
         d.offers.forEach(function (o) {
-          var text = "<strong>" + esc(o.title) + "</strong><br>" + esc(o.org) + "<br>" + esc(o.remaining) + " / " + esc(o.capacity) + " " + esc(t("remaining"));
+          var text = "<strong>" + esc(o.title) + "</strong><br>" + esc(o.org) + "<br>" + esc(o.remaining) + " / " + esc(o.capacity) + " " + esc(t("unit-" + o.unit)) + " " + esc(t("remaining"));
           if (o.shape === "circle") {
             L.circle([o.lat, o.lon], { radius: o.radius_km * 1000, color: "#1b4f8a", weight: 2, fillOpacity: 0.06, interactive: false })
               .addTo(circles);

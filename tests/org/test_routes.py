@@ -226,6 +226,21 @@ def test_staff_pages_exports_and_the_audit_log_name_items_regions_and_units(as_r
     assert cells["Unit"] == "hours"
     audit = text(admin.get("/admin/audit"))
     assert "陪伴聊天" in audit and "02-02" not in audit
+    # The map's offers and the dashboard's utilisation carry the unit too.
+    offers_on_map = admin.get("/staff/map.json").get_json()["offers"]
+    assert {o["unit"] for o in offers_on_map if o["title"] == "助餐到家"} == {"hour"}
+    assert 'data-l-unit-hour="hours"' in text(admin.get("/staff/map?lang=en"))
+    dashboard = text(admin.get("/staff/dashboard?lang=en"))
+    assert "助餐到家" in dashboard and "hours" in dashboard
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(admin.get("/staff/dashboard.xlsx?lang=en").data))[
+        "Offer utilisation"
+    ]
+    header, first = list(sheet.iter_rows(values_only=True))[:2]
+    assert dict(zip(header, first, strict=True))["Unit"] == "hours"
 
 
 def test_the_offer_map_uses_tianditu_with_a_key_and_labels_places_without_one(as_role, app):
