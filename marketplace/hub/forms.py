@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from marketplace.models import RISK_LEVEL_FLOORS
+from marketplace.hub.profile_forms import profile_field
 from marketplace.web.forms import MultiCheckboxField
 from marketplace.web.helpers import choices
 from marketplace.web.labels import DELIVERY_MODE_LABELS, HARDSHIP_LABELS, KIND_LABELS, TAG_LABELS
@@ -46,21 +46,12 @@ class HouseholdForm(FlaskForm):
         },
     )
     hardship_type = SelectField(_l("Hardship type"), choices=choices(HARDSHIP_LABELS.items()))
-    risk_score = IntegerField(
-        _l("Resilience score (0–100)"),
-        validators=[InputRequired(), NumberRange(min=0, max=100)],
-        description=_l(
-            "Below %(l2)s is level 1 (highest risk), %(l2)s–%(top2)s level 2,"
-            " %(l3)s and above level 3",
-            l2=RISK_LEVEL_FLOORS[2],
-            top2=RISK_LEVEL_FLOORS[3] - 1,
-            l3=RISK_LEVEL_FLOORS[3],
-        ),
-    )
     members = IntegerField(
         _l("Household members"), default=1, validators=[InputRequired(), NumberRange(min=1, max=30)]
     )
     tags = MultiCheckboxField(_l("Tags"), choices=choices(TAG_LABELS.items()))
+    # 家庭画像: the resilience score is computed from it; staff never type a score.
+    profile = profile_field()
 
 
 class NeedForm(FlaskForm):

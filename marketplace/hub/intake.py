@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from marketplace.db import get_session
 from marketplace.hub.blueprint import PAGE, bp
 from marketplace.hub.forms import HouseholdForm, HubContactForm, NeedForm, ReasonForm
+from marketplace.hub.profile_forms import attach_profile_errors, by_dimension
 from marketplace.models import NeedStatus, Role
 from marketplace.schemas import HouseholdIn, HubContactIn, NeedIn
 from marketplace.services import (
@@ -28,6 +29,7 @@ from marketplace.services import (
     hubs,
     listings,
     regions,
+    resilience,
     risk,
 )
 from marketplace.services.access import get_household_for_staff
@@ -42,6 +44,7 @@ from marketplace.web.helpers import (
     xlsx_response,
 )
 from marketplace.web.labels import export_words
+from marketplace.web.messages import render
 
 
 @bp.get("/")
@@ -112,14 +115,16 @@ def household_new() -> ResponseReturnValue:
         except ServiceError as exc:
             if not exc.errors:
                 raise
-            general = attach_errors(form, exc.errors)
+            general = attach_errors(form, attach_profile_errors(form, exc.errors, render))
             return render_template(
-                "hub/household_form.html", form=form, general=general
+                "hub/household_form.html", form=form, general=general, groups=by_dimension(form)
             ), exc.status
         flash(_("Household registered."), "success")
         return redirect(url_for("hub.household_detail", household_id=household.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("hub/household_form.html", form=form, general=general), status
+    return render_template(
+        "hub/household_form.html", form=form, general=general, groups=by_dimension(form)
+    ), status
 
 
 @bp.get("/households/<int:household_id>")
@@ -135,6 +140,7 @@ def household_detail(household_id: int) -> ResponseReturnValue:
         qr_svg=_qr(happiness_url, error="m", scale=4),
         form=EmptyForm(),
         reason_form=ReasonForm(),
+        monitoring=resilience.score_record(get_session(), record.household),
     )
 
 
