@@ -7,12 +7,24 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import ColumnElement, and_, case, or_
 from sqlmodel import Session, col, func, select
 
-from marketplace.models import Claim, ClaimStatus, Household, Need, NeedKind, NeedStatus
+from marketplace.models import (
+    SLA_DAYS,
+    Claim,
+    ClaimStatus,
+    Household,
+    Need,
+    NeedKind,
+    NeedStatus,
+    utcnow,
+)
+from marketplace.services import risk
 from marketplace.services.errors import NotFound, ValidationFailed
 from marketplace.services.messages import Message
 from marketplace.services.offers import live_offers_query
@@ -180,11 +192,59 @@ def to_views(
     return out
 
 
+def pool_priority(now: datetime) -> ColumnElement[int]:
+    """SQL: a wish's priority (1 first) on a query joining ``Need`` and ``Household`` — the rule
+    of ``rounds.priority_of`` (DESIGN §5): the household's risk level, raised one step for 急难型
+    households and for wishes waiting past their level's SLA."""
+    level = risk.level_of(col(Household.risk_score))
+    overdue = or_(
+        *(
+            and_(level == n, col(Need.published_at) < now - timedelta(days=days))
+            for n, days in SLA_DAYS.items()
+        )
+    )
+    raised = (col(Household.hardship_type) == "emergency") | overdue
+    return case((and_(raised, level > 1), level - 1), else_=level)
+
+
+def _waiting_since() -> ColumnElement[datetime]:
+    """When a wish started waiting: its publication (its creation for older rows)."""
+    return func.coalesce(col(Need.published_at), col(Need.created_at))
+
+
+def _distance2(lat: float, lon: float) -> ColumnElement[float | None]:
+    """SQL: the squared equirectangular distance (in degrees of latitude) from a point — exact
+    enough to order a few kilometres, plain arithmetic for every database."""
+    k = math.cos(math.radians(lat))
+    dlat = col(Need.lat) - lat
+    dlon = (col(Need.lon) - lon) * k
+    return dlat * dlat + dlon * dlon
+
+
+def _after(keys: list[ColumnElement[Any]], values: list[Any]) -> ColumnElement[bool]:
+    """Keyset: the rows after ``values`` in the ascending order of ``keys`` (the last is the id)."""
+    clauses = []
+    for i, (key, value) in enumerate(zip(keys, values, strict=True)):
+        clauses.append(
+            and_(*(k == v for k, v in zip(keys[:i], values[:i], strict=True)), key > value)
+        )
+    return or_(*clauses)
+
+
 def browse(
-    session: Session, f: WishFilter, *, after_id: int | None = None, limit: int = 20
+    session: Session,
+    f: WishFilter,
+    *,
+    after_id: int | None = None,
+    limit: int = 20,
+    now: datetime | None = None,
 ) -> tuple[list[WishView], int | None]:
-    """Open wishes, newest first, keyset-paginated by id; "near me" narrows by a bounding box and
-    sorts the page by distance. Returns the page and the cursor of the next page (or None)."""
+    """Open wishes by priority (DESIGN §12), then waiting time, oldest first (then id); "near me"
+    narrows to the communities within the radius and sorts by distance within each priority.
+    Keyset-paginated: the cursor is the id of the page's last wish, whose sort keys the next
+    page reads back (so the cursor stays a plain id). Returns the page and the next cursor."""
+    now = now or utcnow()
+    priority = pool_priority(now)
     stmt = (
         select(Need, Household.name)
         .join(Household, col(Household.id) == Need.household_id)
@@ -193,13 +253,12 @@ def browse(
     if f.item:
         stmt = stmt.where(Need.item_code == f.item)
     if f.region and len(f.region) == 6:
-        # A whole district holds a large share of the pool: walking the pool index newest-first
-        # and testing the prefix reads a few hundred rows, where a range scan would sort thousands.
         stmt = stmt.where(func.substr(Need.community_code, 1, 6) == f.region)
     elif f.region:
         stmt = stmt.where(in_subtree(Need.community_code, f.region))
     near = None
     radius = f.radius_km or 5.0
+    keys: list[Any]
     if f.lat is not None and f.lon is not None:
         near = (f.lat, f.lon)
         # "Near me": the communities whose centre lies within the radius (from a cached table of
@@ -207,19 +266,28 @@ def browse(
         codes = communities_near(session, f.lat, f.lon, radius)
         if not codes:
             return [], None
-        stmt = stmt.where(code_in(session, Need.community_code, codes))
+        stmt = stmt.where(
+            code_in(session, Need.community_code, codes),
+            col(Need.lat).is_not(None),
+            col(Need.lon).is_not(None),
+        )
+        keys = [priority, _distance2(f.lat, f.lon), col(Need.id)]
+    else:
+        keys = [priority, _waiting_since(), col(Need.id)]
     if after_id is not None:
-        stmt = stmt.where(col(Need.id) < after_id)
-    rows = [
-        (n, name) for n, name in session.exec(stmt.order_by(col(Need.id).desc()).limit(limit + 1))
-    ]
+        last = session.execute(
+            select(*keys)
+            .select_from(Need)
+            .join(Household, col(Household.id) == Need.household_id)
+            .where(col(Need.id) == after_id)
+        ).first()
+        if last is not None:
+            stmt = stmt.where(_after(keys, list(last)))
+    rows = [(n, name) for n, name in session.exec(stmt.order_by(*keys).limit(limit + 1))]
     next_cursor = rows[limit - 1][0].id if len(rows) > limit else None
     views = to_views(session, rows[:limit], near)
     if near is not None:
-        views = [
-            v for v in views if v.distance_km is not None and v.distance_km <= (f.radius_km or 5.0)
-        ]
-        views.sort(key=lambda v: (v.distance_km or 0.0, -v.id))
+        views = [v for v in views if v.distance_km is not None and v.distance_km <= radius]
     return views, next_cursor
 
 

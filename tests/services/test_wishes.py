@@ -1,15 +1,17 @@
-"""The member-facing wish pool (services/wishes.py): filters checked, open wishes newest first
-in pages, by item and area or near a point, masked; a wish's detail; the home page's counts; the
+"""The member-facing wish pool (services/wishes.py): filters checked, open wishes by priority
+then waiting time (oldest first) in pages, by item and area or near a point, masked; a wish's detail; the home page's counts; the
 micro-cache (same filters within the window → the same page; then fresh)."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
+from sqlmodel import col, select
 
-from marketplace.models import Need, Role, User
-from marketplace.services import claims, wishes
+from marketplace.models import Household, Need, Role, User, utcnow
+from marketplace.services import claims, rounds, wishes
 from marketplace.services.errors import NotFound, ValidationFailed
 from marketplace.services.messages import Message
 from tests.factories import OTHER_DISTRICT_COMMUNITY
@@ -31,7 +33,7 @@ def test_pages_are_reused_briefly_and_near_me_never(app, db, make_user, make_hou
         assert {v.id for v in near[0]} == {first.id, second.id}  # near me: always fresh
     time.sleep(0.6)
     with db() as s:
-        assert [v.id for v in wishes.browse_page(s, f, max_age_s=0.5)[0]] == [second.id, first.id]
+        assert [v.id for v in wishes.browse_page(s, f, max_age_s=0.5)[0]] == [first.id, second.id]
 
 
 @pytest.mark.parametrize(
@@ -76,14 +78,100 @@ def pool(make_user, make_household, make_need):
     return staff, made, pending
 
 
-def test_browse_pages_newest_first_with_a_cursor(db, pool):
+def test_browse_pages_oldest_first_with_a_cursor(db, pool):
     _staff, made, _pending = pool
-    ids = [n.id for n in reversed(made)]
+    ids = [n.id for n in made]  # one priority: the longest waiting first
     with db() as s:
         first, cursor = wishes.browse(s, wishes.WishFilter(), limit=3)
         assert [v.id for v in first] == ids[:3] and cursor == ids[2]
         rest, end = wishes.browse(s, wishes.WishFilter(), after_id=cursor, limit=3)
         assert [v.id for v in rest] == ids[3:] and end is None
+
+
+def _wait(s, need_id, days):
+    need = s.get(Need, need_id)
+    need.published_at = utcnow() - timedelta(days=days)
+    s.add(need)
+
+
+def test_pool_lists_by_priority_then_waiting_time(db, make_user, make_household, make_need):
+    """Level 1 before level 2 before level 3, whatever their age; 急难型 and waiting past the
+    level's SLA raise a wish one step (as a round's ``priority_of``); within a priority the
+    longest waiting first; the cursor pages through the same order."""
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+
+    def wish(score, days, **household):
+        need = make_need(staff, make_household(staff, risk_score=score, **household))
+        with db() as s:
+            _wait(s, need.id, days)
+            s.commit()
+        return need.id
+
+    level3_new = wish(95, 0)
+    level2_old = wish(70, 5)
+    level1_new = wish(40, 0)
+    level2_overdue = wish(75, 8)  # past 7 days: priority 1
+    level3_emergency = wish(92, 1, hardship_type="emergency")  # priority 2
+    level1_old = wish(30, 2)
+    level2_new = wish(65, 0)
+    expected = [
+        level2_overdue,  # priority 1, waiting 8 days
+        level1_old,
+        level1_new,
+        level2_old,  # priority 2, waiting 5 days
+        level3_emergency,
+        level2_new,
+        level3_new,
+    ]
+    with db() as s:
+        views, _ = wishes.browse(s, wishes.WishFilter(), limit=20)
+        assert [v.id for v in views] == expected
+        paged, cursor = [], None
+        while True:
+            page, cursor = wishes.browse(s, wishes.WishFilter(), after_id=cursor, limit=2)
+            paged += [v.id for v in page]
+            if cursor is None:
+                break
+        assert paged == expected
+        now = utcnow()
+        for need_id in expected:
+            need = s.get(Need, need_id)
+            household = s.get(Household, need.household_id)
+            row = s.exec(
+                select(wishes.pool_priority(now))
+                .select_from(Need)
+                .join(Household, col(Household.id) == Need.household_id)
+                .where(Need.id == need_id)
+            ).one()
+            assert row == rounds.priority_of(
+                household.risk_score, household.hardship_type, need.published_at, now
+            )
+
+
+def test_near_me_sorts_by_distance_within_priority(db, make_user, make_household, make_need):
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    here = (30.2500, 120.1700)
+
+    def wish(score, dlat):
+        need = make_need(staff, make_household(staff, risk_score=score))
+        with db() as s:
+            row = s.get(Need, need.id)
+            row.lat, row.lon = here[0] + dlat, here[1]
+            s.add(row)
+            s.commit()
+        return need.id
+
+    far_level1 = wish(40, 0.02)  # ~2.2 km
+    near_level2 = wish(70, 0.001)
+    near_level1 = wish(40, 0.005)
+    mid_level2 = wish(70, 0.01)
+    with db() as s:
+        f = wishes.WishFilter(lat=here[0], lon=here[1], radius_km=5)
+        views, _ = wishes.browse(s, f)
+        assert [v.id for v in views] == [near_level1, far_level1, near_level2, mid_level2]
+        first, cursor = wishes.browse(s, f, limit=3)
+        rest, end = wishes.browse(s, f, after_id=cursor, limit=3)
+        assert [v.id for v in first + rest] == [v.id for v in views] and end is None
 
 
 def test_browse_filters_by_item_and_area(db, pool):
