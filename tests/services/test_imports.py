@@ -178,3 +178,59 @@ def test_an_old_file_with_typed_scores_is_refused_with_a_clear_message(db, make_
     assert [(e.row, e.column, e.message.code) for e in report.errors] == [
         (2, "韧性评分", "import.score_column")
     ]
+
+
+def test_needs_carry_their_delivery_mode_and_instructions_and_old_files_still_import(db, make_user):
+    """The optional 配送方式 / 配送说明 columns (issue 12); a sheet without them (an older
+    template) still imports, as handovers at the hub; an unknown mode is a row error."""
+    from openpyxl import Workbook
+
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    a, b = valid_id_number(9101), valid_id_number(9102)
+    with db() as s:
+        template = imports.template(s, actor=s.get(User, staff.id))
+    wb = load_workbook(io.BytesIO(template))
+    headers = [c.value for c in wb[imports.NEED_SHEET][1]]
+    assert headers[-2:] == ["配送方式", "配送说明"]
+    assert "=zf_delivery_modes" in {
+        dv.formula1 for dv in wb[imports.NEED_SHEET].data_validations.dataValidation
+    }
+    need = [a, "微心愿", "07-02 家具家电", "想要一台电风扇", "", 150, None]
+    data = fill(template, [household_row(a)], [[*need, "送货上门", "上门，需先电话预约"]])
+    with db() as s:
+        report = imports.import_workbook(s, actor=s.get(User, staff.id), data=data)
+        assert report.ok, report.errors
+    with db() as s:
+        h = s.exec(select(Household).where(Household.id_number == a)).one()
+        stored = s.exec(select(Need).where(Need.household_id == h.id)).one()
+        assert (stored.delivery_mode, stored.delivery_instructions) == (
+            "home_delivery",
+            "上门，需先电话预约",
+        )
+
+    # An older template: the need sheet ends at 截止日期.
+    old = Workbook()
+    old.active.title = imports.HOUSEHOLD_SHEET
+    old.active.append([h for _f, h, _x in imports.HOUSEHOLD_COLUMNS])
+    old.active.append(household_row(b))
+    sheet = old.create_sheet(imports.NEED_SHEET)
+    sheet.append([h for f, h, _x in imports.NEED_COLUMNS if not f.startswith("delivery_")])
+    sheet.append([b, "微心愿", "07-02 家具家电", "想要一个电饭煲", "", 100, None])
+    body = io.BytesIO()
+    old.save(body)
+    with db() as s:
+        report = imports.import_workbook(s, actor=s.get(User, staff.id), data=body.getvalue())
+        assert report.ok, report.errors
+    with db() as s:
+        h = s.exec(select(Household).where(Household.id_number == b)).one()
+        assert s.exec(select(Need).where(Need.household_id == h.id)).one().delivery_mode == (
+            "handover"
+        )
+
+    c = valid_id_number(9103)
+    bad = fill(template, [household_row(c)], [[c, *need[1:], "快递", ""]])
+    with db() as s:
+        report = imports.import_workbook(s, actor=s.get(User, staff.id), data=bad)
+    assert not report.ok and ("需求", 2, "配送方式") in {
+        (e.sheet, e.row, e.column) for e in report.errors
+    }
