@@ -24,7 +24,7 @@ from stdnum.cn import ric, uscc
 from werkzeug.serving import make_server
 
 from marketplace.db import get_engine, session_scope
-from marketplace.models import Household, Need, Offer, Organisation, Role, User
+from marketplace.models import Claim, Household, Need, Offer, Organisation, Role, User
 from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn
 from marketplace.services import accounts, households, imports, offers, resilience
 
@@ -110,7 +110,7 @@ def make_user(
 def make_household(app: Flask, staff: User, **overrides: Any) -> Household:
     """A household registered by ``staff``. Its score is computed from ``profile`` when one is
     given; otherwise (and whenever ``risk_score`` is given) the test's score is set over it, as
-    a scored history row of model version ``test`` (default 45: level 1)."""
+    a scored history row of model version ``test_score`` (default 45: level 1)."""
     risk_score = overrides.pop("risk_score", None if "profile" in overrides else 45)
     data = {
         "name": "张三",
@@ -142,11 +142,13 @@ def set_test_score(s: Any, household: Household, score: int) -> None:
         [
             (
                 household.id or 0,
-                resilience.Score(score, (resilience.Contribution("test", score, "set by a test"),)),
+                resilience.Score(
+                    score, (resilience.Contribution("test_score", score, "测试设定的评分"),)
+                ),
             )
         ],
-        model_version="test",
-        reason="test",
+        model_version="test_score",
+        reason="test_score",
         compact=False,
     )
 
@@ -284,6 +286,41 @@ def synthetic_boundaries() -> dict[str, Any]:
 
 
 # -- a real HTTP server ----------------------------------------------------------------------------
+
+
+def delivered_claim(
+    app: Flask,
+    staff: User,
+    member: User,
+    *,
+    hours: str | None = None,
+    household: Household | None = None,
+    **need_overrides: Any,
+) -> Claim:
+    """A published wish of ``household`` (a new one by default), claimed by ``member`` and
+    reported delivered with ``hours`` declared."""
+    from marketplace.services import claims
+
+    household = household or make_household(app, staff)
+    need = make_need(app, staff, household, **need_overrides)
+    with app.app_context(), session_scope(get_engine(app)) as s:
+        actor = s.get(User, member.id)
+        assert actor is not None
+        claim = claims.claim_wish(
+            s, member=actor, wish_id=need.id or 0, policy=claims.ClaimPolicy(100, 7)
+        )
+        return claims.report_delivery(
+            s, actor=actor, claim_id=claim.id or 0, note="送到了，老人家很满意。", hours=hours
+        )
+
+
+def confirm(app: Flask, staff: User, need_id: int, hours: str | None = None) -> Claim:
+    from marketplace.services import claims
+
+    with app.app_context(), session_scope(get_engine(app)) as s:
+        actor = s.get(User, staff.id)
+        assert actor is not None
+        return claims.confirm_delivery(s, actor=actor, need_id=need_id, hours=hours)
 
 
 class LiveServer:

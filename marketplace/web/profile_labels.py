@@ -88,7 +88,7 @@ SCORE_ROW_LABELS = {
     "floor": _l("Lowest possible score"),
     "ceiling": _l("Highest possible score"),
     "legacy": _l("Score typed before profiles"),
-    "test": _l("Score set by a test"),
+    "test_score": _l("Score set by a test"),
 }
 SCORE_REASON_LABELS = {
     "create": _l("Registered"),
