@@ -81,8 +81,10 @@ def index() -> ResponseReturnValue:
 @bp.get("/wishes/<int:wish_id>")
 @role_required(Role.MEMBER)
 def wish(wish_id: int) -> ResponseReturnValue:
-    view = wishes.wish_detail(get_session(), wish_id)
-    return render_template("member/wish.html", w=view, form=EmptyForm())
+    db = get_session()
+    view = wishes.wish_detail(db, wish_id)
+    info = claims.wish_delivery_info(db, wish_id)
+    return render_template("member/wish.html", w=view, form=EmptyForm(), info=info)
 
 
 @bp.post("/wishes/<int:wish_id>/claim")
@@ -103,7 +105,7 @@ def claim(wish_id: int) -> ResponseReturnValue:
         rollback_request()  # a refused claim leaves nothing half-done, also on this page
         view = wishes.wish_detail(db, wish_id)
         return render_template(
-            "member/wish.html", w=view, form=EmptyForm(), conflict=exc.message
+            "member/wish.html", w=view, form=EmptyForm(), conflict=exc.message, info=None
         ), 409
     flash(_("Claimed. Please deliver it before the due date."), "success")
     return redirect(url_for("member.claims_list", _anchor=f"claim-{c.id}"))

@@ -624,6 +624,20 @@ def delivery_infos(session: Session, rows: list[Claim]) -> dict[int, DeliveryInf
     return out
 
 
+def wish_delivery_info(session: Session, need_id: int) -> DeliveryInfo | None:
+    """How a wish will be delivered, for the wish page before it is claimed: the mode, the
+    instructions and the responsible hub; nothing about the household."""
+    need = session.get(Need, need_id)
+    if need is None:
+        return None
+    return DeliveryInfo(
+        mode=need.delivery_mode,
+        instructions=need.delivery_instructions,
+        hub=_hub_contact(contacts.responsible_hub(session, need.community_code)),
+        can_reveal=False,
+    )
+
+
 def _may_reveal(claim: Claim, need: Need) -> bool:
     return claim.status == ClaimStatus.ACTIVE.value and need.delivery_mode in HOME_DELIVERY_MODES
 

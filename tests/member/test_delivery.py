@@ -172,3 +172,20 @@ def test_a_bad_photo_at_the_preview_keeps_nothing(
     assert refused.status_code == 422
     pending = Path(app.instance_path) / "uploads" / "pending"
     assert not pending.exists() or not any(pending.glob(f"{claim.id}-*.jpg"))
+
+
+def test_the_wish_page_says_how_it_will_be_delivered_before_the_claim(
+    as_role, make_household, make_need, users, db
+):
+    staff = users["hub_staff"]
+    household = make_household(staff, address="清波街9号", phone="13912349999")
+    wish = make_need(
+        staff, household, delivery_mode="home_delivery", delivery_instructions="送货上门"
+    )
+    with db() as s:
+        hub = s.exec(select(Hub).where(Hub.region_code == "330102")).one()
+        hub.contact_phone, hub.handover_address = "0571-87001234", "上城区助联体服务大厅"
+    page = text(as_role("member").get(f"/member/wishes/{wish.id}"))
+    assert "0571-87001234" in page and "送货上门" in page
+    assert household.address not in page and household.phone not in page
+    assert "/household" not in page  # nothing to reveal before a claim
