@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,14 +56,36 @@ def _documented_rules_hold(case: Any) -> bool:
     if case.path == "/households" and case.method == "POST":
         profile = body.get("profile") if isinstance(body.get("profile"), dict) else {}
         members = body.get("members", 1)
-        counts = [v for k, v in profile.items() if k in COUNT_FIELDS and isinstance(v, int)]
-        if isinstance(members, int) and any(c > members for c in counts):
+
+        def number(v: Any) -> bool:  # JSON numbers (4.0 is a valid count)
+            return isinstance(v, int | float) and not isinstance(v, bool)
+
+        counts = [v for k, v in profile.items() if k in COUNT_FIELDS and number(v)]
+        if number(members) and any(c > members for c in counts):
             return False  # each count of the profile is of the household's members
-        if profile.get("employed", 1) > profile.get("able_bodied", 1):
-            return False
+        employed, able = profile.get("employed", 1), profile.get("able_bodied", 1)
+        if number(employed) and number(able) and employed > able:
+            return False  # no more members in work than able to work
     if case.path == "/needs" and case.method == "POST" and body.get("deadline"):
         today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
         if str(body["deadline"]) < today.isoformat():
+            return False
+    if case.path in ("/me/contributions", "/me/certificate.pdf"):
+        # A period: from <= to, at most five years, years 2000-2099; a certificate needs
+        # records in it (the fuzzing member has none).
+        if case.path == "/me/certificate.pdf":
+            return False
+        query = case.query or {}
+        given = [str(query.get(k) or "") for k in ("from", "to")]
+        if any(d and not ("2000" <= d[:4] <= "2099") for d in given):
+            return False
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        try:
+            start = date.fromisoformat(given[0]) if given[0] else date(today.year, 1, 1)
+            end = date.fromisoformat(given[1]) if given[1] else today
+        except ValueError:
+            return False
+        if start > end or (end - start).days > 366 * 5:
             return False
     return True
 
