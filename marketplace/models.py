@@ -489,6 +489,9 @@ class Claim(SQLModel, table=True):
     # 放弃认领 — when and why the member gave the wish back (read by hub staff).
     given_up_at: datetime | None = None
     give_up_reason: str | None = Field(default=None, max_length=500)
+    # 服务时长 the deliverer declares with the report (hours, one decimal); the hub confirms or
+    # corrects it at confirmation, in the contribution record.
+    declared_hours: Decimal | None = Field(default=None, sa_column=Column(Numeric(4, 1)))
 
 
 class MatchRound(SQLModel, table=True):
@@ -556,3 +559,79 @@ class AuditLog(SQLModel, table=True):
     object_id: str = Field(default="", sa_column=Column(String(32), nullable=False, index=True))
     before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class Contribution(SQLModel, table=True):
+    """志愿服务记录 — what one confirmed delivery (later: visit, service) gave, with the fields of
+    the national volunteer service record: volunteer, organisation, content, place (community),
+    start and end, hours (confirmed by the hub), recording unit (the confirming hub). The household
+    appears only masked. ``branch_id`` / ``project_id`` are for Party branches and projects."""
+
+    __table_args__ = (
+        UniqueConstraint("claim_id", name="uq_contribution_claim"),
+        Index("ix_contribution_member_end", "member_id", "ended_at"),
+        Index("ix_contribution_org_end", "org_id", "ended_at"),
+        CheckConstraint("hours >= 0 AND hours <= 24", name="ck_contribution_hours"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_no: str = Field(max_length=20, unique=True)  # ZF-2026-000123
+    claim_id: int | None = Field(default=None, foreign_key="claim.id")
+    need_id: int | None = Field(default=None, foreign_key="need.id")
+    member_id: int | None = Field(default=None, foreign_key="user.id")
+    org_id: int | None = Field(default=None, foreign_key="organisation.id")
+    branch_id: int | None = None  # 党支部 (later)
+    project_id: int | None = None  # 项目 (later)
+    volunteer_name: str = Field(max_length=120)
+    organisation_name: str = Field(default="", max_length=120)
+    item_code: str = Field(max_length=5)
+    content: str = Field(max_length=100)
+    community_code: str = Field(max_length=12)
+    household_label: str = Field(max_length=16)  # masked: 张*
+    started_at: datetime
+    ended_at: datetime
+    hours_declared: Decimal | None = Field(default=None, sa_column=Column(Numeric(4, 1)))
+    hours: Decimal = Field(default=Decimal(0), sa_column=Column(Numeric(4, 1), nullable=False))
+    hub_id: int | None = Field(default=None, foreign_key="hub.id")
+    recording_unit: str = Field(max_length=80)
+    confirmed_by: int | None = Field(default=None, foreign_key="user.id")
+    confirmed_at: datetime = Field(default_factory=utcnow)
+    points: int = 0
+
+
+class PointEntry(SQLModel, table=True):
+    """爱心积分 — one movement of a helper's points (per confirmed record, by the rules file), with
+    the rule lines that made it up."""
+
+    __table_args__ = (
+        Index("ix_pointentry_member", "member_id", "id"),
+        Index("ix_pointentry_org", "org_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int | None = Field(default=None, foreign_key="user.id")
+    org_id: int | None = Field(default=None, foreign_key="organisation.id")
+    contribution_id: int | None = Field(default=None, foreign_key="contribution.id")
+    points: int
+    reason: str = Field(max_length=32)  # record | …
+    rules_version: str = Field(default="", max_length=32)
+    detail: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Certificate(SQLModel, table=True):
+    """志愿服务记录证明 — an issued certificate: its totals fixed at issue, its code random and
+    stored (unforgeable), checked on the public page /verify/<code>."""
+
+    __table_args__ = (Index("ix_certificate_member", "member_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=43, unique=True)
+    member_id: int = Field(foreign_key="user.id")
+    volunteer: str = Field(max_length=16)  # masked name, as the verification page shows it
+    period_from: date
+    period_to: date
+    records: int
+    hours: Decimal = Field(sa_column=Column(Numeric(8, 1), nullable=False))
+    record_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    issued_at: datetime = Field(default_factory=utcnow)

@@ -241,6 +241,8 @@ class OfferIn(_In):
 
 class DeliveryIn(_In):
     note: str = Field(default="", max_length=1000)
+    # 服务时长 declared by the deliverer (at most one decimal; the hub confirms or corrects it).
+    hours: float | None = Field(default=None, ge=0, le=24)
 
 
 class DecisionIn(_In):

@@ -288,6 +288,17 @@ def synthetic_boundaries() -> dict[str, Any]:
 # -- a real HTTP server ----------------------------------------------------------------------------
 
 
+def has_cjk_font() -> bool:
+    """Whether the certificate (志愿服务记录证明) finds a Chinese font on this machine."""
+    from marketplace.services import certificates
+
+    try:
+        certificates.find_font("")
+    except certificates.FontMissing:
+        return False
+    return True
+
+
 def delivered_claim(
     app: Flask,
     staff: User,

@@ -40,8 +40,21 @@ SCORE = {
 }
 
 
+PROFILE_IN = {
+    "type": "object",
+    "properties": {
+        "members": {"type": "integer", "minimum": 1, "maximum": 30},
+        "profile": {"$ref": "#/components/schemas/Profile"},
+    },
+    "required": ["profile"],
+    "description": "The whole profile (fields left out take their defaults) and, optionally, the "
+    "household's size. Each count is of the household's members: none may exceed members, and "
+    "no more members are employed than able-bodied.",
+}
+
+
 def monitoring_schemas() -> dict[str, Any]:
-    return {"Score": SCORE}
+    return {"Score": SCORE, "ProfileIn": PROFILE_IN}
 
 
 def monitoring_paths(
@@ -53,6 +66,25 @@ def monitoring_paths(
                 **op(
                     "A household's resilience score with its model version and explanation "
                     "(hub staff: their area; admin: the city)",
+                    ok_schema={"$ref": "#/components/schemas/Score"},
+                    tag="monitoring",
+                ),
+                "parameters": [path_id("household_id")],
+            }
+        },
+        "/households/{household_id}/profile": {
+            "put": {
+                **op(
+                    "Replace a household's profile (家庭画像; hub staff of its area): the change "
+                    "is kept with who and when, and the household rescored; answers the new score",
+                    body={
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ProfileIn"}
+                            }
+                        },
+                    },
                     ok_schema={"$ref": "#/components/schemas/Score"},
                     tag="monitoring",
                 ),

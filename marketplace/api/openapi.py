@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from marketplace.api.monitoring_openapi import monitoring_paths, monitoring_schemas
+from marketplace.api.records_openapi import record_paths
 from marketplace.api.rounds_openapi import round_paths
 from marketplace.config import Defaults
 from marketplace.models import HOUSEHOLD_TAGS
@@ -373,7 +374,23 @@ def build_spec() -> dict[str, Any]:
             }
         },
         "/needs/{need_id}/confirm": {
-            "post": {**_op("Confirm a reported delivery", tag="needs"), "parameters": [nid]}
+            "post": {
+                **_op(
+                    "Confirm a reported delivery; its service record gets the hours given here"
+                    " (default: those the deliverer declared)",
+                    body=_body(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "hours": {"type": "number", "minimum": 0, "maximum": 24}
+                            },
+                        },
+                        required=False,
+                    ),
+                    tag="needs",
+                ),
+                "parameters": [nid],
+            }
         },
         "/needs/{need_id}/reject": {
             "post": {
@@ -514,6 +531,7 @@ def build_spec() -> dict[str, Any]:
         "content": {"application/json": {"schema": ERROR}},
     }
     paths.update(round_paths(_op, _path_id))
+    paths.update(record_paths(_op, _query))
     paths.update(monitoring_paths(_op, _path_id))
     schemas.update(monitoring_schemas())
     return {

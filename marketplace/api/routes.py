@@ -15,6 +15,7 @@ from marketplace.api.openapi import build_spec
 from marketplace.db import get_session
 from marketplace.extensions import limiter
 from marketplace.models import Role, User
+from marketplace.profiles import Profile
 from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn
 from marketplace.services import (
     accounts,
@@ -28,6 +29,7 @@ from marketplace.services import (
     wishes,
 )
 from marketplace.services.access import (
+    get_household_for_staff,
     get_need_for_staff,
     get_offer_for_org,
     require_wish_reader,
@@ -205,6 +207,28 @@ def get_household(household_id: int) -> ResponseReturnValue:
 def household_score(household_id: int) -> ResponseReturnValue:
     """抗风险能力赋分 with its explanation (hub staff: their subtree; admin: the city)."""
     score = resilience.household_score(get_session(), actor=me(), household_id=household_id)
+    return jsonify(serialise.score(score))
+
+
+@bp.put("/households/<int:household_id>/profile")
+@api_auth(Role.HUB_STAFF)
+def update_profile(household_id: int) -> ResponseReturnValue:
+    """家庭画像: replace the profile (and optionally the size); kept with who/when/what and
+    rescored at once. Answers the new score."""
+    session = get_session()
+    get_household_for_staff(session, household_id, me())  # out of scope: 404 before any 422
+    data = body()
+    given = data.get("profile")
+    if not isinstance(given, dict):
+        raise ValidationFailed({"profile": "field.required"})
+    profile = parse(Profile, given)
+    members = data.get("members")
+    if members is not None and (isinstance(members, bool) or not isinstance(members, int)):
+        raise ValidationFailed({"members": "field.not_integer"})
+    resilience.update_profile(
+        session, actor=me(), household_id=household_id, profile=profile, members=members
+    )
+    score = resilience.household_score(session, actor=me(), household_id=household_id)
     return jsonify(serialise.score(score))
 
 

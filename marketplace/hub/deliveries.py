@@ -56,7 +56,15 @@ def deliveries_xlsx() -> ResponseReturnValue:
 def confirm(need_id: int) -> ResponseReturnValue:
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("hub.deliveries"))
-    claims.confirm_delivery(get_session(), actor=me(), need_id=need_id)
+    try:
+        claims.confirm_delivery(
+            get_session(), actor=me(), need_id=need_id, hours=request.form.get("hours")
+        )
+    except ServiceError as exc:
+        if not exc.errors:
+            raise
+        flash(render(next(iter(exc.errors.values()))), "error")
+        return redirect(back(url_for("hub.deliveries")))
     flash(_("Delivery confirmed."), "success")
     return redirect(back(url_for("hub.deliveries")))
 

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from marketplace.db import get_session
 from marketplace.models import Notification, Role
-from marketplace.services import notifications, wishes
+from marketplace.services import certificates, notifications, wishes
 from marketplace.services.messages import Message
 from marketplace.web.helpers import EmptyForm, back, me, safe_next
 from marketplace.web.i18n import LANGUAGES
@@ -123,3 +123,11 @@ def notifications_read() -> ResponseReturnValue:
     notifications.mark_all_read(get_session(), current_user.id)
     flash(gettext("All notifications marked as read."), "success")
     return redirect(url_for("main.notifications_list"))
+
+
+@bp.get("/verify/<code>")
+def verify(code: str) -> ResponseReturnValue:
+    """Public: is this 志愿服务记录证明 genuine? Its fixed totals; nothing about households."""
+    result = certificates.verify(get_session(), code)
+    body = render_template("main/verify.html", v=result)
+    return body, (200 if result.valid else 404), {"Cache-Control": "no-store"}

@@ -14,22 +14,40 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from marketplace.db import get_session, rollback_request
 from marketplace.member.forms import GiveUpForm
 from marketplace.models import Role
 from marketplace.schemas import GiveUpIn
-from marketplace.services import claims, mapdata, regions, wishes
+from marketplace.services import (
+    certificates,
+    claims,
+    contributions,
+    mapdata,
+    points,
+    regions,
+    wishes,
+)
 from marketplace.services.errors import Conflict, ServiceError, ValidationFailed, parse
 from marketplace.services.messages import Message
 from marketplace.uploads import delivery_limit
 from marketplace.web.access import role_required
+from marketplace.web.certificates import certificate_pdf, pdf_response
 from marketplace.web.delivery import delivery_page, household_contact_page
-from marketplace.web.helpers import EmptyForm, attach_errors, me
+from marketplace.web.helpers import EmptyForm, attach_errors, me, xlsx_response
+from marketplace.web.labels import export_words
 from marketplace.web.messages import render
 
 bp = Blueprint("member", __name__, url_prefix="/member")
 PAGE = 20
+# The lines of a points movement (services/points.py), as the history names them.
+POINT_RULE_LABELS = {
+    "base": _l("Base"),
+    "item": _l("Item"),
+    "hours": _l("Hours"),
+    "level1": _l("Level-1 household"),
+}
 
 
 @bp.get("/")
@@ -169,4 +187,61 @@ def map_json() -> ResponseReturnValue:
             actor=me(),
             counts_max_age_s=float(current_app.config["DASHBOARD_COUNTS_MAX_AGE_S"]),
         )
+    )
+
+
+@bp.route("/records", methods=["GET", "POST"])
+@role_required(Role.MEMBER)
+def records() -> ResponseReturnValue:
+    """我的志愿服务记录 — records with totals by month and year, points, Excel and the
+    certificate (POST: issues a certificate for the period and downloads it)."""
+    db = get_session()
+    src = request.form if request.method == "POST" else request.args
+    raw = (src.get("from", ""), src.get("to", ""))
+    errors: dict[str, Message] = {}
+    status = 200
+    try:
+        d_from, d_to = contributions.parse_period(*raw)
+    except ValidationFailed as exc:
+        errors, status = exc.errors, exc.status
+        d_from, d_to = contributions.parse_period(None, None)
+    if request.method == "POST" and not errors:
+        if not EmptyForm().validate_on_submit():
+            return redirect(url_for("member.records"))
+        try:
+            body, cert = certificate_pdf(db, me(), d_from, d_to)
+        except ServiceError as exc:
+            rollback_request()
+            errors, status = exc.errors or {"_": exc.message}, exc.status
+        else:
+            return pdf_response(body, cert)
+    mine = me().id or 0
+    rows = contributions.records_of_member(db, member_id=mine, d_from=d_from, d_to=d_to)
+    everything = contributions.records_of_member(db, member_id=mine)
+    page = render_template(
+        "member/records.html",
+        rows=list(reversed(rows)),
+        period_totals=contributions.totals(rows),
+        all_totals=contributions.totals(everything),
+        balance=points.balance(db, member_id=mine),
+        history=points.history(db, member_id=mine, limit=50),
+        names=regions.region_names(db),
+        d_from=d_from,
+        d_to=d_to,
+        raw=raw,
+        errors=errors,
+        form=EmptyForm(),
+        POINT_RULE_LABELS=POINT_RULE_LABELS,
+    )
+    return page, status
+
+
+@bp.get("/records.xlsx")
+@role_required(Role.MEMBER)
+def records_xlsx() -> ResponseReturnValue:
+    db = get_session()
+    d_from, d_to = contributions.parse_period(request.args.get("from"), request.args.get("to"))
+    rows = contributions.records_of_member(db, member_id=me().id or 0, d_from=d_from, d_to=d_to)
+    return xlsx_response(
+        certificates.records_workbook(db, rows, words=export_words()), "service-records"
     )

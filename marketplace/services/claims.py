@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
@@ -30,7 +31,7 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.services import audit, contacts
+from marketplace.services import audit, contacts, contributions
 from marketplace.services.access import get_claim_for_deliverer, get_need_for_staff, staff_scope
 from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.services.messages import Message
@@ -127,6 +128,7 @@ class DeliveryPreview:
     note: str
     public_note: str
     has_photo: bool
+    hours: Decimal | None = None
 
 
 def preview_delivery(
@@ -137,18 +139,21 @@ def preview_delivery(
     note: str,
     has_photo: bool,
     note_min_chars: int = Defaults.DELIVERY_NOTE_MIN_CHARS,
+    hours: Decimal | str | None = None,
 ) -> DeliveryPreview:
     """Check a report as ``report_delivery`` will, without storing anything."""
     claim, wish = claim_with_wish(session, actor=actor, claim_id=claim_id)
     if claim.status != ClaimStatus.ACTIVE.value:
         raise Conflict(Message("claim.not_active", {"claim_status": claim.status}))
     check_report(note, has_photo=has_photo, note_min_chars=note_min_chars)
+    declared = contributions.parse_hours(hours)
     return DeliveryPreview(
         claim=claim,
         wish=wish,
         note=note.strip(),
         public_note=scrub_about(session, claim.need_id, note.strip()),
         has_photo=has_photo,
+        hours=declared,
     )
 
 
@@ -161,8 +166,10 @@ def report_delivery(
     photo_path: str | None = None,
     save_photo: Callable[[], str] | None = None,
     note_min_chars: int = Defaults.DELIVERY_NOTE_MIN_CHARS,
+    hours: Decimal | str | None = None,
 ) -> Claim:
     """The member (or the organisation, for an assigned offer) reports that help was delivered.
+    ``hours``: the service time the deliverer declares (checked by ``contributions.parse_hours``).
 
     A report needs a photo or a note of at least ``note_min_chars`` characters. ``save_photo``
     (the web layer's: it checks, re-encodes and writes an uploaded photo and returns its file
@@ -174,6 +181,7 @@ def report_delivery(
         has_photo=save_photo is not None or bool(photo_path),
         note_min_chars=note_min_chars,
     )
+    declared = contributions.parse_hours(hours)
     moved = session.exec(
         update(Claim)
         .where(col(Claim.id) == claim.id, col(Claim.status) == ClaimStatus.ACTIVE.value)
@@ -184,6 +192,7 @@ def report_delivery(
             # text one party writes for another (DESIGN §6).
             delivery_note=scrub_about(session, claim.need_id, note.strip()) or None,
             photo_path=photo_path,
+            declared_hours=declared,
         )
     ).rowcount
     if moved != 1:
@@ -220,8 +229,12 @@ def active_claim(session: Session, need_id: int) -> Claim | None:
     ).first()
 
 
-def confirm_delivery(session: Session, *, actor: User, need_id: int) -> Claim:
-    """确认完成 — hub staff of the household's subtree confirm a reported delivery."""
+def confirm_delivery(
+    session: Session, *, actor: User, need_id: int, hours: Decimal | str | None = None
+) -> Claim:
+    """确认完成 — hub staff of the household's subtree confirm a reported delivery; its service
+    record (志愿服务记录) is written with ``hours`` (the hub's figure; None keeps the declared)."""
+    confirmed_hours = contributions.parse_hours(hours)
     need = get_need_for_staff(session, need_id, actor)
     claim = active_claim(session, need.id or 0)
     if claim is None or claim.status != ClaimStatus.DELIVERED.value:
@@ -240,6 +253,9 @@ def confirm_delivery(session: Session, *, actor: User, need_id: int) -> Claim:
     )
     session.refresh(claim)
     session.refresh(need)
+    record = contributions.record_delivery(
+        session, claim=claim, need=need, actor=actor, hours=confirmed_hours
+    )
     _notify_deliverer(
         session,
         claim,
@@ -252,7 +268,12 @@ def confirm_delivery(session: Session, *, actor: User, need_id: int) -> Claim:
         "need.confirm",
         need,
         before={"status": "delivered"},
-        after={"status": need.status, "claim_id": claim.id},
+        after={
+            "status": need.status,
+            "claim_id": claim.id,
+            "record_no": record.record_no,
+            "hours": str(record.hours),
+        },
     )
     return claim
 

@@ -81,6 +81,7 @@ def delivery_page(claim_id: int, *, done: str) -> ResponseReturnValue:
                 note=data.note,
                 save_photo=pending_saver(kept, db) if kept else photo_saver(upload, db),
                 note_min_chars=min_chars,
+                hours=form.hours.data,
             )
             flash(_("Thank you! The hub staff will confirm the delivery."), "success")
             return redirect(done)
@@ -92,6 +93,7 @@ def delivery_page(claim_id: int, *, done: str) -> ResponseReturnValue:
             note=data.note,
             has_photo=upload is not None or kept is not None,
             note_min_chars=min_chars,
+            hours=form.hours.data,
         )
         if upload is not None:
             token = stash_pending(upload, c.id or 0)

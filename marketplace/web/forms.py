@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import HiddenField, SelectMultipleField, TextAreaField
+from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -36,3 +36,10 @@ class DeliveryForm(FlaskForm):
     )
     # The token of the photo kept since the preview (``uploads.stash_pending``).
     pending = HiddenField(validators=[Length(max=32)])
+    # 服务时长, checked by ``contributions.parse_hours`` (one message for pages and the API).
+    hours = StringField(
+        _l("Service hours"),
+        validators=[Length(max=8)],
+        description=_l("How long the service took, e.g. 1.5 (optional; the hub confirms it)."),
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )

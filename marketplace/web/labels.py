@@ -167,6 +167,7 @@ AUDIT_ACTION_LABELS = {
     "setting.update": _l("Setting changed"),
     "household.profile": _l("Household profile changed"),
     "resilience.load": _l("Score model loaded"),
+    "certificate.issue": _l("Service certificate issued"),
 }
 AUDIT_OBJECT_LABELS = {
     "household": _l("Household"),
@@ -180,8 +181,12 @@ AUDIT_OBJECT_LABELS = {
     "apitoken": _l("API token"),
     "setting": _l("Setting"),
     "resiliencemodel": _l("Score model"),
+    "certificate": _l("Service certificate"),
 }
 AUDIT_FIELD_LABELS = {
+    "record_no": _l("Record number"),
+    "hours": _l("Hours"),
+    "records": _l("Records"),
     "name": _l("Name"),
     "id_number": _l("Resident ID number"),
     "phone": _l("Phone"),

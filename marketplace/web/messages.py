@@ -189,6 +189,17 @@ MESSAGES: dict[str, LazyString] = {
         "The household's address and phone are shown only while the claim is in progress"
         " (this one is %(claim_status)s)"
     ),
+    # Service records (志愿服务记录) and certificates
+    "hours.invalid": _l("Enter the hours as a number, e.g. 1.5"),
+    "hours.range": _l("Hours must be between 0 and %(max)s"),
+    "period.bad_date": _l("Enter a date as YYYY-MM-DD"),
+    "period.out_of_range": _l("Choose a date between the years %(first)s and %(last)s"),
+    "period.reversed": _l("The end of the period is before its start"),
+    "period.too_long": _l("The period may be at most %(years)s years"),
+    "certificate.no_records": _l("There are no service records in this period"),
+    "certificate.font_missing": _l(
+        "Certificates cannot be made on this server: no Chinese font is installed (fonts-noto-cjk)"
+    ),
     "delivery.empty": _l(
         "The report is empty: add a photo, or write at least %(n)s characters about what was"
         " delivered"

@@ -86,3 +86,35 @@ def test_the_score_is_in_the_openapi_document(client):
         score["required"]
     )
     assert "Profile" in spec["components"]["schemas"]
+
+
+def test_staff_replace_the_profile_and_get_the_new_score(
+    client, make_user, make_household, api_token, db
+):
+    from sqlmodel import select
+
+    from marketplace.models import ProfileChange
+
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    household = make_household(staff, members=2, profile={"source": "dibian"})
+    url = f"/api/v1/households/{household.id}/profile"
+    h = api_token(staff)
+    r = client.put(
+        url, json={"members": 3, "profile": {"source": "dibian", "major_ill": 1}}, headers=h
+    )
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["score"] == 100 - 15 - 12 and body["reason"] == "profile"
+    assert sum(c["points"] for c in body["contributions"]) == body["score"]
+    with db() as s:
+        change = s.exec(select(ProfileChange)).one()
+        assert change.changes == {"major_ill": [0, 1], "members": [2, 3]}
+    bad = client.put(url, json={"profile": {"source": "dibian", "dependants": 9}}, headers=h)
+    assert bad.status_code == 422 and "dependants" in bad.get_json()["errors"]
+    assert client.put(url, json={}, headers=h).status_code == 422
+    other = api_token(make_user(Role.HUB_STAFF, hub="330106"))
+    assert client.put(url, json={"profile": {"source": "tekun"}}, headers=other).status_code == 404
+    admin = api_token(make_user(Role.ADMIN))
+    assert client.put(url, json={"profile": {"source": "tekun"}}, headers=admin).status_code == 403
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "put" in spec["paths"]["/households/{household_id}/profile"]

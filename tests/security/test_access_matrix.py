@@ -60,6 +60,7 @@ API: dict[str, Rule] = {
     "api.get_household": _r({"hub_staff"}, {"hub_staff"}),
     # The score carries no personal data; the administrator reads any household's.
     "api.household_score": _r({"hub_staff", "admin"}, {"hub_staff"}),
+    "api.update_profile": _r({"hub_staff"}, {"hub_staff"}),
     "api.create_need": _r({"hub_staff"}, {"hub_staff"}),  # body: a 330102 household
     "api.get_need": _r({"hub_staff"}, {"hub_staff"}),
     "api.publish_need": _r({"hub_staff"}, {"hub_staff"}),
