@@ -19,10 +19,13 @@ from marketplace.profiles import Profile
 from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn
 from marketplace.services import (
     accounts,
+    certificates,
     claims,
+    contributions,
     happiness,
     households,
     offers,
+    points,
     resilience,
     rounds,
     twofactor,
@@ -35,8 +38,10 @@ from marketplace.services.access import (
     require_wish_reader,
 )
 from marketplace.services.errors import Forbidden, ServiceError, ValidationFailed, parse
+from marketplace.services.regions import region_names
 from marketplace.uploads import delivery_limit, photo_saver
 from marketplace.web import login_throttle
+from marketplace.web.certificates import certificate_pdf, pdf_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -287,7 +292,8 @@ def cancel_need(need_id: int) -> ResponseReturnValue:
 @bp.post("/needs/<int:need_id>/confirm")
 @api_auth(Role.HUB_STAFF)
 def confirm_need(need_id: int) -> ResponseReturnValue:
-    claim = claims.confirm_delivery(get_session(), actor=me(), need_id=need_id)
+    hours = body().get("hours") if (request.is_json or request.form) else None
+    claim = claims.confirm_delivery(get_session(), actor=me(), need_id=need_id, hours=hours)
     return jsonify(serialise.claim(claim) | {"need_status": "confirmed"})
 
 
@@ -360,8 +366,46 @@ def deliver(claim_id: int) -> ResponseReturnValue:
         note=data.note,
         save_photo=photo_saver(request.files.get("photo"), session),
         note_min_chars=int(current_app.config["DELIVERY_NOTE_MIN_CHARS"]),
+        hours=None if data.hours is None else str(data.hours),
     )
     return jsonify(serialise.claim(claim))
+
+
+# Service records (志愿服务记录), certificates and their verification ------------------------------
+
+
+@bp.get("/me/contributions")
+@api_auth(Role.MEMBER)
+def my_contributions() -> ResponseReturnValue:
+    db = get_session()
+    d_from, d_to = contributions.parse_period(request.args.get("from"), request.args.get("to"))
+    rows = contributions.records_of_member(db, member_id=me().id or 0, d_from=d_from, d_to=d_to)
+    names = region_names(db)
+    return jsonify(
+        {
+            "from": d_from.isoformat(),
+            "to": d_to.isoformat(),
+            "items": [
+                contributions.record_json(r, place=names.get(r.community_code, "")) for r in rows
+            ],
+            "totals": contributions.totals(rows).as_json(),
+            "points_balance": points.balance(db, member_id=me().id or 0),
+        }
+    )
+
+
+@bp.get("/me/certificate.pdf")
+@api_auth(Role.MEMBER)
+def my_certificate() -> ResponseReturnValue:
+    d_from, d_to = contributions.parse_period(request.args.get("from"), request.args.get("to"))
+    body_pdf, cert = certificate_pdf(get_session(), me(), d_from, d_to)
+    return pdf_response(body_pdf, cert)
+
+
+@bp.get("/verify/<code>")
+def verify_certificate(code: str) -> ResponseReturnValue:
+    """Public: a certificate's fixed totals by its code; nothing about households."""
+    return jsonify(certificates.verify(get_session(), code).as_json())
 
 
 # Organisations and offers -----------------------------------------------------------------------

@@ -72,6 +72,9 @@ API: dict[str, Rule] = {
     "api.get_wish": _r(ANY_ACCOUNT),  # masked
     "api.claim_wish": _r({"member"}),  # the wish is already claimed: 409
     "api.my_claims": _r({"member"}),
+    "api.my_contributions": _r({"member"}),  # the caller's own records
+    "api.my_certificate": _r({"member"}),
+    "api.verify_certificate": _r(PUBLIC),  # the random code is the credential
     "api.deliver": _r({"member", "org"}, {"member", "org"}),
     "api.register_org": _r({"admin", "org"}),
     "api.vet_org": _r({"admin"}),
@@ -104,6 +107,7 @@ ROOT: dict[str, frozenset[str]] = {
     "/large-text": PUBLIC,
     "/notifications": ANY_ACCOUNT,
     "/notifications/read": ANY_ACCOUNT,
+    "/verify/<code>": PUBLIC,  # a certificate's check: the random code is the credential
 }
 # URL arguments naming a resource owned by someone (scope-checked) or not.
 SCOPED_ARGS = {"household_id", "need_id", "claim_id", "offer_id", "name", "round_id", "proposal_id"}
