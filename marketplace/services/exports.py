@@ -139,6 +139,7 @@ def households(
         t(N_("Community code")),
         t(N_("Community")),
         t(N_("Hardship type")),
+        t(N_("Source")),  # 对象来源, of the profile the score is computed from
         t(N_("Resilience score")),
         t(N_("Risk level")),
         t(N_("Household members")),
@@ -155,6 +156,7 @@ def households(
             h.community_code,
             names.get(h.community_code, ""),
             label("hardship", h.hardship_type),
+            label("source", h.source),
             h.risk_score,
             h.risk_level,
             h.members,

@@ -17,6 +17,7 @@ from marketplace.db import get_session
 from marketplace.models import Offer, Organisation
 from marketplace.services import offers, regions
 from marketplace.services.exports import Words
+from marketplace.web.profile_labels import CHOICE_LABELS as PROFILE_CHOICE_LABELS
 
 HARDSHIP_LABELS = {
     "bottom": _l("Basic guarantee"),
@@ -254,6 +255,7 @@ SECOND_FACTOR_LABELS = {
 # The tables by vocabulary name, for code that names codes without templates (the Excel exports).
 VOCABULARIES: dict[str, dict[str, Any]] = {
     "hardship": HARDSHIP_LABELS,
+    "source": PROFILE_CHOICE_LABELS["source"],  # 对象来源 (marketplace.profiles)
     "tag": TAG_LABELS,
     "need_status": NEED_STATUS_LABELS,
     "claim_status": CLAIM_STATUS_LABELS,

@@ -86,7 +86,9 @@ def test_exports_name_items_regions_units_and_tags_not_codes(
                 words=words,
             )
         )[:2]
-        assert dict(zip(heading, row, strict=True))["Tags"] == "<tag:disabled>, <tag:elderly>"
+        cells = dict(zip(heading, row, strict=True))
+        assert cells["Tags"] == "<tag:disabled>, <tag:elderly>"
+        assert cells["Source"] == "<source:monitored>"  # 对象来源, by its label
         heading, row = _sheet(
             exports.needs(
                 s,
