@@ -194,19 +194,6 @@ def run(url: str, args: argparse.Namespace) -> int:
         staff_tokens = [
             accounts.issue_token(s, user=staff, days=1) for _ in range(10 * args.capacity)
         ]
-        household = households.create_household(
-            s,
-            actor=staff,
-            data=HouseholdIn(
-                name="压测户",
-                id_number=id_number(rng),
-                phone="13800000000",
-                address="压测路1号",
-                community_code=COMMUNITY,
-                hardship_type="care",
-                risk_score=40,
-            ),
-        )
         org = offers.register_org(
             s,
             actor=None,
@@ -221,7 +208,24 @@ def run(url: str, args: argparse.Namespace) -> int:
             role="org",
             org_id=org.id,
         )
-        staff_id, household_id, org_user_id = staff.id, household.id, org_user.id
+        staff_id, org_user_id = staff.id, org_user.id
+
+    def new_household(s: Any, actor: Any) -> int:
+        """A household per need: one household does not get the same item twice (DESIGN §12)."""
+        household = households.create_household(
+            s,
+            actor=actor,
+            data=HouseholdIn(
+                name="压测户",
+                id_number=id_number(rng),
+                phone="13800000000",
+                address="压测路1号",
+                community_code=COMMUNITY,
+                hardship_type="care",
+                risk_score=40,
+            ),
+        )
+        return household.id or 0
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     port = server.server_port
@@ -238,7 +242,10 @@ def run(url: str, args: argparse.Namespace) -> int:
                     s,
                     actor=actor,
                     data=NeedIn(  # type: ignore[arg-type]
-                        household_id=household_id, kind="wish", item="07-02", title="压测心愿"
+                        household_id=new_household(s, actor),
+                        kind="wish",
+                        item="07-02",
+                        title="压测心愿",
                     ),
                 )
                 wish_id = households.publish_need(s, actor=actor, need_id=need.id).id  # type: ignore[arg-type]
@@ -271,7 +278,7 @@ def run(url: str, args: argparse.Namespace) -> int:
                         s,
                         actor=actor,
                         data=NeedIn(  # type: ignore[arg-type]
-                            household_id=household_id,
+                            household_id=new_household(s, actor),
                             kind="service",
                             item="01-01",
                             title=f"压测服务{i}",

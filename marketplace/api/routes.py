@@ -342,7 +342,9 @@ def claim_wish(wish_id: int) -> ResponseReturnValue:
         get_session(),
         member=me(),
         wish_id=wish_id,
-        policy=claims.ClaimPolicy(cfg["MAX_OPEN_CLAIMS"], cfg["CLAIM_DAYS"]),
+        policy=claims.ClaimPolicy(
+            cfg["MAX_OPEN_CLAIMS"], cfg["CLAIM_DAYS"], cfg["REPEAT_HELP_DAYS"]
+        ),
     )
     return created(serialise.claim(claim))
 

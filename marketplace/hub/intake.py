@@ -19,6 +19,7 @@ from marketplace.db import get_session
 from marketplace.hub.blueprint import PAGE, bp
 from marketplace.hub.forms import HouseholdForm, HubContactForm, NeedForm, ReasonForm
 from marketplace.hub.profile_forms import attach_profile_errors, by_dimension
+from marketplace.hub.review import fairness_flags
 from marketplace.models import NeedStatus, Role
 from marketplace.schemas import HouseholdIn, HubContactIn, NeedIn
 from marketplace.services import (
@@ -141,6 +142,7 @@ def household_detail(household_id: int) -> ResponseReturnValue:
         form=EmptyForm(),
         reason_form=ReasonForm(),
         monitoring=resilience.score_record(get_session(), record.household),
+        **fairness_flags(get_session(), list(record.needs)),
     )
 
 

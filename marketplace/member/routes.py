@@ -117,7 +117,9 @@ def claim(wish_id: int) -> ResponseReturnValue:
             db,
             member=me(),
             wish_id=wish_id,
-            policy=claims.ClaimPolicy(cfg["MAX_OPEN_CLAIMS"], cfg["CLAIM_DAYS"]),
+            policy=claims.ClaimPolicy(
+                cfg["MAX_OPEN_CLAIMS"], cfg["CLAIM_DAYS"], cfg["REPEAT_HELP_DAYS"]
+            ),
         )
     except Conflict as exc:
         rollback_request()  # a refused claim leaves nothing half-done, also on this page

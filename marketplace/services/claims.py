@@ -38,6 +38,7 @@ from marketplace.services.messages import Message
 from marketplace.services.notifications import Ref, notify, notify_org
 from marketplace.services.offers import live_conditions, org_of
 from marketplace.services.privacy import mask_name
+from marketplace.services.repeat_help import refuses as refused_as_repeat_help
 from marketplace.services.wishes import WishView, public_title_of, scrub_about, views_of
 
 
@@ -45,6 +46,7 @@ from marketplace.services.wishes import WishView, public_title_of, scrub_about, 
 class ClaimPolicy:
     max_open: int = 3
     days: int = 7
+    repeat_help_days: int = 90  # REPEAT_HELP_DAYS: no item twice to a household (0: off)
 
 
 def claim_wish(
@@ -78,6 +80,15 @@ def claim_wish(
         ):
             raise NotFound("wish.not_found")
         raise Conflict("wish.taken")
+    # Rule (DESIGN §12): no double help. The household's row is locked, so claims of two needs
+    # of one household are judged one after the other; a refusal rolls the claim back.
+    need = session.get(Need, wish_id)
+    if need is not None and policy.repeat_help_days > 0:
+        session.exec(
+            select(Household.id).where(col(Household.id) == need.household_id).with_for_update()
+        ).first()
+        if refused_as_repeat_help(session, need, days=policy.repeat_help_days, now=now):
+            raise Conflict(Message("claim.recently_helped", {"days": policy.repeat_help_days}))
     # Rule: at most ``max_open`` open claims per member, also under concurrent claims.
     capped = session.exec(
         update(User)

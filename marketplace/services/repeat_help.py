@@ -6,7 +6,8 @@ one of its needs — a member's claim of a wish, an organisation's accepted roun
 household "has received or is being given" an item when one of its needs for that item has a
 claim that is active, delivered or confirmed, dated (confirmed, else delivered, else claimed)
 within the window. Match rounds pass these items to the solver (``matching.RecentHelp``), which
-then never builds the arcs; claims and proposal decisions can ask ``received_recently``.
+then never builds the arcs; claims and proposal decisions ask ``refuses``, which hub staff can
+lift for one need with a reason (``allow``, audited: the audit entry is the permission).
 """
 
 from __future__ import annotations
@@ -18,9 +19,24 @@ from sqlalchemy import Select, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from marketplace.models import Claim, ClaimStatus, Need
+from marketplace.models import AuditLog, Claim, ClaimStatus, Need, User
+from marketplace.services import audit
+from marketplace.services.access import get_need_for_staff
+from marketplace.services.errors import ValidationFailed
+from marketplace.services.messages import Message
 
-__all__ = ["COUNTED_CLAIM_STATUSES", "received_items", "received_recently"]
+__all__ = [
+    "ALLOW_ACTION",
+    "COUNTED_CLAIM_STATUSES",
+    "allow",
+    "allowed",
+    "received_items",
+    "received_recently",
+    "refuses",
+]
+
+ALLOW_ACTION = "need.repeat_help_allow"
+REASON_MAX = 500
 
 COUNTED_CLAIM_STATUSES = (
     ClaimStatus.ACTIVE.value,
@@ -80,3 +96,51 @@ def received_recently(
     if except_need is not None:
         stmt = stmt.where(col(Need.id) != except_need)
     return session.execute(stmt.limit(1)).first() is not None
+
+
+def allowed(session: Session, need_id: int) -> bool:
+    """Whether hub staff allowed this need despite the rule (``allow``)."""
+    return (
+        session.execute(
+            sa_select(col(AuditLog.id))
+            .where(
+                col(AuditLog.action) == ALLOW_ACTION,
+                col(AuditLog.object_type) == "need",
+                col(AuditLog.object_id) == str(need_id),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def refuses(session: Session, need: Need, *, days: int, now: datetime) -> bool:
+    """The rule at claim and proposal time: the need's household received (or is being given)
+    the need's item within ``days`` through another need, and staff did not allow it."""
+    return received_recently(
+        session, need.household_id, need.item_code, days=days, now=now, except_need=need.id
+    ) and not allowed(session, need.id or 0)
+
+
+def allow(session: Session, *, actor: User, need_id: int, reason: str) -> Need:
+    """Hub staff of the need's area let it be claimed or matched although its household received
+    the same item recently (e.g. the first one broke). A reason is required; audited."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed({"reason": "reason.required"})
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed({"reason": Message("field.too_long", {"max": REASON_MAX})})
+    need = get_need_for_staff(session, need_id, actor)
+    audit.record(session, actor, ALLOW_ACTION, need, after={"reason": reason})
+    return need
+
+
+def refused_needs(
+    session: Session, needs: Collection[Need], *, days: int, now: datetime
+) -> set[int]:
+    """Of these needs, those still waiting (in review or open) that a claim or an accepted proposal
+    would refuse now (``refuses``): flagged on the staff pages, where staff can ``allow`` them."""
+    waiting = [n for n in needs if n.status in ("pending_review", "open") and n.id is not None]
+    recent = received_items(session, {n.household_id for n in waiting}, days=days, now=now)
+    suspects = [n for n in waiting if n.item_code in recent.get(n.household_id, ())]
+    return {n.id for n in suspects if n.id is not None and refuses(session, n, days=days, now=now)}

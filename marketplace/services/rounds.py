@@ -566,6 +566,14 @@ def accept_proposal(
     ).rowcount
     if taken != 1:
         raise Conflict("proposal.need_taken")
+    # Rule (DESIGN §12): no double help, whichever channel gave the item first (the household's
+    # row locked, as a claim does); staff can allow the need with a reason (repeat_help.allow).
+    if settings.repeat_help_days > 0:
+        session.exec(
+            select(Household.id).where(col(Household.id) == need.household_id).with_for_update()
+        ).first()
+        if repeat_help.refuses(session, need, days=settings.repeat_help_days, now=utcnow()):
+            raise Conflict(Message("proposal.recently_helped", {"days": settings.repeat_help_days}))
     # Rule: capacity is taken only from a live offer (open, of a vetted organisation, within its
     # dates in Beijing) — checked in the same conditional update, not read before it.
     if not consume_capacity(session, proposal.offer_id, today=today):

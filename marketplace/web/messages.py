@@ -247,6 +247,16 @@ MESSAGES: dict[str, LazyString] = {
         "The need is no longer open (claimed, matched or closed since the round)"
     ),
     "proposal.offer_full": _l("The offer has no capacity left"),
+    "proposal.recently_helped": _l(
+        "This household received the same item within the last %(days)s days; hub staff can "
+        "allow this need with a reason"
+    ),
+    "claim.recently_helped": _l(
+        "This household received the same item within the last %(days)s days, so the wish "
+        "cannot be claimed now"
+    ),
+    "need.not_duplicate": _l("Needs #%(id)s and #%(other)s are not flagged as duplicates"),
+    "duplicate.note_required": _l("Write a note on why both needs are kept"),
     "proposal.offer_not_live": _l(
         "The offer is no longer open (closed, outside its dates, or its organisation is not vetted)"
     ),

@@ -156,11 +156,14 @@ def _proposals(app: Flask, staff: User, offer: Offer, needs: list[Need]) -> list
         return list(s.exec(select(Proposal.id).where(Proposal.round_id == rnd.id)))
 
 
-def _service_needs(app: Flask, staff: User, household_id: int, n: int) -> list[Need]:
+def _service_needs(app: Flask, staff: User, make_household: Any, n: int) -> list[Need]:
+    """``n`` bathing needs, each of its own household (one household does not get the same
+    item twice, DESIGN §12)."""
+    homes = [make_household(staff).id for _ in range(n)]
     with session_scope(get_engine(app)) as s:
         actor = s.get(User, staff.id)
         out = []
-        for i in range(n):
+        for i, household_id in enumerate(homes):
             need = households.create_need(
                 s,
                 actor=actor,  # type: ignore[arg-type]
@@ -179,7 +182,7 @@ def test_capacity_under_ten_times_accepts(
     staff = make_user("hub_staff", hub="330102")
     org = make_org()
     offer = make_offer(make_user("org", org_id=org.id), items=["01-01"], capacity=capacity)
-    needs = _service_needs(app, staff, make_household(staff).id, 10 * capacity)
+    needs = _service_needs(app, staff, make_household, 10 * capacity)
     proposal_ids = _proposals(app, staff, offer, needs)
     # Several staff accounts of the same hub decide at once, as on a busy morning.
     tokens = []

@@ -70,8 +70,8 @@ def test_concurrent_claims_have_exactly_one_winner(app, make_user, make_househol
 
 def test_member_cap_and_release_on_delivery(app, make_user, make_household, make_need, db):
     staff = make_user(Role.HUB_STAFF, hub="330102")
-    household = make_household(staff)
-    wishes = [make_need(staff, household, title=f"心愿{i}") for i in range(4)]
+    # four households: one household does not get the same item twice (DESIGN §12)
+    wishes = [make_need(staff, make_household(staff), title=f"心愿{i}") for i in range(4)]
     member = make_user(Role.MEMBER)
     made = [_claim(app, member.id, w.id) for w in wishes[:3]]
     with pytest.raises(Conflict) as refused:

@@ -89,7 +89,7 @@ def test_a_delivery_is_dated_by_its_beijing_day(
     staff = make_user(Role.HUB_STAFF, hub="330102")
     member = make_user(Role.MEMBER)
     household = make_household(staff)
-    need = make_need(staff, household, title="想要一床被子")
+    need = make_need(staff, household, item="09-02", title="想要一床被子")
     taken = make_need(staff, household, title="想要一个电饭煲")
     at = datetime(2026, 12, 2, hour, minute, tzinfo=BEIJING)
     with time_machine.travel(at, tick=False), db() as s:

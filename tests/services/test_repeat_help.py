@@ -1,14 +1,19 @@
 """No double help (services/repeat_help.py): which claims make an item "recently received" by a
-household, for how long, and through which channel (a member's claim, an accepted proposal)."""
+household, for how long, and through which channel (a member's claim, an accepted proposal); a
+claim and a proposal's acceptance refused with recently_helped, and staff allowing one need with
+a reason (audited)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
-from marketplace.models import Claim, Need, Role, utcnow
-from marketplace.services import repeat_help
+from marketplace.models import AuditLog, Claim, Need, Proposal, Role, User, utcnow
+from marketplace.services import claims, repeat_help, rounds
+from marketplace.services.errors import Conflict, NotFound, ValidationFailed
+from marketplace.services.messages import Message
 
 
 @pytest.fixture
@@ -100,3 +105,100 @@ def test_zero_days_turns_the_rule_off(db, home):
         household = home["household"].id
         assert not repeat_help.received_recently(s, household, "07-02", days=0, now=utcnow())
         assert repeat_help.received_items(s, None, days=0, now=utcnow()) == {}
+
+
+# At claim and proposal time (DESIGN §12): refused with recently_helped, whichever channel gave the
+# item first; hub staff allow one need with a reason (audited); the staff pages flag the need.
+
+
+def _staff(s, home):
+    need = s.get(Need, home["wish"].id)
+    return s.exec(select(User).where(User.role == Role.HUB_STAFF, User.id == need.created_by)).one()
+
+
+def test_a_claim_is_refused_when_a_round_gave_the_item(db, home):
+    """The household's other 07-02 wish was matched to an offer (a round's channel): claiming
+    ``again`` is refused with the reason, and nothing is written; allowed by staff, it succeeds."""
+    policy = claims.ClaimPolicy()
+    with db() as s:
+        _claim(s, home["wish"], status="active", days_ago=3, offer=home["offer"])
+    with db() as s:
+        member = s.get(User, home["member"].id)
+        with pytest.raises(Conflict) as refused:
+            claims.claim_wish(s, member=member, wish_id=home["again"].id, policy=policy)
+        assert refused.value.message == Message("claim.recently_helped", {"days": 90})
+        s.rollback()
+    with db() as s:
+        assert s.get(Need, home["again"].id).status == "open"
+        assert s.get(User, home["member"].id).open_claims == 0
+        assert repeat_help.refused_needs(
+            s, [s.get(Need, home["again"].id)], days=90, now=utcnow()
+        ) == {home["again"].id}
+        # the neighbour's wish for the same item is not affected
+        member = s.get(User, home["member"].id)
+        claims.claim_wish(s, member=member, wish_id=home["other"].id, policy=policy)
+    with db() as s:
+        staff = _staff(s, home)
+        with pytest.raises(ValidationFailed):
+            repeat_help.allow(s, actor=staff, need_id=home["again"].id, reason="  ")
+        repeat_help.allow(s, actor=staff, need_id=home["again"].id, reason="第一个电饭煲坏了")
+    with db() as s:
+        entry = s.exec(select(AuditLog).where(AuditLog.action == repeat_help.ALLOW_ACTION)).one()
+        assert entry.object_id == str(home["again"].id)
+        assert entry.after == {"reason": "第一个电饭煲坏了"}
+        assert (
+            repeat_help.refused_needs(s, [s.get(Need, home["again"].id)], days=90, now=utcnow())
+            == set()
+        )
+        member = s.get(User, home["member"].id)
+        claim = claims.claim_wish(s, member=member, wish_id=home["again"].id, policy=policy)
+        assert claim.need_id == home["again"].id
+
+
+def test_a_claim_passes_when_the_rule_is_off_or_the_help_is_old(db, home):
+    with db() as s:
+        _claim(s, home["wish"], status="confirmed", days_ago=40, member=home["member"])
+    with db() as s:
+        member = s.get(User, home["member"].id)
+        policy = claims.ClaimPolicy(repeat_help_days=30)
+        assert claims.claim_wish(s, member=member, wish_id=home["again"].id, policy=policy)
+
+
+def test_staff_of_another_area_cannot_allow(db, home, make_user):
+    stranger = make_user(Role.HUB_STAFF, hub="330106")
+    with db() as s, pytest.raises(NotFound):
+        repeat_help.allow(s, actor=stranger, need_id=home["again"].id, reason="理由")
+
+
+def test_accepting_a_proposal_is_refused_when_a_claim_gave_the_item(db, home, make_need):
+    """A member's claim gave the household 01-01; the round's proposal for its second 01-01
+    need is refused at acceptance — until staff allow it."""
+    settings = rounds.RoundSettings()
+    with db() as s:
+        staff = _staff(s, home)
+    second = make_need(staff, home["household"], kind="service", item="01-01", title="再助浴")
+    with db() as s:
+        staff = _staff(s, home)
+        _claim(s, home["service"], status="confirmed", days_ago=5, member=home["member"])
+        match_round = rounds.start_round(s, actor=staff)
+        proposal = Proposal(
+            round_id=match_round.id, need_id=second.id, offer_id=home["offer"].id, distance_km=1.0
+        )
+        s.add(proposal)
+        s.flush()
+        proposal_id = proposal.id
+    with db() as s:
+        staff = _staff(s, home)
+        with pytest.raises(Conflict) as refused:
+            rounds.accept_proposal(s, actor=staff, proposal_id=proposal_id, settings=settings)
+        assert refused.value.message == Message("proposal.recently_helped", {"days": 90})
+        s.rollback()
+    with db() as s:
+        assert s.get(Proposal, proposal_id).status == "proposed"
+        assert s.get(Need, second.id).status == "open"
+        repeat_help.allow(s, actor=_staff(s, home), need_id=second.id, reason="家属申请")
+    with db() as s:
+        claim = rounds.accept_proposal(
+            s, actor=_staff(s, home), proposal_id=proposal_id, settings=settings
+        )
+        assert claim.offer_id == home["offer"].id
