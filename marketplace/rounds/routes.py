@@ -16,14 +16,16 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+import matching
 from marketplace import jobs
 from marketplace.db import get_session
 from marketplace.models import ProposalStatus, Role
 from marketplace.rounds.forms import DecisionForm
-from marketplace.services import rounds
+from marketplace.services import exports, rounds
 from marketplace.web.access import role_required
-from marketplace.web.helpers import EmptyForm, me
-from marketplace.web.messages import round_message
+from marketplace.web.helpers import EmptyForm, me, xlsx_response
+from marketplace.web.labels import export_words
+from marketplace.web.messages import render, round_message
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 PAGE = 50
@@ -79,6 +81,7 @@ def detail(round_id: int) -> ResponseReturnValue:
         session, actor=me(), round_id=round_id, status=status, after_id=cursor, limit=PAGE
     )
     settings = rounds.settings_from_config(current_app.config)
+    unmatched_filter = _unmatched_filter()
     return render_template(
         "rounds/detail.html",
         round=match_round,
@@ -86,14 +89,55 @@ def detail(round_id: int) -> ResponseReturnValue:
         rows=rows,
         unmatched=rounds.unmatched_summary(session, actor=me(), round_id=round_id),
         unmatched_rows=rounds.unmatched_rows(
-            session, actor=me(), round_id=round_id, settings=settings, limit=UNMATCHED_SHOWN
+            session,
+            actor=me(),
+            round_id=round_id,
+            settings=settings,
+            limit=UNMATCHED_SHOWN,
+            f=unmatched_filter,
         ),
         unmatched_shown=UNMATCHED_SHOWN,
+        unmatched_filter=unmatched_filter,
+        unmatched_total=rounds.unmatched_count(
+            session, actor=me(), round_id=round_id, f=unmatched_filter
+        ),
+        unmatched_choices=rounds.unmatched_choices(session, actor=me(), round_id=round_id),
         status=status,
         statuses=list(ProposalStatus),
         next_cursor=rows[-1].proposal.id if len(rows) == PAGE else None,
         form=EmptyForm(),
         decision_form=DecisionForm(),
+    )
+
+
+def _unmatched_filter() -> rounds.UnmatchedFilter:
+    """The unserved needs' filter from the query string (``reason``, ``district``, ``item``);
+    a value of the wrong shape is ignored."""
+    reason = request.args.get("reason", "")
+    district = request.args.get("district", "")
+    item = request.args.get("item", "")
+    return rounds.UnmatchedFilter(
+        reason=reason if reason in matching.REASON_CODES else "",
+        district=district if district.isdigit() and len(district) == 6 else "",
+        item=item if len(item) == 5 and item[2] == "-" else "",
+    )
+
+
+@bp.get("/<int:round_id>/unmatched.xlsx")
+@role_required(Role.HUB_STAFF, Role.ADMIN)
+def unmatched_xlsx(round_id: int) -> ResponseReturnValue:
+    """The round's unserved needs (with the page's filter) as an Excel workbook."""
+    return xlsx_response(
+        exports.round_unmatched(
+            get_session(),
+            actor=me(),
+            round_id=round_id,
+            f=_unmatched_filter(),
+            settings=rounds.settings_from_config(current_app.config),
+            words=export_words(),
+            explain=render,
+        ),
+        f"round-{round_id}-unserved",
     )
 
 

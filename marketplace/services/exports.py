@@ -29,9 +29,10 @@ from sqlalchemy import Select
 from sqlmodel import Session, select
 
 from marketplace.models import Hub, Organisation, User
-from marketplace.services import audit, listings
+from marketplace.services import audit, listings, rounds
 from marketplace.services.clock import beijing_today, to_beijing
 from marketplace.services.dashboard import Dashboard
+from marketplace.services.messages import Message
 from marketplace.services.offers import state as offer_state
 from marketplace.services.regions import region_names
 
@@ -534,3 +535,51 @@ def column_heading(columns: Sequence[Column], field_name: str) -> str:
         if f == field_name:
             return h
     return field_name if field_name != "_" else ""
+
+
+def round_unmatched(
+    session: Session,
+    *,
+    actor: User,
+    round_id: int,
+    f: rounds.UnmatchedFilter,
+    settings: rounds.RoundSettings,
+    words: Words,
+    explain: Callable[[Message], str] = str,
+) -> bytes:
+    """A round's unserved needs as the page lists them (same filter), names not codes; ``explain``
+    words each row's reason (the web layer's message renderer)."""
+    t, label = words.t, words.label
+    rows = rounds.unmatched_rows(
+        session, actor=actor, round_id=round_id, settings=settings, limit=MAX_ROWS, f=f
+    )
+    headers = [
+        t(N_("ID")),
+        t(N_("Title")),
+        t(N_("Household")),
+        t(N_("District")),
+        t(N_("Community")),
+        t(N_("Item")),
+        t(N_("Hardship type")),
+        t(N_("Risk level")),
+        t(N_("Reason")),
+        t(N_("Why")),
+    ]
+    data = (
+        [
+            r.need_id,
+            r.need_title,
+            r.household,
+            r.district,
+            r.community,
+            label("item", r.item),
+            label("hardship", r.hardship),
+            r.level,
+            label("unmatched", r.reason),
+            explain(r.message),
+        ]
+        for r in rows
+    )
+    body = workbook([(t(N_("Unserved needs")), headers, data)])
+    _audit_export(session, actor, "round_unmatched", len(rows))
+    return body

@@ -731,6 +731,76 @@ class UnmatchedRow:
     community: str
     reason: str  # the code (``matching.REASON_CODES``)
     message: Message
+    item: str = ""  # the item's code
+    district: str = ""  # the district's name
+    hardship: str = ""  # the household's hardship type (code)
+    level: int = 0  # the household's risk level
+
+
+@dataclass(frozen=True)
+class UnmatchedFilter:
+    """The unserved needs of a round by reason code, district (6-digit code) and item code."""
+
+    reason: str = ""
+    district: str = ""
+    item: str = ""
+
+
+def _unmatched_conditions(round_id: int, f: UnmatchedFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [col(UnmatchedNeed.round_id) == round_id]
+    if f.reason:
+        conditions.append(col(UnmatchedNeed.reason) == f.reason)
+    if f.district:
+        conditions.append(in_subtree(Need.community_code, f.district))
+    if f.item:
+        conditions.append(col(Need.item_code) == f.item)
+    return conditions
+
+
+def unmatched_count(
+    session: Session, *, actor: User, round_id: int, f: UnmatchedFilter | None = None
+) -> int:
+    """How many unserved needs of the round pass the filter."""
+    get_round(session, actor=actor, round_id=round_id)
+    stmt = (
+        sa_select(func.count())
+        .select_from(UnmatchedNeed)
+        .join(Need, col(Need.id) == UnmatchedNeed.need_id)
+        .where(*_unmatched_conditions(round_id, f or UnmatchedFilter()))
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+@dataclass(frozen=True)
+class UnmatchedChoices:
+    """What the unserved needs of a round can be filtered by: only values that occur."""
+
+    reasons: list[str]
+    districts: list[tuple[str, str]]  # (code, name)
+    items: list[str]
+
+
+def unmatched_choices(session: Session, *, actor: User, round_id: int) -> UnmatchedChoices:
+    get_round(session, actor=actor, round_id=round_id)
+    rows = session.execute(
+        sa_select(
+            col(UnmatchedNeed.reason),
+            func.substr(col(Need.community_code), 1, 6),
+            col(Need.item_code),
+        )
+        .join(Need, col(Need.id) == UnmatchedNeed.need_id)
+        .where(col(UnmatchedNeed.round_id) == round_id)
+        .distinct()
+    ).all()
+    districts = {row[1] for row in rows}
+    names = dict(
+        session.exec(select(Region.code, Region.name).where(col(Region.code).in_(districts))).all()
+    )
+    return UnmatchedChoices(
+        reasons=sorted({row[0] for row in rows}),
+        districts=sorted((code, names.get(code, code)) for code in districts),
+        items=sorted({row[2] for row in rows}),
+    )
 
 
 def rounds_in_scope(session: Session, *, actor: User, limit: int = 50) -> list[MatchRound]:
@@ -851,21 +921,33 @@ def _place_names(session: Session, community_codes: set[str]) -> dict[str, str]:
 
 
 def unmatched_rows(
-    session: Session, *, actor: User, round_id: int, settings: RoundSettings, limit: int = 50
+    session: Session,
+    *,
+    actor: User,
+    round_id: int,
+    settings: RoundSettings,
+    limit: int = 50,
+    f: UnmatchedFilter | None = None,
 ) -> list[UnmatchedRow]:
-    """The needs a round left unserved (the first ``limit``), each with its reason in words: the
-    item, the community, the household's limit. Staff of the area see titles, others the public
-    ones — as for proposals."""
+    """The needs a round left unserved (the first ``limit`` passing the filter), each with its
+    reason in words: the item, the community, the household's limit. Staff of the area see
+    titles, others the public ones — as for proposals."""
     get_round(session, actor=actor, round_id=round_id)
     rows = session.exec(
         select(UnmatchedNeed, Need, Household)
         .join(Need, col(Need.id) == UnmatchedNeed.need_id)
         .join(Household, col(Household.id) == Need.household_id)
-        .where(UnmatchedNeed.round_id == round_id)
+        .where(*_unmatched_conditions(round_id, f or UnmatchedFilter()))
         .order_by(col(UnmatchedNeed.id))
         .limit(limit)
     ).all()
     names = _place_names(session, {n.community_code for _, n, _ in rows})
+    district_codes = {n.community_code[:6] for _, n, _ in rows}
+    districts = dict(
+        session.exec(
+            select(Region.code, Region.name).where(col(Region.code).in_(district_codes))
+        ).all()
+    )
     items = _item_names(session)
     own_area = actor.role == Role.HUB_STAFF
     out = []
@@ -889,6 +971,10 @@ def unmatched_rows(
                 community=place,
                 reason=u.reason,
                 message=Message(code, params) if code else Message(RAW, {"text": u.reason}),
+                item=need.item_code,
+                district=districts.get(need.community_code[:6], ""),
+                hardship=household.hardship_type,
+                level=risk_level(household.risk_score),
             )
         )
     return out

@@ -110,3 +110,64 @@ def test_admin_chooses_the_district_of_a_round(client, login_as, make_user, db):
     assert r.status_code == 302
     assert "西湖区" in _text(client.get(r.headers["Location"]).get_data(as_text=True))
     assert client.post("/rounds/start", data={"scope": "999999"}).status_code == 422
+
+
+def test_unserved_needs_filter_by_reason_district_and_item_and_export(
+    client, login_as, make_user, make_household, make_need, make_org, make_offer, db
+):
+    """Item 5 of issue 15: the round page lists the unserved needs with filters by reason,
+    district and item; the Excel export takes the same filter and writes names, not codes."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    from sqlmodel import select
+
+    from marketplace.models import MatchRound
+    from tests.factories import OTHER_DISTRICT_COMMUNITY
+
+    admin = make_user(Role.ADMIN)
+    here = make_user(Role.HUB_STAFF, hub="330102")
+    there = make_user(Role.HUB_STAFF, hub="330106")
+    org_user = make_user(Role.ORG, org_id=make_org().id)
+    make_offer(org_user, items=["01-01"], regions=["330102"], capacity=5)
+    lawyer = make_need(
+        here, make_household(here), kind="service", item="08-01", title="想咨询赡养纠纷"
+    )
+    far = make_need(
+        there,
+        make_household(there, community_code=OTHER_DISTRICT_COMMUNITY),
+        kind="service",
+        item="01-01",
+        title="西湖区的助餐",
+    )
+    login_as(admin)
+    assert client.post("/rounds/start").status_code == 302
+    with db() as s:
+        round_id = s.exec(select(MatchRound.id)).one()
+
+    def listed(**args):
+        page = client.get(f"/rounds/{round_id}", query_string=args).get_data(as_text=True)
+        return {int(n) for n in re.findall(r"#(\d+) · ", page)}, page
+
+    everything, page = listed()
+    assert everything == {lawyer.id, far.id}
+    assert 'name="reason"' in page and 'name="district"' in page and 'name="item"' in page
+    assert listed(reason="no_offer_for_item")[0] == {lawyer.id}
+    assert listed(reason="out_of_area")[0] == {far.id}
+    assert listed(district="330106")[0] == {far.id}
+    assert listed(item="08-01")[0] == {lawyer.id}
+    assert listed(item="08-01", district="330106")[0] == set()
+    assert listed(reason="bogus", district="33", item="x")[0] == everything  # ignored
+
+    response = client.get(f"/rounds/{round_id}/unmatched.xlsx?district=330106")
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2  # the header and the one need of 西湖区
+    header, row = rows
+    assert header[:4] == ("编号", "标题", "家庭", "区县")
+    record = dict(zip(header, row, strict=True))
+    assert record["编号"] == far.id and record["区县"] == "西湖区"
+    assert (record["帮扶事项"], record["困难类型"], record["风险等级"]) == ("助餐", "兜底型", 1)
+    assert record["原因"] == "不在任何项目的服务范围内"  # names, not codes
+    assert "上保社区" in record["理由"]
