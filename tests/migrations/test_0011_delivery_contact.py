@@ -50,7 +50,5 @@ def test_existing_rows_get_defaults_and_the_downgrade_drops_the_columns(app: Fla
         ).first()
         assert contact is not None and tuple(contact) == ("", "", "", "")
         assert "give_up_reason" in {c["name"] for c in inspect(conn).get_columns("claim")}
-        conn.execute(text("DELETE FROM need"))
-        conn.execute(text("DELETE FROM household"))
-    command.upgrade(config, "head")
+    command.upgrade(config, "head")  # later migrations keep households that have needs
     engine.dispose()

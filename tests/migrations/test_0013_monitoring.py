@@ -33,6 +33,14 @@ def test_old_households_keep_their_typed_score(app, make_user):
             ),
             {"u": staff.id},
         )
+        conn.execute(  # a need points at it: the upgrade must not rebuild the household table
+            text(
+                "INSERT INTO need (household_id, kind, item_code, title, description,"
+                " public_text, public_title, value_yuan, status, community_code, created_at)"
+                " SELECT id, 'wish', '07-02', '电饭煲', '', '', '', 0, 'open', '330102001051',"
+                " CURRENT_TIMESTAMP FROM household WHERE token = 'tok-0013'"
+            )
+        )
     command.upgrade(config, "head")
     with app.app_context(), session_scope(engine) as s:
         household = s.exec(select(Household).where(Household.token == "tok-0013")).one()

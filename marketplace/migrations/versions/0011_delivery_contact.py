@@ -51,14 +51,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("claim") as batch:
-        batch.drop_column("give_up_reason")
-        batch.drop_column("given_up_at")
-    with op.batch_alter_table("need") as batch:
-        batch.drop_column("delivery_instructions")
-        batch.drop_column("delivery_mode")
-    with op.batch_alter_table("hub") as batch:
-        batch.drop_column("office_hours")
-        batch.drop_column("handover_address")
-        batch.drop_column("contact_phone")
-        batch.drop_column("contact_name")
+    op.drop_column("claim", "give_up_reason")
+    op.drop_column("claim", "given_up_at")
+    op.drop_column("need", "delivery_instructions")
+    op.drop_column("need", "delivery_mode")
+    op.drop_column("hub", "office_hours")
+    op.drop_column("hub", "handover_address")
+    op.drop_column("hub", "contact_phone")
+    op.drop_column("hub", "contact_name")

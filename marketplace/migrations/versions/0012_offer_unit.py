@@ -51,5 +51,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("offer") as batch:
-        batch.drop_column("unit")
+    op.drop_column("offer", "unit")
