@@ -257,6 +257,7 @@ MESSAGES: dict[str, LazyString] = {
     ),
     "need.not_duplicate": _l("Needs #%(id)s and #%(other)s are not flagged as duplicates"),
     "duplicate.note_required": _l("Write a note on why both needs are kept"),
+    "fairness.month_invalid": _l("Give a month as YYYY-MM, e.g. 2026-11"),
     "proposal.offer_not_live": _l(
         "The offer is no longer open (closed, outside its dates, or its organisation is not vetted)"
     ),
