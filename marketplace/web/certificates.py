@@ -4,6 +4,8 @@ verification page of this server."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
 
 from flask import Response, current_app, url_for
@@ -16,6 +18,15 @@ from marketplace.web.labels import export_words
 
 def verify_url(code: str) -> str:
     return url_for("main.verify", code=code, _external=True)
+
+
+def font_cache() -> str:
+    """Where the certificate font's common-characters subset is kept (CERTIFICATE_FONT_CACHE;
+    default: the system's temporary folder, shared by the server's processes; "-": none)."""
+    configured = str(current_app.config.get("CERTIFICATE_FONT_CACHE", "") or "")
+    if configured == "-":
+        return ""
+    return configured or os.path.join(tempfile.gettempdir(), "zhongfu-fonts")
 
 
 def certificate_pdf(
@@ -34,6 +45,7 @@ def certificate_pdf(
         words=export_words(),
         verify_url=verify_url,
         font=font,
+        font_cache=font_cache(),
     )
     return body, cert
 

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -374,3 +375,43 @@ def test_record_of_an_assignment_names_the_organisation(app, db, make_user, make
         assert entry.org_id == org.id and entry.member_id is None
         assert s.get(Need, claim.need_id).status == "confirmed"
     assert claims  # imported for the flow above
+
+
+def test_common_characters_subset_and_the_whole_font_for_rare_ones(db, make_user):
+    """The certificate draws with a cut-down font (kept in the cache folder) when it covers every
+    character, and with the whole font otherwise: a rare character in a name is still printed."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext missing (apt-get install poppler-utils)")
+    _font_or_skip()
+    cache = str(Path(tempfile.gettempdir()) / "zhongfu-fonts")
+    path, index = certificates.find_font("")
+    subset = certificates.common_subset(path, index, cache)
+    assert subset is not None
+    small, covered = subset
+    assert Path(small).stat().st_size < Path(path).stat().st_size / 4
+    assert ord("王") in covered and ord("䶮") not in covered
+    member = make_user(Role.MEMBER)
+    _add_records(db, member, 2, start=datetime(2026, 2, 2, 4, tzinfo=UTC))
+    for name in ("王小明", "刘䶮"):
+        with db() as s:
+            m = s.get(User, member.id)
+            m.display_name = name
+            cert, records = certificates.issue(
+                s, member=m, d_from=date(2026, 1, 1), d_to=date(2026, 12, 31)
+            )
+            body = certificates.render_pdf(
+                s,
+                cert,
+                member=m,
+                records=records,
+                words=WORDS,
+                verify_url=lambda code: f"https://zhongfu.example/verify/{code}",
+                font_cache=cache,
+            )
+        pdf = ARTIFACTS / "certificate-font.pdf"
+        ARTIFACTS.mkdir(exist_ok=True)
+        pdf.write_bytes(body)
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True
+        ).stdout
+        assert name in text and "清波门社区" in text
