@@ -22,6 +22,7 @@ from marketplace.services import (
     certificates,
     claims,
     contributions,
+    fairness,
     happiness,
     households,
     offers,
@@ -293,8 +294,22 @@ def cancel_need(need_id: int) -> ResponseReturnValue:
 @api_auth(Role.HUB_STAFF)
 def confirm_need(need_id: int) -> ResponseReturnValue:
     hours = body().get("hours") if (request.is_json or request.form) else None
-    claim = claims.confirm_delivery(get_session(), actor=me(), need_id=need_id, hours=hours)
-    return jsonify(serialise.claim(claim) | {"need_status": "confirmed"})
+    session = get_session()
+    claim = claims.confirm_delivery(session, actor=me(), need_id=need_id, hours=hours)
+    record = contributions.record_of_claim(session, claim.id or 0)
+    return jsonify(
+        serialise.claim(claim)
+        | {
+            "need_status": "confirmed",
+            "record": None
+            if record is None
+            else {
+                "record_no": record.record_no,
+                "hours": float(record.hours),
+                "points": record.points,
+            },
+        }
+    )
 
 
 @bp.post("/needs/<int:need_id>/reject")
@@ -512,6 +527,22 @@ def list_proposals(round_id: int) -> ResponseReturnValue:
         items=[serialise.proposal(p) for p in rows],
         next_cursor=rows[-1].id if len(rows) == limit else None,
     )
+
+
+@bp.get("/match-rounds/<int:round_id>/fairness")
+@api_auth(Role.HUB_STAFF, Role.ADMIN)
+def round_fairness(round_id: int) -> ResponseReturnValue:
+    """The fairness figures of a round (DESIGN §12)."""
+    return jsonify(fairness.round_report(get_session(), actor=me(), round_id=round_id).as_json())
+
+
+@bp.get("/fairness")
+@api_auth(Role.HUB_STAFF, Role.ADMIN)
+def month_fairness() -> ResponseReturnValue:
+    """The fairness figures of a Beijing month (``month=YYYY-MM``; default the current one) for
+    the caller's area (hub staff: their subtree; the administrator: the city)."""
+    month = fairness.parse_month(request.args.get("month", "")[:16])
+    return jsonify(fairness.month_report(get_session(), actor=me(), month=month).as_json())
 
 
 @bp.post("/proposals/<int:proposal_id>/<any(accept, reject, lock):action>")

@@ -108,6 +108,7 @@ def claim(c: Claim) -> dict[str, Any]:
         "confirmed_at": _iso(c.confirmed_at),
         "reject_reason": _scrubbed(c.reject_reason),
         "offer_id": c.offer_id,
+        "declared_hours": float(c.declared_hours) if c.declared_hours is not None else None,
     }
 
 

@@ -118,6 +118,10 @@ def record_delivery(
     return record
 
 
+def record_of_claim(session: Session, claim_id: int) -> Contribution | None:
+    return session.exec(select(Contribution).where(Contribution.claim_id == claim_id)).first()
+
+
 def parse_period(
     start: str | None, end: str | None, *, today: date | None = None
 ) -> tuple[date, date]:

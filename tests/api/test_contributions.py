@@ -36,6 +36,9 @@ def test_hours_through_the_api(app, client, users, api_token, make_household, ma
         assert s.get(Claim, claim["id"]).status == "delivered"
     ok = client.post(f"/api/v1/needs/{wish.id}/confirm", json={"hours": 1.5}, headers=h)
     assert ok.status_code == 200, ok.get_json()
+    assert ok.get_json()["declared_hours"] == 2.0
+    assert ok.get_json()["record"]["hours"] == 1.5
+    assert ok.get_json()["record"]["record_no"].startswith("ZF-")
     with db() as s:
         record = s.exec(select(Contribution)).one()
         assert record.hours == Decimal("1.5") and record.hours_declared == Decimal("2.0")
