@@ -193,9 +193,9 @@ class World:
                     ),
                 )
                 households.publish_need(s, actor=hub_user, need_id=need.id or 0)
-                claim = claims.claim_wish(
-                    s, member=member, wish_id=need.id or 0, policy=claims.ClaimPolicy(max_open=10)
-                )
+                # Set-up history: one household gets the item several times (repeat help off).
+                policy = claims.ClaimPolicy(max_open=10, repeat_help_days=0)
+                claim = claims.claim_wish(s, member=member, wish_id=need.id or 0, policy=policy)
                 if state != "active":
                     claims.report_delivery(
                         s, actor=member, claim_id=claim.id or 0, note="送到了，户主当面签收"

@@ -5,6 +5,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+_GROUP = {
+    "type": "object",
+    "properties": {
+        "key": {"type": "string"},
+        "name": {"type": "string"},
+        "needs": {"type": "integer"},
+        "served": {"type": "integer"},
+        "served_share": {"type": ["number", "null"]},
+        "median_wait_days": {"type": ["number", "null"]},
+    },
+}
+FAIRNESS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "kind": {"type": "string", "enum": ["round", "month"]},
+        "round_id": {"type": ["integer", "null"]},
+        "month": {"type": ["string", "null"]},
+        "scope": {"type": ["string", "null"]},
+        "scope_name": {"type": ["string", "null"]},
+        "needs": {"type": "integer"},
+        "served": {"type": "integer"},
+        "served_share": {"type": ["number", "null"]},
+        "median_wait_days": {"type": ["number", "null"]},
+        "by_risk_level": {"type": "array", "items": _GROUP},
+        "by_district": {"type": "array", "items": _GROUP},
+        "by_hardship": {"type": "array", "items": _GROUP},
+        "repeat_help": {
+            "type": "object",
+            "properties": {"refused": {"type": "integer"}, "allowed": {"type": "integer"}},
+        },
+        "omitted": {"type": "array", "items": {"type": "string"}},
+    },
+}
+"""A fairness report (``services.fairness.FairnessReport.as_json``)."""
+
 
 def round_paths(
     op: Callable[..., dict[str, Any]], path_id: Callable[[str], dict[str, Any]]
@@ -34,6 +69,34 @@ def round_paths(
                 **op("A round's proposals with their reasons", tag="matching"),
                 "parameters": [rid],
             }
+        },
+        "/match-rounds/{round_id}/fairness": {
+            "get": {
+                **op(
+                    "A round's fairness figures: needs, served and served share, median wait of "
+                    "the served, by risk level, district and hardship type; repeat-help refusals",
+                    ok_schema=FAIRNESS,
+                    tag="matching",
+                ),
+                "parameters": [rid],
+            }
+        },
+        "/fairness": {
+            "get": op(
+                "A month's fairness figures (Beijing calendar month) for your area (admin: the "
+                "city): the needs waiting in it, served by a claim or an accepted proposal in it",
+                params=[
+                    {
+                        "name": "month",
+                        "in": "query",
+                        "required": False,
+                        "description": "YYYY-MM (default: the current month)",
+                        "schema": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$"},
+                    }
+                ],
+                ok_schema=FAIRNESS,
+                tag="matching",
+            )
         },
         "/proposals/{proposal_id}/accept": {
             "post": {

@@ -3,6 +3,9 @@ and accept, reject or lock the proposals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import (
     Blueprint,
     current_app,
@@ -21,10 +24,10 @@ from marketplace import jobs
 from marketplace.db import get_session
 from marketplace.models import ProposalStatus, Role
 from marketplace.rounds.forms import DecisionForm
-from marketplace.services import exports, rounds
+from marketplace.services import exports, fairness, rounds
 from marketplace.web.access import role_required
 from marketplace.web.helpers import EmptyForm, me, xlsx_response
-from marketplace.web.labels import export_words
+from marketplace.web.labels import HARDSHIP_LABELS, export_words
 from marketplace.web.messages import render, round_message
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
@@ -181,3 +184,81 @@ def decide(proposal_id: int, action: str) -> ResponseReturnValue:
     if round_id:
         return redirect(url_for("rounds.detail", round_id=round_id) + f"#proposal-{proposal_id}")
     return redirect(url_for("rounds.index"))
+
+
+# The fairness report (DESIGN §12): per round, and per month for the viewer's area ---------------
+
+
+def _chart_data(report: fairness.FairnessReport) -> dict[str, Any]:
+    """The report's breakdowns as the page's charts read them (names in the reader's language;
+    the same figures are in the page's tables)."""
+
+    def rows(groups: list[fairness.Group], name: Callable[[fairness.Group], str]) -> list[Any]:
+        return [
+            {
+                "name": name(g),
+                "needs": g.needs,
+                "served": g.served,
+                "share": None if g.share is None else round(g.share * 100, 1),
+                "wait": g.median_wait_days,
+            }
+            for g in groups
+        ]
+
+    return {
+        "labels": {
+            "share": _("Served share"),
+            "wait": _("Median wait of the served (days)"),
+        },
+        "by_level": rows(report.by_level, lambda g: _("Level %(n)s", n=g.key)),
+        "by_district": rows(report.by_district, lambda g: g.name),
+        "by_hardship": rows(report.by_hardship, lambda g: str(HARDSHIP_LABELS.get(g.key, g.key))),
+    }
+
+
+def _fairness_page(report: fairness.FairnessReport) -> ResponseReturnValue:
+    return render_template(
+        "rounds/fairness.html",
+        report=report,
+        chart=_chart_data(report),
+        level_name=lambda g: _("Level %(n)s", n=g.key),
+        hardship_name=lambda g: str(HARDSHIP_LABELS.get(g.key, g.key)),
+        district_name=lambda g: g.name,
+        xlsx_url=(
+            url_for("rounds.round_fairness_xlsx", round_id=report.round_id)
+            if report.round_id
+            else url_for("rounds.month_fairness_xlsx", month=report.month)
+        ),
+    )
+
+
+@bp.get("/<int:round_id>/fairness")
+@role_required(Role.HUB_STAFF, Role.ADMIN)
+def round_fairness(round_id: int) -> ResponseReturnValue:
+    return _fairness_page(fairness.round_report(get_session(), actor=me(), round_id=round_id))
+
+
+@bp.get("/fairness")
+@role_required(Role.HUB_STAFF, Role.ADMIN)
+def month_fairness() -> ResponseReturnValue:
+    month = fairness.parse_month(request.args.get("month", "")[:16])
+    return _fairness_page(fairness.month_report(get_session(), actor=me(), month=month))
+
+
+@bp.get("/<int:round_id>/fairness.xlsx")
+@role_required(Role.HUB_STAFF, Role.ADMIN)
+def round_fairness_xlsx(round_id: int) -> ResponseReturnValue:
+    session = get_session()
+    report = fairness.round_report(session, actor=me(), round_id=round_id)
+    body = exports.fairness(session, report, actor=me(), words=export_words())
+    return xlsx_response(body, f"round-{round_id}-fairness")
+
+
+@bp.get("/fairness.xlsx")
+@role_required(Role.HUB_STAFF, Role.ADMIN)
+def month_fairness_xlsx() -> ResponseReturnValue:
+    session = get_session()
+    month = fairness.parse_month(request.args.get("month", "")[:16])
+    report = fairness.month_report(session, actor=me(), month=month)
+    body = exports.fairness(session, report, actor=me(), words=export_words())
+    return xlsx_response(body, f"fairness-{month}")

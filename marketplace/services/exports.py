@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 
 from marketplace.models import Hub, Organisation, User
 from marketplace.services import audit, listings, rounds
+from marketplace.services import fairness as fairness_report
 from marketplace.services.clock import beijing_today, to_beijing
 from marketplace.services.dashboard import Dashboard
 from marketplace.services.messages import Message
@@ -582,4 +583,60 @@ def round_unmatched(
     )
     body = workbook([(t(N_("Unserved needs")), headers, data)])
     _audit_export(session, actor, "round_unmatched", len(rows))
+    return body
+
+
+def fairness(
+    session: Session, report: fairness_report.FairnessReport, *, actor: User, words: Words
+) -> bytes:
+    """A fairness report (``services.fairness``): its figures, then one sheet per breakdown (risk
+    level, district, hardship type), names not codes."""
+    t, label = words.t, words.label
+    headers = [
+        t(N_("Group")),
+        t(N_("Needs")),
+        t(N_("Served")),
+        t(N_("Served share")),
+        t(N_("Median wait of the served (days)")),
+    ]
+
+    def rows(
+        groups: list[fairness_report.Group], name: Callable[[fairness_report.Group], str]
+    ) -> list[list[Any]]:
+        return [
+            [name(g), g.needs, g.served, None if g.share is None else round(g.share, 4),
+             g.median_wait_days]
+            for g in groups
+        ]  # fmt: skip
+
+    scope = report.scope_name or t(N_("Hangzhou (the whole city)"))
+    period = f"#{report.round_id}" if report.round_id else report.month
+    summary: list[list[Any]] = [
+        [t(N_("Area")), scope],
+        [t(N_("Round")) if report.round_id else t(N_("Month")), period],
+        [t(N_("Needs")), report.needs],
+        [t(N_("Served")), report.served],
+        [t(N_("Served share")), None if report.share is None else round(report.share, 4)],
+        [t(N_("Median wait of the served (days)")), report.median_wait_days],
+        [t(N_("Refused as helped recently")), report.repeat_help_refused],
+        [t(N_("Allowed by staff despite recent help")), report.repeat_help_allowed],
+    ]
+    level_name = t(N_("Level %(n)s"))
+    body = workbook(
+        [
+            (t(N_("Fairness")), [t(N_("Figure")), t(N_("Figure's value"))], summary),
+            (
+                t(N_("By risk level")),
+                headers,
+                rows(report.by_level, lambda g: level_name % {"n": g.key}),
+            ),
+            (t(N_("By district")), headers, rows(report.by_district, lambda g: g.name)),
+            (
+                t(N_("By hardship type")),
+                headers,
+                rows(report.by_hardship, lambda g: label("hardship", g.key)),
+            ),
+        ]
+    )
+    _audit_export(session, actor, "fairness", report.needs)
     return body

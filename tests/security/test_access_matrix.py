@@ -85,6 +85,8 @@ API: dict[str, Rule] = {
     "api.get_round": _r({"hub_staff", "admin"}, {"hub_staff"}),
     "api.list_proposals": _r({"hub_staff", "admin"}, {"hub_staff"}),
     "api.decide_proposal": _r({"hub_staff", "admin"}, {"hub_staff"}),
+    "api.round_fairness": _r({"hub_staff", "admin"}, {"hub_staff"}),
+    "api.month_fairness": _r({"hub_staff", "admin"}),  # the caller's own area
 }
 
 # HTML pages: the role comes from the URL prefix, the scope from the URL's arguments.
