@@ -415,3 +415,11 @@ def test_common_characters_subset_and_the_whole_font_for_rare_ones(db, make_user
             ["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True
         ).stdout
         assert name in text and "清波门社区" in text
+
+
+def test_the_shipped_rules_name_real_items():
+    from matching import taxonomy
+
+    rules = points.load_rules()
+    assert rules.items and set(rules.items) <= set(taxonomy.item_codes())
+    assert rules.version and rules.base > 0
