@@ -4,8 +4,11 @@ the application's logs."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import shutil
+import subprocess
 from typing import Any
 
 from flask import Flask
@@ -29,6 +32,28 @@ def scan(body: str, world_pii: list[str]) -> list[str]:
     found = [v for v in world_pii if v in body]
     found += ID_RE.findall(body) + MOBILE_RE.findall(body)
     return found
+
+
+def readable(response: Any) -> str:
+    """What a person reads in an answer: the text of a page or JSON, the cells of a workbook, the
+    text of a PDF (by poppler's pdftotext; empty where it is not installed)."""
+    kind = response.mimetype or ""
+    if kind.startswith("text/") or kind.endswith("json"):
+        return str(response.get_data(as_text=True))
+    data = response.get_data()
+    if kind == "application/pdf":
+        if shutil.which("pdftotext") is None:
+            return ""
+        done = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+        return done.stdout.decode()
+    if kind.endswith("spreadsheetml.sheet"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(
+            str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v
+        )
+    return data.decode("utf-8", "replace")
 
 
 def _login(app: Flask, user: User) -> Any:
@@ -87,7 +112,7 @@ def test_member_and_org_views_show_no_personal_data(app: Flask, world: World, ca
             r = client.get(url, headers=headers)
             assert r.status_code < 500, (url, r.status_code)
             crawled.append(url)
-            leaks += [f"{owner} {url}: {v}" for v in scan(r.get_data(as_text=True), world.pii)]
+            leaks += [f"{owner} {url}: {v}" for v in scan(readable(r), world.pii)]
             r.close()
         # Every page of the wish pool, following the cursors.
         cursor = None
