@@ -113,6 +113,11 @@ class ProposalStatus(enum.StrEnum):
     LOCKED = "locked"
 
 
+# Where an offer's centre may be: Hangzhou's extent (lat 29.19–30.57, lon 118.34–120.72) with a
+# margin of a few kilometres, so a point on the city's edge is accepted and one elsewhere is not.
+# The service checks it (offers.in_city) and the API's schema declares it.
+CITY_BOUNDS = ((29.1, 118.2), (30.7, 120.9))  # (south, west), (north, east)
+
 HOUSEHOLD_TAGS = ("elderly", "disabled", "child", "serious_illness", "single", "unemployed")
 
 

@@ -24,7 +24,14 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
-from marketplace.models import HOUSEHOLD_TAGS, DeliveryMode, Hardship, NeedKind, OrgType
+from marketplace.models import (
+    CITY_BOUNDS,
+    HOUSEHOLD_TAGS,
+    DeliveryMode,
+    Hardship,
+    NeedKind,
+    OrgType,
+)
 from marketplace.profiles import Profile
 from matching import taxonomy
 
@@ -198,8 +205,18 @@ class OfferIn(_In):
     description: str = Field(default="", max_length=2000)
     items: list[str] = Field(min_length=1, max_length=31)
     regions: list[str] = Field(default_factory=list, max_length=200)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    # The centre must be in Hangzhou: declared here for the API's document, checked by the service
+    # (offers.in_city) so that the refusal says so in words.
+    lat: float | None = Field(
+        default=None,
+        allow_inf_nan=False,
+        json_schema_extra={"minimum": CITY_BOUNDS[0][0], "maximum": CITY_BOUNDS[1][0]},
+    )
+    lon: float | None = Field(
+        default=None,
+        allow_inf_nan=False,
+        json_schema_extra={"minimum": CITY_BOUNDS[0][1], "maximum": CITY_BOUNDS[1][1]},
+    )
     radius_km: float | None = Field(default=None, gt=0, le=500)
     capacity: int = Field(ge=1, le=1_000_000)
     unit: str | None = None  # what capacity counts (taxonomy.UNITS); None: the items' default

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.db import get_session
-from marketplace.models import Organisation, OrgStatus, Role
+from marketplace.models import CITY_BOUNDS, Organisation, OrgStatus, Role
 from marketplace.org.forms import OfferForm
 from marketplace.schemas import OfferIn
 from marketplace.services import boundaries, claims, offers, region_picker, regions
@@ -74,7 +74,7 @@ def _offer_page(form: OfferForm, org: Organisation, general: list[str]) -> Respo
         chosen_paths=region_picker.chosen(db, chosen),
         found=found,
         searched=form.region_q.data or "",
-        bounds=offers.CITY_BOUNDS,
+        bounds=CITY_BOUNDS,
         places=json.dumps(region_picker.places(db), ensure_ascii=False, separators=(",", ":")),
         boundaries_url=url_for("org.map_boundaries") if boundaries.has_boundaries(db) else "",
     )

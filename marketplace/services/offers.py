@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from marketplace.models import (
+    CITY_BOUNDS,
     Offer,
     OfferStatus,
     Organisation,
@@ -158,11 +159,6 @@ def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
         },
     )
     return offer
-
-
-# Where an offer's centre may be: Hangzhou's extent (lat 29.19–30.57, lon 118.34–120.72) with a
-# margin of a few kilometres, so a point on the city's edge is accepted and one elsewhere is not.
-CITY_BOUNDS = ((29.1, 118.2), (30.7, 120.9))
 
 
 def in_city(lat: float, lon: float) -> bool:
