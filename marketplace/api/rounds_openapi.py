@@ -90,8 +90,11 @@ def round_paths(
                         "name": "month",
                         "in": "query",
                         "required": False,
-                        "description": "YYYY-MM (default: the current month)",
-                        "schema": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$"},
+                        "description": "YYYY-MM, 2000-01 to 2100-12 (default: the current month)",
+                        "schema": {
+                            "type": "string",
+                            "pattern": r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$",
+                        },
                     }
                 ],
                 ok_schema=FAIRNESS,

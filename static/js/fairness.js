@@ -1,11 +1,11 @@
-// Fairness report charts (ECharts, vendored): the figures come from the page's JSON data block
-// (#fairness-data); the same figures are in the tables, so nothing is lost without JavaScript.
+// Fairness report charts (ECharts, vendored): the figures come from the JSON in #fairness's
+// data-chart attribute (no inline script, CSP); the same figures are in the tables, so nothing is
+// lost without JavaScript.
 (function () {
   "use strict";
   var root = document.getElementById("fairness");
-  var source = document.getElementById("fairness-data");
-  if (!root || !source || typeof echarts === "undefined") { return; }
-  var d = JSON.parse(source.textContent);
+  if (!root || typeof echarts === "undefined") { return; }
+  var d = JSON.parse(root.getAttribute("data-chart"));
 
   function chart(id, rows) {
     var el = document.getElementById(id);
