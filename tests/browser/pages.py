@@ -14,6 +14,31 @@ from typing import Any
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
+DEVICES = {"phone": PHONE, "desktop": DESKTOP}
+
+
+def open_on(
+    new_page: Callable[..., Any],
+    device: str,
+    lang: str = "zh",
+    username: str | None = None,
+    **kw: Any,
+) -> Any:
+    """A new page on a phone (touch) or a desktop; logged in as ``username`` and switched to
+    English when asked."""
+    extra = {"has_touch": True, "is_mobile": True} if device == "phone" else {}
+    page = new_page(DEVICES[device], **extra, **kw)
+    if username:
+        login(page, username)
+    if lang == "en":
+        page.goto("/lang/en?next=/")
+    return page
+
+
+def fits(page: Any, device: str) -> None:
+    """On a phone, nothing scrolls sideways."""
+    if device == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def login(page: Any, username: str, password: str = "zhongfu-demo-2026") -> None:

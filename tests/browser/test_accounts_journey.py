@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser.pages import DESKTOP, PHONE, login, serve_demo, shot
+from tests.browser.pages import fits, login, open_on, serve_demo, shot
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
-DEVICES = {"phone": PHONE, "desktop": DESKTOP}
 NEW_PASSWORD = "my-own-passphrase-2026"
 
 
@@ -32,18 +31,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _open(new_page: Any, device: str, **kw: Any) -> Any:
-    extra = {"has_touch": True, "is_mobile": True} if device == "phone" else {}
-    return new_page(DEVICES[device], **extra, **kw)
-
-
 def _go(page: Any, path: str, lang: str) -> None:
     page.goto(f"/lang/en?next={path}" if lang == "en" else path)
-
-
-def _fits(page: Any, device: str) -> None:
-    if device == "phone":
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def _create(page: Any, *, role: str, username: str, name: str, hub: str = "") -> str:
@@ -83,10 +72,10 @@ def _first_login(page: Any, username: str, password: str) -> None:
 
 @pytest.mark.parametrize(("device", "lang"), [("desktop", "zh"), ("phone", "en")])
 def test_admin_creates_accounts_one_by_one_and_they_log_in_greeted_by_name(new_page, device, lang):
-    admin = _open(new_page, device)
+    admin = open_on(new_page, device)
     login(admin, "admin")
     _go(admin, "/admin/users/new", lang)
-    _fits(admin, device)
+    fits(admin, device)
     shot(admin, f"admin-user-new-{device}-{lang}")
     staff_login, staff_name = f"qingbo_{lang}_{device}", "陈清波" if lang == "zh" else "Chen Qingbo"
     staff_password = _create(
@@ -94,12 +83,12 @@ def test_admin_creates_accounts_one_by_one_and_they_log_in_greeted_by_name(new_p
     )
     page_text = admin.inner_text("main")
     assert staff_login in page_text and staff_name in page_text and "清波" in page_text
-    _fits(admin, device)
+    fits(admin, device)
     shot(admin, f"admin-user-created-{device}-{lang}")
     member_login, member_name = f"dangyuan_{lang}_{device}", "林党员"
     member_password = _create(admin, role="member", username=member_login, name=member_name)
 
-    staff = _open(new_page, device)
+    staff = open_on(new_page, device)
     _go(staff, "/auth/login", lang)
     _first_login(staff, staff_login, staff_password)
     if lang == "en":
@@ -109,7 +98,7 @@ def test_admin_creates_accounts_one_by_one_and_they_log_in_greeted_by_name(new_p
     assert "/hub" in staff.url  # hub staff land on their hub's pages
     shot(staff, f"hub-staff-first-home-{device}-{lang}")
 
-    member = _open(new_page, device)
+    member = open_on(new_page, device)
     _go(member, "/auth/login", lang)
     _first_login(member, member_login, member_password)
     assert member_name in member.inner_text(".whoami")
@@ -118,7 +107,7 @@ def test_admin_creates_accounts_one_by_one_and_they_log_in_greeted_by_name(new_p
 
 @pytest.mark.parametrize(("device", "lang"), [("phone", "zh"), ("desktop", "en")])
 def test_admin_creates_accounts_from_excel_all_or_nothing(new_page, tmp_path, device, lang):
-    admin = _open(new_page, device, accept_downloads=True)
+    admin = open_on(new_page, device, accept_downloads=True)
     login(admin, "admin")
     _go(admin, "/admin/users/import", lang)
     with admin.expect_download() as download:
@@ -156,7 +145,7 @@ def test_admin_creates_accounts_from_excel_all_or_nothing(new_page, tmp_path, de
         "2",
         "3",
     }
-    _fits(admin, device)
+    fits(admin, device)
     shot(admin, f"admin-accounts-excel-errors-{device}-{lang}")
     admin.goto(f"/admin/users?q=xls_hub_{tag}")
     assert f"xls_hub_{tag}" not in admin.inner_text("main")  # nothing was created
@@ -173,10 +162,10 @@ def test_admin_creates_accounts_from_excel_all_or_nothing(new_page, tmp_path, de
         created.nth(i).locator("td.secret").inner_text().strip() for i in range(created.count())
     ]
     assert all(len(p) >= 12 for p in passwords)
-    _fits(admin, device)
+    fits(admin, device)
     shot(admin, f"admin-accounts-excel-created-{device}-{lang}")
 
-    person = _open(new_page, device)
+    person = open_on(new_page, device)
     _first_login(person, f"xls_member_{tag}", passwords[1])
     assert "吴党员" in person.inner_text(".whoami")
 
@@ -193,7 +182,7 @@ def _list_value(wb: Any, code: str) -> str:
 
 @pytest.mark.parametrize(("device", "lang"), [("desktop", "en"), ("phone", "zh")])
 def test_admin_disables_one_account_and_resets_anothers_password(new_page, device, lang):
-    admin = _open(new_page, device)
+    admin = open_on(new_page, device)
     login(admin, "admin")
     target, other = ("member4", "member5") if lang == "en" else ("member2", "member3")
 
@@ -204,9 +193,9 @@ def test_admin_disables_one_account_and_resets_anothers_password(new_page, devic
     assert admin.locator(".flash-success").count() == 1
     row = admin.locator("table tbody tr", has_text=target).first
     assert row.locator(".pill-cancelled").count() == 1  # shown as disabled
-    _fits(admin, device)
+    fits(admin, device)
     shot(admin, f"admin-user-disabled-{device}-{lang}")
-    blocked = _open(new_page, device)
+    blocked = open_on(new_page, device)
     login(blocked, target)
     assert "/auth/login" in blocked.url  # a disabled account cannot log in
     assert blocked.locator(".flash-error").count() == 1
@@ -218,7 +207,7 @@ def test_admin_disables_one_account_and_resets_anothers_password(new_page, devic
     admin.wait_for_load_state("networkidle")
     temporary = admin.inner_text("#temporary-password").strip()
     shot(admin, f"admin-password-reset-{device}-{lang}")
-    person = _open(new_page, device)
+    person = open_on(new_page, device)
     login(person, other)  # the old password no longer works
     assert "/auth/login" in person.url
     _first_login(person, other, temporary)
@@ -227,7 +216,7 @@ def test_admin_disables_one_account_and_resets_anothers_password(new_page, devic
 
 @pytest.mark.parametrize(("device", "lang"), [("phone", "zh"), ("phone", "en"), ("desktop", "zh")])
 def test_the_login_page_says_whom_to_ask_about_a_forgotten_password(new_page, device, lang):
-    page = _open(new_page, device)
+    page = open_on(new_page, device)
     _go(page, "/auth/login", lang)
     page.locator("details.forgot summary").click()
     text = page.inner_text("details.forgot")
@@ -235,5 +224,5 @@ def test_the_login_page_says_whom_to_ask_about_a_forgotten_password(new_page, de
         assert "ask your hub" in text and "civil-affairs bureau" in text and "e-mail" in text
     else:
         assert "助联体" in text and "民政" in text
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"login-forgot-password-{device}-{lang}")

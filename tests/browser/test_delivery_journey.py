@@ -15,14 +15,13 @@ import pytest
 from PIL import Image
 from sqlmodel import col, select
 
-from tests.browser.pages import DESKTOP, PHONE, login, serve_demo, shot
+from tests.browser.pages import fits, open_on, serve_demo, shot
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
-DEVICES = {"phone": PHONE, "desktop": DESKTOP}
 CASES = [("phone", "zh"), ("desktop", "zh"), ("phone", "en"), ("desktop", "en")]
 EMPTY = {"zh": "报告是空的", "en": "The report is empty"}
 
@@ -62,20 +61,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _open(new_page: Any, device: str, lang: str, username: str) -> Any:
-    extra = {"has_touch": True, "is_mobile": True} if device == "phone" else {}
-    page = new_page(DEVICES[device], **extra)
-    login(page, username)
-    if lang == "en":
-        page.goto("/lang/en?next=/")
-    return page
-
-
-def _fits(page: Any, device: str) -> None:
-    if device == "phone":
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
 def _claim_first(page: Any, item: str) -> None:
     page.goto(f"/member/?item={item}")
     page.locator(".wish-title a").first.click()
@@ -87,14 +72,14 @@ def _claim_first(page: Any, item: str) -> None:
 def test_member_delivers_a_home_delivery_with_a_previewed_report(
     new_page: Any, tmp_path: Path, device: str, lang: str
 ) -> None:
-    page = _open(new_page, device, lang, f"deliver_{device}_{lang}")
+    page = open_on(new_page, device, lang, f"deliver_{device}_{lang}")
     name = f"delivery-{device}-{lang}"
     _claim_first(page, "07-02")  # appliances: the demo delivers them to the door
     card = page.locator("article.claim").first
     contact = card.locator(".hub-contact")
     assert contact.is_visible() and "0571-" in contact.inner_text()
     assert "电话预约" in card.locator(".delivery-instructions").inner_text()
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"{name}-claims")
 
     # The household's address and phone: only on request, for this claim's helper.
@@ -102,7 +87,7 @@ def test_member_delivers_a_home_delivery_with_a_previewed_report(
     page.wait_for_load_state("networkidle")
     household = page.locator(".household-contact")
     assert household.is_visible() and "号" in household.inner_text()
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"{name}-address")
 
     page.goto("/member/claims")
@@ -121,7 +106,7 @@ def test_member_delivers_a_home_delivery_with_a_previewed_report(
     page.wait_for_load_state("networkidle")
     preview = page.locator(".delivery-preview")
     assert preview.is_visible() and page.locator("img.preview-photo").is_visible()
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"{name}-preview")
     page.locator("button[name=step][value=confirm]").click()
     page.wait_for_load_state("networkidle")
@@ -133,7 +118,7 @@ def test_member_delivers_a_home_delivery_with_a_previewed_report(
 
 @pytest.mark.parametrize(("device", "lang"), [("phone", "zh"), ("desktop", "en")])
 def test_member_gives_a_claim_back_with_a_reason(new_page: Any, device: str, lang: str) -> None:
-    page = _open(new_page, device, lang, f"deliver_{device}_{lang}")
+    page = open_on(new_page, device, lang, f"deliver_{device}_{lang}")
     _claim_first(page, "05-02")
     page.locator("article.claim").first.locator("a[href$='/give-up']").click()
     page.wait_for_load_state("networkidle")
@@ -147,7 +132,7 @@ def test_member_gives_a_claim_back_with_a_reason(new_page: Any, device: str, lan
     page.locator("main form[method=post] button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
     assert page.locator(".flash-success").count() == 1
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"give-up-{device}-{lang}-done")
 
 
@@ -157,11 +142,11 @@ def test_member_gives_a_claim_back_with_a_reason(new_page: Any, device: str, lan
 def test_organisation_sees_where_to_deliver_its_assignment(
     new_page: Any, device: str, lang: str
 ) -> None:
-    page = _open(new_page, device, lang, "org_party")
+    page = open_on(new_page, device, lang, "org_party")
     page.goto("/org/assignments")
     info = page.locator(".delivery-info").first
     assert info.is_visible() and "上门服务，需先电话预约" in info.inner_text()
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"org-assignment-{device}-{lang}")
     info.locator("form[action$='/household'] button").click()
     page.wait_for_load_state("networkidle")
@@ -173,7 +158,7 @@ def test_organisation_sees_where_to_deliver_its_assignment(
     ("device", "lang"), [("phone", "zh"), ("desktop", "zh"), ("desktop", "en")]
 )
 def test_hub_staff_edit_their_contact(new_page: Any, device: str, lang: str) -> None:
-    page = _open(new_page, device, lang, "hub_hubin")
+    page = open_on(new_page, device, lang, "hub_hubin")
     page.goto("/hub/")
     page.locator("a[href='/hub/contact']").first.click()
     page.wait_for_load_state("networkidle")
@@ -189,5 +174,5 @@ def test_hub_staff_edit_their_contact(new_page: Any, device: str, lang: str) -> 
     page.wait_for_load_state("networkidle")
     assert page.locator(".flash-success").count() == 1
     assert page.input_value("input[name=contact_phone]") == "0571-87654321"
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"hub-contact-{device}-{lang}")

@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import DESKTOP, PHONE, login, serve_demo, shot
+from tests.browser.pages import fits, login, open_on, serve_demo, shot
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
-DEVICES = {"phone": PHONE, "desktop": DESKTOP}
 TWIN_TITLE = "春节想要一份慰问品"
 
 
@@ -47,16 +46,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _open(new_page: Any, device: str) -> Any:
-    extra = {"has_touch": True, "is_mobile": True} if device == "phone" else {}
-    return new_page(DEVICES[device], **extra)
-
-
-def _fits(page: Any, device: str) -> None:
-    if device == "phone":
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
 def _start_round(page: Any, lang: str) -> None:
     page.goto("/lang/en?next=/rounds/" if lang == "en" else "/rounds/")
     page.locator("#round-preview form[method=post] button[type=submit]").click()
@@ -67,7 +56,7 @@ def _start_round(page: Any, lang: str) -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_the_fairness_report_renders_with_charts(new_page, device, lang):
-    page = _open(new_page, device)
+    page = open_on(new_page, device)
     login(page, "hub_shangcheng")
     _start_round(page, lang)
     page.locator("#round-status a[href$='/fairness']").click()
@@ -82,7 +71,7 @@ def test_the_fairness_report_renders_with_charts(new_page, device, lang):
     assert "上城区" in body and "330102" not in body
     if lang == "en":
         assert "Served share" in body and "Not in this report yet" in body
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"fairness-round-{device}-{lang}")
 
     page.goto("/staff/dashboard")
@@ -93,13 +82,13 @@ def test_the_fairness_report_renders_with_charts(new_page, device, lang):
     assert page.locator("input#month").input_value() == re.search(
         r"\d{4}-\d{2}", page.inner_text("h1")
     ).group(0)
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"fairness-month-{device}-{lang}")
 
 
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_the_unserved_needs_filter_by_reason(new_page, device):
-    page = _open(new_page, device)
+    page = open_on(new_page, device)
     login(page, "admin")
     _start_round(page, "zh")  # the whole city: every kind of reason
     items = page.locator(".unmatched-list li")
@@ -121,14 +110,14 @@ def test_the_unserved_needs_filter_by_reason(new_page, device):
     assert page.locator("#u-district").input_value() == district
     export = page.locator("a[href*='unmatched.xlsx']").get_attribute("href")
     assert f"district={district}" in export and f"reason={chosen}" in export
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"fairness-unserved-filtered-{device}-zh")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_a_duplicate_is_flagged_in_the_review_queue(new_page, device, lang):
-    page = _open(new_page, device)
+    page = open_on(new_page, device)
     login(page, "hub_shangcheng")
     page.goto("/lang/en?next=/hub/review" if lang == "en" else "/hub/review")
     twins = page.locator("tr", has_text=TWIN_TITLE)
@@ -138,5 +127,5 @@ def test_a_duplicate_is_flagged_in_the_review_queue(new_page, device, lang):
         assert flag.is_visible()
         if lang == "en":
             assert "Possible duplicate" in flag.inner_text()
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"review-duplicate-{device}-{lang}")

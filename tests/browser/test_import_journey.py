@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser.pages import DESKTOP, PHONE, login, serve_demo, shot
+from tests.browser.pages import PHONE, login, open_on, serve_demo, shot
 from tests.factories import valid_id_number
 
 pytestmark = [
@@ -22,7 +22,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
-DEVICES = {"phone": PHONE, "desktop": DESKTOP}
 ERROR_PAGE = re.compile(r"系统出错了|Something went wrong|Internal Server Error")
 
 
@@ -30,11 +29,6 @@ ERROR_PAGE = re.compile(r"系统出错了|Something went wrong|Internal Server E
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serve_demo(tmp_path_factory.mktemp("import-browser")) as url:
         yield url
-
-
-def _open(new_page: Any, device: str) -> Any:
-    extra = {"has_touch": True, "is_mobile": True} if device == "phone" else {}
-    return new_page(DEVICES[device], accept_downloads=True, **extra)
 
 
 def _template(page: Any) -> Any:
@@ -114,7 +108,7 @@ def _upload(page: Any, wb: Any, path: Path) -> Any:
 
 @pytest.mark.parametrize(("device", "lang"), [("desktop", "zh"), ("phone", "en")])
 def test_a_good_file_lands_on_its_result(new_page, tmp_path, device, lang):
-    page = _open(new_page, device)
+    page = open_on(new_page, device, accept_downloads=True)
     login(page, "hub_shangcheng")
     page.goto("/lang/en?next=/hub/import" if lang == "en" else "/hub/import")
     wb = _template(page)
@@ -149,7 +143,7 @@ def test_a_good_file_lands_on_its_result(new_page, tmp_path, device, lang):
 def test_a_bad_file_imports_nothing_and_its_error_report_downloads(
     new_page, tmp_path, device, lang
 ):
-    page = _open(new_page, device)
+    page = open_on(new_page, device, accept_downloads=True)
     login(page, "hub_shangcheng")
     page.goto("/lang/en?next=/hub/import" if lang == "en" else "/hub/import")
     wb = _template(page)
@@ -201,7 +195,7 @@ def test_a_bad_file_imports_nothing_and_its_error_report_downloads(
 
 
 def test_an_upload_that_is_no_workbook_is_refused_in_words(new_page, tmp_path):
-    page = _open(new_page, "phone")
+    page = open_on(new_page, "phone", accept_downloads=True)
     login(page, "hub_shangcheng")
     page.goto("/hub/import")
     path = tmp_path / "notes.xlsx"

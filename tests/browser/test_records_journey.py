@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import DESKTOP, PHONE, login, serve_demo, shot
+from tests.browser.pages import DEVICES, fits, open_on, serve_demo, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,7 +22,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
-DEVICES = {"phone": PHONE, "desktop": DESKTOP}
 CASES = [("phone", "zh"), ("desktop", "zh"), ("phone", "en")]
 VALID = {"zh": "该证明真实有效", "en": "This certificate is valid"}
 INVALID = {"zh": "无效", "en": "Not valid"}
@@ -50,20 +49,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _open(new_page: Any, device: str, lang: str, username: str) -> Any:
-    extra = {"has_touch": True, "is_mobile": True} if device == "phone" else {}
-    page = new_page(DEVICES[device], **extra)
-    login(page, username)
-    if lang == "en":
-        page.goto("/lang/en?next=/")
-    return page
-
-
-def _fits(page: Any, device: str) -> None:
-    if device == "phone":
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
 @pytest.mark.parametrize(("device", "lang"), CASES)
 def test_delivery_with_hours_to_a_verified_certificate(
     new_page: Any, tmp_path: Path, device: str, lang: str
@@ -71,7 +56,7 @@ def test_delivery_with_hours_to_a_verified_certificate(
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext missing (apt-get install poppler-utils)")
     name = f"records-{device}-{lang}"
-    member = _open(new_page, device, lang, f"records_{device}_{lang}")
+    member = open_on(new_page, device, lang, f"records_{device}_{lang}")
     # Claim an open wish of 上城区 (hub_shangcheng confirms it).
     member.goto("/member/?district=330102")
     member.locator(".wish-title a").first.click()
@@ -93,20 +78,20 @@ def test_delivery_with_hours_to_a_verified_certificate(
     member.locator("button[name=step][value=preview]").click()
     member.wait_for_load_state("networkidle")
     assert "2.5" in member.locator(".preview-hours").inner_text()
-    _fits(member, device)
+    fits(member, device)
     shot(member, f"{name}-preview")
     member.locator("button[name=step][value=confirm]").click()
     member.wait_for_load_state("networkidle")
     assert member.locator(".flash-success").count() == 1
 
     # The hub sees the declared hours and corrects them to 2.
-    hub = _open(new_page, device, lang, "hub_shangcheng")
+    hub = open_on(new_page, device, lang, "hub_shangcheng")
     hub.goto("/hub/deliveries?sort=-delivered")
     card = hub.locator(f"#need-{need_id}")
     hours = card.locator("input[name=hours]")
     assert hours.input_value() == "2.5"
     hours.fill("2")
-    _fits(hub, device)
+    fits(hub, device)
     shot(hub, f"{name}-hub-confirm")
     card.locator("form.confirm-form button[type=submit]").click()
     hub.wait_for_load_state("networkidle")
@@ -122,7 +107,7 @@ def test_delivery_with_hours_to_a_verified_certificate(
     assert "2.5" in record.locator(".record-hours").inner_text()  # declared
     assert "*" in record.inner_text()  # the household masked
     assert int(member.locator("[data-total=points]").inner_text()) > 0
-    _fits(member, device)
+    fits(member, device)
     shot(member, f"{name}-records")
 
     with member.expect_download() as download:
@@ -145,10 +130,10 @@ def test_delivery_with_hours_to_a_verified_certificate(
     assert visitor.locator("[data-verify=hours]").inner_text() == "2.0"
     assert visitor.locator("[data-verify=records]").inner_text() == "1"
     assert visitor.locator("[data-verify=volunteer]").inner_text() == "王*"
-    _fits(visitor, device)
+    fits(visitor, device)
     shot(visitor, f"{name}-verify")
     response = visitor.goto(url[:-3] + "xyz")
     assert response is not None and response.status == 404
     assert INVALID[lang] in visitor.inner_text("main")
-    _fits(visitor, device)
+    fits(visitor, device)
     shot(visitor, f"{name}-verify-forged")

@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import DESKTOP, PHONE, login, serve_demo, shot
+from tests.browser.pages import fits, login, open_on, serve_demo, shot
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:unclosed file:ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
-DEVICES = {"phone": PHONE, "desktop": DESKTOP}
 # Solver codes that must never reach the page as they are.
 CODES = re.compile(
     r"\b(item|priority|distance_km):|nearest_eligible_offer|nearer_offers_full|out_of_area"
@@ -59,11 +58,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _open(new_page: Any, device: str, **kw: Any) -> Any:
-    extra = {"has_touch": True, "is_mobile": True} if device == "phone" else {}
-    return new_page(DEVICES[device], **extra, **kw)
-
-
 def _first_number(text: str) -> int:
     found = re.search(r"\d+", text)
     assert found, text
@@ -80,15 +74,10 @@ def _serious_axe_violations(page: Any) -> list[str]:
     return [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
-def _fits(page: Any, device: str) -> None:
-    if device == "phone":
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_staff_read_what_a_round_takes_in_start_it_and_read_why(new_page, device, lang):
-    page = _open(new_page, device, bypass_csp=True)  # only so that axe can be injected
+    page = open_on(new_page, device, bypass_csp=True)  # only so that axe can be injected
     login(page, "hub_shangcheng")
     page.goto("/lang/en?next=/rounds/" if lang == "en" else "/rounds/")
     preview = page.locator("#round-preview")
@@ -103,7 +92,7 @@ def test_staff_read_what_a_round_takes_in_start_it_and_read_why(new_page, device
         assert "open service needs" in text and "places left together" in text
         assert "At most 2 needs of one household are served in one round" in text
         assert "The solver stops after 5 minutes" in text
-    _fits(page, device)
+    fits(page, device)
     assert _serious_axe_violations(page) == []
     shot(page, f"rounds-preview-{device}-{lang}")
 
@@ -139,13 +128,13 @@ def test_staff_read_what_a_round_takes_in_start_it_and_read_why(new_page, device
         assert not CODES.search(listed), listed
         if lang == "en":
             assert re.search(r"serves|provides|full|limit|recently|rejected|hardship", listed)
-    _fits(page, device)
+    fits(page, device)
     assert _serious_axe_violations(page) == []
     shot(page, f"rounds-detail-{device}-{lang}")
 
 
 def test_staff_accept_a_proposal_from_the_phone(new_page):
-    page = _open(new_page, "phone")
+    page = open_on(new_page, "phone")
     login(page, "hub_shangcheng")
     page.goto("/rounds/")
     page.locator("#round-preview form[method=post] button[type=submit]").click()
@@ -161,7 +150,7 @@ def test_staff_accept_a_proposal_from_the_phone(new_page):
 
 
 def test_a_hub_with_nothing_to_match_is_told_so(new_page):
-    page = _open(new_page, "phone")
+    page = open_on(new_page, "phone")
     login(page, "hub_quiet")
     page.goto("/lang/en?next=/rounds/")
     assert _first_number(page.inner_text("#preview-needs")) == 0
@@ -172,7 +161,7 @@ def test_a_hub_with_nothing_to_match_is_told_so(new_page):
 
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_the_administrator_chooses_a_district_for_the_round(new_page, device):
-    page = _open(new_page, device)
+    page = open_on(new_page, device)
     login(page, "admin")
     page.goto("/rounds/")
     city = _first_number(page.inner_text("#preview-needs"))
@@ -181,7 +170,7 @@ def test_the_administrator_chooses_a_district_for_the_round(new_page, device):
     assert "西湖区" in page.inner_text("#round-preview")
     district = _first_number(page.inner_text("#preview-needs"))
     assert 0 < district < city
-    _fits(page, device)
+    fits(page, device)
     shot(page, f"rounds-preview-district-{device}-zh")
     page.locator("#round-preview form[method=post] button[type=submit]").click()
     page.wait_for_load_state("networkidle")
