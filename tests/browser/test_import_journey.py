@@ -14,7 +14,16 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser.pages import PHONE, login, open_on, serve_demo, shot
+from tests.browser.pages import (
+    PHONE,
+    household_row,
+    import_template,
+    login,
+    need_row,
+    open_on,
+    serve_demo,
+    shot,
+)
 from tests.factories import valid_id_number
 
 pytestmark = [
@@ -29,71 +38,6 @@ ERROR_PAGE = re.compile(r"系统出错了|Something went wrong|Internal Server E
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serve_demo(tmp_path_factory.mktemp("import-browser")) as url:
         yield url
-
-
-def _template(page: Any) -> Any:
-    with page.expect_download() as download:
-        page.locator("a[href$='/hub/import/template.xlsx']").click()
-    return load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
-
-
-def _append(ws: Any, values: dict[str, Any]) -> int:
-    """A row filled by column heading (the template's own order); returns its row number."""
-    headings = {str(c.value).strip(): c.column for c in ws[1] if c.value}
-    row = ws.max_row + 1
-    for heading, value in values.items():
-        if heading in headings:
-            ws.cell(row=row, column=headings[heading], value=value)
-    return row
-
-
-def _choices(wb: Any, ws: Any) -> dict[str, str]:
-    """Column heading → the first value of its drop-down list (the template's own lists)."""
-    headings = {c.column_letter: str(c.value).strip() for c in ws[1] if c.value}
-    out: dict[str, str] = {}
-    for dv in ws.data_validations.dataValidation:
-        name = (dv.formula1 or "").lstrip("=")
-        if name not in wb.defined_names:
-            continue
-        sheet, ref = next(iter(wb.defined_names[name].destinations))
-        first = next((c.value for (c,) in wb[sheet][ref] if c.value), None)
-        letter = str(dv.sqref).split(":")[0].rstrip("0123456789")
-        if first is not None and letter in headings:
-            out[headings[letter]] = str(first)
-    return out
-
-
-def _household(wb: Any, name: str, id_number: str, **more: Any) -> int:
-    """A household row: what a hub worker types, and for any other column with a drop-down (the
-    profile's questions) the first choice offered — the district and street stay empty."""
-    ws = wb["家庭"]
-    choices = _choices(wb, ws)
-    values = {k: v for k, v in choices.items() if k not in ("区县", "街道（镇）")} | {
-        "户主姓名": name,
-        "身份证号": id_number,
-        "联系电话": "13700001111",
-        "家庭住址": "河坊街8号",
-        "困难类型": "关爱型",
-        "家庭人口": 1,
-        "标签": "老年人,独居",
-    }
-    if "韧性评分" in {str(c.value) for c in ws[1]}:  # templates that ask for the score
-        values["韧性评分"] = 48
-    return _append(ws, values | more)
-
-
-def _need(wb: Any, id_number: str, title: str) -> int:
-    return _append(
-        wb["需求"],
-        {
-            "户主身份证号": id_number,
-            "需求类型": "微心愿",
-            "帮扶事项": "07-02 家具家电",
-            "标题": title,
-            "描述": "冬天太冷",
-            "估计价值（元）": 200,
-        },
-    )
 
 
 def _upload(page: Any, wb: Any, path: Path) -> Any:
@@ -111,12 +55,12 @@ def test_a_good_file_lands_on_its_result(new_page, tmp_path, device, lang):
     page = open_on(new_page, device, accept_downloads=True)
     login(page, "hub_shangcheng")
     page.goto("/lang/en?next=/hub/import" if lang == "en" else "/hub/import")
-    wb = _template(page)
+    wb = import_template(page)
     number = 771000 + (1 if lang == "en" else 0)
     id_number = valid_id_number(number)
     name = "周阿婆" if lang == "zh" else "吴阿公"
-    _household(wb, name, id_number)
-    _need(wb, id_number, "想要一台取暖器")
+    household_row(wb, name, id_number)
+    need_row(wb, id_number, "想要一台取暖器")
     response = _upload(page, wb, tmp_path / "good.xlsx")
     assert response.status == 200, response.status
     main = page.inner_text("main")
@@ -146,13 +90,13 @@ def test_a_bad_file_imports_nothing_and_its_error_report_downloads(
     page = open_on(new_page, device, accept_downloads=True)
     login(page, "hub_shangcheng")
     page.goto("/lang/en?next=/hub/import" if lang == "en" else "/hub/import")
-    wb = _template(page)
+    wb = import_template(page)
     good_id = valid_id_number(772000 + (1 if lang == "en" else 0))
     name = "郑阿姨" if lang == "zh" else "冯大伯"
-    good_row = _household(wb, name, good_id)
+    good_row = household_row(wb, name, good_id)
     bad_id = good_id[:-1] + ("0" if good_id[-1] != "0" else "1")  # wrong check digit
-    bad_row = _household(wb, "钱大爷", bad_id, **{"联系电话": "12345"})
-    need_row = _need(wb, valid_id_number(772999), "想要一件棉衣")  # nobody has this ID
+    bad_row = household_row(wb, "钱大爷", bad_id, **{"联系电话": "12345"})
+    bad_need = need_row(wb, valid_id_number(772999), "想要一件棉衣")  # nobody has this ID
     response = _upload(page, wb, tmp_path / "bad.xlsx")
     assert response.status == 200, response.status
     main = page.inner_text("main")
@@ -163,7 +107,7 @@ def test_a_bad_file_imports_nothing_and_its_error_report_downloads(
         for row in page.locator("#import-errors tbody tr").all()
     ]
     assert len(on_page) >= 3
-    assert {r[1] for r in on_page} >= {str(bad_row), str(need_row)}
+    assert {r[1] for r in on_page} >= {str(bad_row), str(bad_need)}
     assert str(good_row) not in {r[1] for r in on_page if r[0] == "家庭"}
     if lang == "en":
         assert "Nothing was imported" in main

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 from PIL import Image
 
-from tests.browser.pages import DESKTOP, PHONE, login, shot
+from tests.browser.pages import (
+    DESKTOP,
+    PHONE,
+    household_row,
+    import_template,
+    login,
+    need_row,
+    shot,
+)
 from tests.factories import valid_id_number
 
 pytestmark = [
@@ -43,7 +49,7 @@ def test_member_claims_and_reports_with_a_photo_on_a_phone(new_page, tmp_path):
     shot(page, "member-wish-pool-phone-zh")
     page.locator(".wish-title a").first.click()
     shot(page, "member-wish-phone-zh")
-    page.get_by_role("button", name="认领这个心愿").click()
+    page.get_by_role("button", name="认领这个微心愿").click()
     page.wait_for_load_state("networkidle")
     page.goto("/member/claims")
     shot(page, "member-claims-phone-zh")
@@ -69,29 +75,10 @@ def test_hub_staff_import_excel_and_confirm_a_delivery(new_page, tmp_path):
     page = new_page(DESKTOP, accept_downloads=True)
     login(page, "hub_shangcheng")
     page.goto("/hub/import")
-    with page.expect_download() as download:
-        page.get_by_role("link", name="下载模板（.xlsx）").click()
-    wb = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
-    community = wb["选项"]["C2"].value
+    wb = import_template(page)
     id_number = valid_id_number(777001)
-    wb["家庭"].append(
-        [
-            "周阿婆",
-            id_number,
-            "13700001111",
-            "河坊街8号",
-            "",
-            "",
-            community,
-            "关爱型",
-            48,
-            1,
-            "老年人,独居",
-        ]
-    )
-    wb["需求"].append(
-        [id_number, "微心愿", "07-02 家具家电", "想要一台取暖器", "冬天太冷", 200, None]
-    )
+    household_row(wb, "周阿婆", id_number)
+    need_row(wb, id_number, "想要一台取暖器")
     path = tmp_path / "import.xlsx"
     wb.save(path)
     page.set_input_files("input[type=file]", str(path))
