@@ -29,6 +29,9 @@ class Role(enum.StrEnum):
     HUB_STAFF = "hub_staff"
     MEMBER = "member"
     ORG = "org"
+    # 其他部门 — another department's system: API only; submits monitoring events and reads their
+    # status, nothing else (DESIGN §9).
+    DEPT = "dept"
 
 
 class OrgType(enum.StrEnum):
@@ -361,6 +364,164 @@ class ProfileChange(SQLModel, table=True):
     changed_by: int | None = Field(default=None, foreign_key="user.id")
     changed_at: datetime = Field(default_factory=utcnow)
     changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # field → [before, after]
+
+
+class EventKind(enum.StrEnum):
+    """监测数据变动 — what happened to a household (DESIGN §9). The codes of the API and files."""
+
+    MAJOR_ILLNESS = "major_illness"  # 重大疾病
+    BIRTH = "birth"  # 家庭成员出生
+    DEATH = "death"  # 家庭成员死亡
+    DISABILITY_CHANGE = "disability_change"  # 残疾等级变化
+    JOB_LOSS = "job_loss"  # 失业
+    LARGE_MEDICAL_EXPENSE = "large_medical_expense"  # 大额医疗支出
+    DISASTER = "disaster"  # 灾害或意外
+    ASSISTANCE_EXIT = "assistance_exit"  # 救助退出
+    APPLICATION_REFUSED = "application_refused"  # 新申请未通过
+    TEMPORARY_ASSISTANCE = "temporary_assistance"  # 临时救助
+    DISCOVERED = "discovered"  # 主动发现
+    OTHER_DEPARTMENT = "other_department"  # 其他部门救助
+
+
+class EventSource(enum.StrEnum):
+    """Where an event entered: hub staff's form, an Excel import, another department's system
+    (``dept`` role), a member's discovery report, the household's own 幸福码 help request."""
+
+    HUB = "hub"
+    IMPORT = "import"
+    DEPT = "dept"
+    DISCOVERY = "discovery"
+    HAPPINESS = "happiness"
+
+
+class WarningLevel(enum.StrEnum):
+    IMPORTANT = "important"  # 重点预警: checked within 3 days
+    GENERAL = "general"  # 一般预警: checked within 7 days
+
+
+class WarningStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class WarningOutcome(enum.StrEnum):
+    REFER_POLICY = "refer_policy"  # 转介政策救助 (救助"一件事")
+    REFER_HUB = "refer_hub"  # 转介助联体社会帮扶: needs created
+    NO_ACTION = "no_action"  # 无需帮扶, with a reason
+
+
+class LeadStatus(enum.StrEnum):
+    OPEN = "open"
+    REGISTERED = "registered"  # the street registered the household (household_id set)
+    CLOSED = "closed"  # checked, nothing to register (close_note says why)
+
+
+class ReferralStatus(enum.StrEnum):
+    REFERRED = "referred"  # 已转介
+    IN_PROGRESS = "in_progress"  # 办理中
+    DONE = "done"  # 已办结 (granted)
+    DECLINED = "declined"  # 未通过
+
+
+class MonitoringEvent(SQLModel, table=True):
+    """监测数据变动 — one event about a household, or about a person we do not know yet (then
+    ``household_id`` is empty and ``lead_id`` names the lead it became)."""
+
+    __table_args__ = (
+        Index("ix_monitoringevent_household", "household_id", "id"),
+        Index("ix_monitoringevent_source_created", "source", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int | None = Field(default=None, foreign_key="household.id")
+    lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
+    kind: str = Field(max_length=32)
+    occurred_on: date
+    note: str = Field(default="", max_length=1000)
+    source: str = Field(max_length=16)
+    community_code: str = Field(foreign_key="region.code", max_length=12, index=True)
+    reported_by: int | None = Field(default=None, foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Lead(SQLModel, table=True):
+    """线索 — a person in difficulty who may not be registered: a member's discovery report (主动发现),
+    another department's event for an unknown resident ID, or a 幸福码 help request. It goes to the
+    street hub of its community with a due time, like a warning."""
+
+    __table_args__ = (Index("ix_lead_status_hub_due", "status", "hub_id", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_code: str = Field(foreign_key="region.code", max_length=12, index=True)
+    hub_id: int = Field(foreign_key="hub.id")  # responsible hub (the street's; escalates up)
+    source: str = Field(max_length=16)  # EventSource
+    description: str = Field(max_length=2000)  # scrubbed for anyone but the responsible staff
+    contact: str = Field(default="", max_length=200)  # optional, personal: staff only
+    id_number: str = Field(default="", max_length=18)  # from a department's event, if given
+    status: str = Field(default=LeadStatus.OPEN.value, max_length=16)
+    due_at: datetime
+    escalations: int = 0  # how many times it moved up the hub chain
+    reported_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    household_id: int | None = Field(default=None, foreign_key="household.id")
+    closed_at: datetime | None = None
+    closed_by: int | None = Field(default=None, foreign_key="user.id")
+    close_note: str = Field(default="", max_length=1000)
+
+
+class RiskWarning(SQLModel, table=True):
+    """预警 — raised by an event: important (重点, 3 days) or general (一般, 7 days). The street hub
+    checks it (phone or home visit) and closes it with an outcome; an overdue warning moves up to
+    the nearest staffed hub (``hub_id`` is the hub responsible now)."""
+
+    __tablename__ = "warning"
+    __table_args__ = (
+        Index("ix_warning_status_hub_due", "status", "hub_id", "due_at"),
+        Index("ix_warning_status_community", "status", "community_code"),
+        Index("ix_warning_household_status", "household_id", "status", "level"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")
+    event_id: int = Field(foreign_key="monitoringevent.id", index=True)
+    level: str = Field(max_length=16)  # WarningLevel
+    status: str = Field(default=WarningStatus.OPEN.value, max_length=16)
+    community_code: str = Field(max_length=12)  # denormalised from the household for scoping
+    hub_id: int = Field(foreign_key="hub.id")
+    raised_at: datetime = Field(default_factory=utcnow)
+    due_at: datetime
+    escalations: int = 0
+    escalated_at: datetime | None = None
+    check_mode: str | None = Field(default=None, max_length=16)  # phone | home
+    findings: str = Field(default="", max_length=2000)
+    outcome: str | None = Field(default=None, max_length=16)  # WarningOutcome
+    outcome_note: str = Field(default="", max_length=1000)
+    closed_at: datetime | None = Field(default=None, index=True)
+    closed_by: int | None = Field(default=None, foreign_key="user.id")
+    on_time: bool | None = None  # closed by due_at (set when closed)
+
+
+class PolicyReferral(SQLModel, table=True):
+    """政策救助转介 — a referral to one item of policy assistance (救助"一件事",
+    ``data/policy_items.json``) from a warning's check, with its status until done. A granted
+    referral is a policy benefit on the household's 幸福清单 (what, since when, amount or service)."""
+
+    __table_args__ = (Index("ix_policyreferral_household", "household_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")
+    warning_id: int | None = Field(default=None, foreign_key="warning.id", index=True)
+    item_code: str = Field(max_length=8)
+    status: str = Field(default=ReferralStatus.REFERRED.value, max_length=16, index=True)
+    note: str = Field(default="", max_length=1000)
+    since: date | None = None  # the benefit runs from
+    amount_yuan: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 2)))
+    service: str = Field(default="", max_length=200)  # or the service granted
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+    done_at: datetime | None = None
 
 
 class Need(SQLModel, table=True):

@@ -6,7 +6,6 @@ import secrets
 from datetime import date
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     jsonify,
@@ -19,6 +18,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from marketplace import jobs
+from marketplace.admin import projects  # noqa: F401  (their routes)
+from marketplace.admin.blueprint import bp
 from marketplace.admin.forms import (
     AccountForm,
     AccountImportForm,
@@ -53,7 +54,6 @@ from marketplace.web.helpers import (
 from marketplace.web.labels import ROLE_LABELS, export_words
 from marketplace.web.messages import render
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
 
 

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
-
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from marketplace import jobs
-from marketplace.api import serialise
+from marketplace.api import (  # noqa: F401  (each registers its routes)
+    campaigns,
+    care,
+    casefile,
+    monitoring,
+    projects,
+    serialise,
+    suggest,
+    warnings,
+)
+from marketplace.api.blueprint import Unauthenticated, api_auth, body, bp, created, me
 from marketplace.api.openapi import build_spec
 from marketplace.db import get_session
 from marketplace.extensions import limiter
-from marketplace.models import Role, User
+from marketplace.models import Role
 from marketplace.profiles import Profile
 from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn
 from marketplace.services import (
@@ -38,67 +44,11 @@ from marketplace.services.access import (
     get_offer_for_org,
     require_wish_reader,
 )
-from marketplace.services.errors import Forbidden, ServiceError, ValidationFailed, parse
+from marketplace.services.errors import Forbidden, ValidationFailed, parse
 from marketplace.services.regions import region_names
 from marketplace.uploads import delivery_limit, photo_saver
 from marketplace.web import login_throttle
 from marketplace.web.certificates import certificate_pdf, pdf_response
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Unauthenticated(ServiceError):
-    status = 401
-    code = "unauthenticated"
-
-
-def api_auth(*roles: str) -> Callable[[F], F]:
-    """Bearer-token authentication; ``roles`` restricts who may call (empty → any account)."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            found = (
-                accounts.token_owner(get_session(), token.strip())
-                if scheme.lower() == "bearer"
-                else None
-            )
-            if found is None:
-                raise Unauthenticated("api.token_required")
-            user, api_token = found
-            if roles and user.role not in roles:
-                raise Forbidden("api.role_forbidden")
-            g.api_user = user
-            g.api_token_id = api_token.id
-            return view(*args, **kwargs)
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
-
-
-def body() -> dict[str, Any]:
-    try:
-        data = request.get_json(silent=True) if request.is_json else None
-    except RecursionError:  # the json module's answer to a deeply nested document
-        raise ValidationFailed({"_": "api.json_too_deep"}) from None
-    if data is None and request.form:
-        data = request.form.to_dict()
-    if not isinstance(data, dict):
-        raise ValidationFailed({"_": "api.json_object_required"})
-    return data
-
-
-def me() -> User:
-    user: User = g.api_user
-    return user
-
-
-def created(payload: dict[str, Any]) -> ResponseReturnValue:
-    return jsonify(payload), 201
 
 
 @bp.get("/openapi.json")

@@ -3,7 +3,28 @@ import from Excel. The views live in one module per task; importing them registe
 
 from __future__ import annotations
 
-from marketplace.hub import deliveries, imports, intake, profile, review
+from marketplace.hub import (
+    care,
+    casefile,
+    deliveries,
+    events,
+    imports,
+    intake,
+    profile,
+    review,
+    warnings,
+)
 from marketplace.hub.blueprint import bp
 
-__all__ = ["bp", "deliveries", "imports", "intake", "profile", "review"]
+__all__ = [
+    "bp",
+    "care",
+    "casefile",
+    "deliveries",
+    "events",
+    "imports",
+    "intake",
+    "profile",
+    "review",
+    "warnings",
+]

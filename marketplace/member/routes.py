@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     jsonify,
@@ -17,6 +16,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace.db import get_session, rollback_request
+from marketplace.member import care, discovery  # noqa: F401  (their routes)
+from marketplace.member.blueprint import bp
 from marketplace.member.forms import GiveUpForm
 from marketplace.models import Role
 from marketplace.schemas import GiveUpIn
@@ -39,7 +40,6 @@ from marketplace.web.helpers import EmptyForm, attach_errors, me, xlsx_response
 from marketplace.web.labels import export_words
 from marketplace.web.messages import render
 
-bp = Blueprint("member", __name__, url_prefix="/member")
 PAGE = 20
 # The lines of a points movement (services/points.py), as the history names them.
 POINT_RULE_LABELS = {

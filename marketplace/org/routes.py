@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.db import get_session
 from marketplace.models import CITY_BOUNDS, Organisation, OrgStatus, Role
+from marketplace.org import projects  # noqa: F401  (their routes)
+from marketplace.org.blueprint import bp
 from marketplace.org.forms import OfferForm
 from marketplace.schemas import OfferIn
 from marketplace.services import boundaries, claims, offers, region_picker, regions
@@ -25,8 +27,6 @@ from marketplace.web.delivery import delivery_page, household_contact_page
 from marketplace.web.helpers import EmptyForm, attach_errors, me
 from marketplace.web.security import csp_with_images_from
 from matching import taxonomy
-
-bp = Blueprint("org", __name__, url_prefix="/org")
 
 
 @bp.get("/")

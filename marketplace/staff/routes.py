@@ -8,20 +8,21 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, format_percent, gettext
 
 from marketplace.db import get_session
 from marketplace.models import Role
 from marketplace.services import boundaries, dashboard, exports, listings, mapdata
+from marketplace.staff import campaigns  # noqa: F401  (their routes)
+from marketplace.staff.blueprint import bp
 from marketplace.web.access import role_required
 from marketplace.web.basemap import base_map
 from marketplace.web.helpers import list_args, me, requested_page, xlsx_response
 from marketplace.web.labels import NEED_STATUS_LABELS, export_words
 from marketplace.web.security import csp_with_images_from
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 25  # rows per page of the staff tables
 STAFF = (Role.HUB_STAFF, Role.ADMIN)
 

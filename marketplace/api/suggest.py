@@ -1,0 +1,7 @@
+"""JSON API v1: suggest (reserved; filled in by the work that owns it)."""
+
+from __future__ import annotations
+
+from marketplace.api.blueprint import bp
+
+__all__ = ["bp"]

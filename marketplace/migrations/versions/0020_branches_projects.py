@@ -1,0 +1,23 @@
+"""Party branches and organisations' projects (DESIGN §11)
+
+Revision ID: 0020_branches_projects
+Revises: 0019_visits_pairing
+Create Date: 2026-12-06 08:00:00
+
+Reserved: filled in by the work that owns it (an empty revision keeps the chain whole meanwhile).
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0020_branches_projects"
+down_revision: str | None = "0019_visits_pairing"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,7 @@
+"""The ``org`` blueprint object, shared by its task modules."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("org", __name__, url_prefix="/org")
