@@ -77,6 +77,17 @@ def responsible_hub(session: Session, community_code: str) -> Hub | None:
     return None
 
 
+def street_hub(session: Session, community_code: str) -> Hub | None:
+    """The street hub (助联站) of a community, where warnings and leads go first (DESIGN §9); the
+    district's hub when the street has none. Whether anyone staffs it is the caller's question
+    (overdue work escalates up the chain to the nearest staffed hub)."""
+    chain = _chain(community_code)[1:]  # street, district
+    hubs = {
+        h.region_code: h for h in session.exec(select(Hub).where(col(Hub.region_code).in_(chain)))
+    }
+    return next((hubs[code] for code in chain if code in hubs), None)
+
+
 def staff_of_hub(session: Session, hub: Hub) -> list[int]:
     """The active staff accounts of one hub."""
     rows = session.exec(
