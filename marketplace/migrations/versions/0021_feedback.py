@@ -1,6 +1,6 @@
 """campaigns, thanks and leaderboard opt-in (DESIGN §11)
 
-Revision ID: 0021_campaigns_thanks
+Revision ID: 0021_feedback
 Revises: 0020_branches_projects
 Create Date: 2026-12-06 08:00:00
 
@@ -9,7 +9,7 @@ Reserved: filled in by the work that owns it (an empty revision keeps the chain 
 
 from collections.abc import Sequence
 
-revision: str = "0021_campaigns_thanks"
+revision: str = "0021_feedback"
 down_revision: str | None = "0020_branches_projects"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
