@@ -1,4 +1,4 @@
-"""visits, pairings, 幸福清单 items and 幸福码 ratings (DESIGN §10)
+"""visits, pairings and care indicators (DESIGN §10)
 
 Revision ID: 0019_visits_pairing
 Revises: 0018_casefile

@@ -1,4 +1,4 @@
-"""campaigns, thanks and leaderboard opt-in (DESIGN §11)
+"""幸福码 feedback: help requests, ratings and thanks, 幸福清单 acknowledgements (DESIGN §10, §11)
 
 Revision ID: 0021_feedback
 Revises: 0020_branches_projects
