@@ -571,6 +571,9 @@ class Need(SQLModel, table=True):
     delivery_instructions: str = Field(
         default="", max_length=500, sa_column_kwargs={"server_default": ""}
     )
+    # 结对帮扶: a paired household's new wish goes to its paired helper first; it joins the pool
+    # (members' lists) at this time (None: at publication). services/pairings.py sets it.
+    pool_from: datetime | None = None
 
 
 class NeedTally(SQLModel, table=True):
@@ -801,3 +804,97 @@ class Certificate(SQLModel, table=True):
     hours: Decimal = Field(sa_column=Column(Numeric(8, 1), nullable=False))
     record_ids: list[int] = Field(default_factory=list, sa_type=JSON)
     issued_at: datetime = Field(default_factory=utcnow)
+
+
+# -- 探访关爱 and 结对帮扶: visits, pairings and the care indicators (DESIGN §10; services/visits.py,
+# services/pairings.py, services/indicators.py) ------------------------------------------------
+
+
+class VisitMode(enum.StrEnum):
+    HOME = "home"  # 入户探访
+    PHONE = "phone"  # 电话探访
+
+
+class Visit(SQLModel, table=True):
+    """探访关爱 — one visit to a household, at home or by phone, by hub staff or by the household's
+    paired helper (``pairing_id`` set). ``note`` is what the visitor wrote (staff read it whole);
+    ``public_note`` is the same text scrubbed, for anyone else (the helper's own list)."""
+
+    __table_args__ = (Index("ix_visit_household", "household_id", "visited_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")
+    visited_on: date
+    mode: str = Field(max_length=8)  # VisitMode
+    note: str = Field(default="", max_length=1000)
+    public_note: str = Field(default="", max_length=1000)
+    findings: str = Field(default="", max_length=1000)
+    visitor_id: int = Field(foreign_key="user.id", index=True)
+    pairing_id: int | None = Field(default=None, foreign_key="pairing.id")
+    event_id: int | None = Field(default=None, foreign_key="monitoringevent.id")
+    contribution_id: int | None = Field(default=None, foreign_key="contribution.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class VisitSchedule(SQLModel, table=True):
+    """When a household's next visit falls due, for each risk level (the interval of the level
+    from the last visit, or from registration): the due list picks the column of the household's
+    current level, so a level change needs no rewrite, and stays an indexed read."""
+
+    __table_args__ = (Index("ix_visitschedule_region", "community_code"),)
+
+    household_id: int = Field(primary_key=True, foreign_key="household.id")
+    community_code: str = Field(max_length=12)
+    last_visited_on: date | None = None
+    due_1: date
+    due_2: date
+    due_3: date
+
+
+class Pairing(SQLModel, table=True):
+    """结对帮扶 — a household paired with a Party member (``member_id``) or an organisation
+    (``org_id``) from ``start`` to ``end``; ended early with ``ended_at``/``ended_by``/``reason``.
+    One active pairing per household: the partial unique index."""
+
+    __table_args__ = (
+        CheckConstraint("(member_id IS NULL) <> (org_id IS NULL)", name="ck_pairing_one_helper"),
+        Index(
+            "uq_pairing_household_active",
+            "household_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_pairing_member", "member_id", "ended_at"),
+        Index("ix_pairing_org", "org_id", "ended_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")
+    member_id: int | None = Field(default=None, foreign_key="user.id")
+    org_id: int | None = Field(default=None, foreign_key="organisation.id")
+    start: date
+    end: date
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    ended_by: int | None = Field(default=None, foreign_key="user.id")
+    reason: str = Field(default="", max_length=500)
+
+
+class CareIndicator(SQLModel, table=True):
+    """关爱指标快照 — visit rate, pairing coverage, 幸福清单 delivery rate and satisfaction by
+    region (city, district, street, community). Derived data, rebuilt whole
+    (services/indicators.py)."""
+
+    region_code: str = Field(primary_key=True, max_length=12)  # "" for the city
+    level: str = Field(max_length=16)
+    households: int = 0
+    visits_due: int = 0
+    visits_on_time: int = 0
+    paired: int = 0
+    list_items: int = 0
+    list_delivered: int = 0
+    ratings: int = 0
+    rating_sum: int = 0
+    taken_at: datetime
