@@ -14,7 +14,7 @@ new version (the background job in ``marketplace.jobs.resilience``). Bands are
 ``models.RISK_LEVEL_FLOORS``.
 
 The model file also holds the severe-event and suggestion rules of the monitoring loop
-(``events``, ``suggestions``): kept here as given, validated by their own services.
+(``events``, ``suggestions``): the events are validated here (``_parse_events``; v2 on).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from marketplace import profiles
 from marketplace.bulk import insert_rows
 from marketplace.models import (
     RISK_LEVEL_FLOORS,
+    EventKind,
     Household,
     HouseholdScore,
     ProfileChange,
@@ -49,7 +50,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.profiles import Profile
-from marketplace.services import audit
+from marketplace.services import audit, priority
 from marketplace.services.access import (
     get_household_for_staff,
     in_scope,
@@ -114,6 +115,12 @@ class Model:
     indicators: tuple[Indicator, ...]
     definition: dict[str, Any] = field(repr=False)
     base_why_zh: str = ""
+    events: dict[str, EventRule] = field(default_factory=dict)  # kind → rule (v2 on)
+
+    def event_rule(self, kind: str) -> EventRule:
+        """The rule of an event kind; a kind the model does not name is not severe and changes
+        nothing in the profile (models before v2 have no rules)."""
+        return self.events.get(kind, NO_RULE)
 
     def reasons(self) -> dict[str, tuple[str, str]]:
         """Indicator code → (why, why_zh), the base, floor and ceiling included."""
@@ -141,6 +148,62 @@ class Model:
             parts.append(Contribution("ceiling", MAX_SCORE - total, CEILING_WHY, CEILING_WHY_ZH))
             total = MAX_SCORE
         return Score(total, tuple(parts))
+
+
+EFFECT_OPS = ("set", "add", "step")
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One change an event makes to a profile: ``set`` a value (only when the current one is
+    in ``from_``, if given), ``add`` to a count (or to ``members``), ``step`` a choice one place
+    along ``order`` (towards its end)."""
+
+    field: str
+    op: str
+    value: Any = None
+    from_: tuple[Any, ...] | None = None
+    order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """监测数据变动's rule in the model file: whether the kind is severe (an important warning
+    whatever the level) and how it changes the household's profile."""
+
+    severe: bool
+    effects: tuple[Effect, ...]
+    why: str = ""
+    why_zh: str = ""
+
+
+NO_RULE = EventRule(False, ())
+MAX_MEMBERS = 30
+
+
+def apply_effects(
+    rule: EventRule, stored: dict[str, Any], members: int
+) -> tuple[dict[str, Any], int]:
+    """The profile (stored form, all fields) and household size after an event: counts stay
+    within 0–members (and employed ≤ able_bodied), the size within 1–30. Pure, so the city seed
+    applies a year of events in bulk with it."""
+    p = dict(stored)
+    for e in rule.effects:
+        if e.field == "members":
+            members = min(MAX_MEMBERS, max(1, members + int(e.value)))
+        elif e.op == "add":
+            p[e.field] = max(0, int(p.get(e.field, 0)) + int(e.value))
+        elif e.op == "set":
+            if e.from_ is None or p.get(e.field) in e.from_:
+                p[e.field] = e.value
+        elif e.op == "step":
+            current = p.get(e.field)
+            at = e.order.index(current) if current in e.order else 0
+            p[e.field] = e.order[min(at + 1, len(e.order) - 1)]
+    for name in profiles.COUNT_FIELDS:
+        p[name] = min(int(p.get(name, 0)), members)
+    p["employed"] = min(int(p.get("employed", 0)), int(p.get("able_bodied", 0)))
+    return p, members
 
 
 FLOOR_WHY = "The deductions exceed the base: the score stops at 0, the lowest possible."
@@ -305,7 +368,79 @@ def parse_model(definition: Any) -> Model:
     for key in RESERVED:
         if not isinstance(definition.get(key, {}), dict):
             raise _bad("/" + key, "an object")
-    return Model(version, base_points, base_why, tuple(indicators), definition, base_why_zh)
+    events = _parse_events(definition.get("events", {}))
+    return Model(version, base_points, base_why, tuple(indicators), definition, base_why_zh, events)
+
+
+def _parse_events(raw: dict[str, Any]) -> dict[str, EventRule]:
+    """The ``events`` section: event kind (``models.EventKind``) → ``{"severe", "effects",
+    "why", "why_zh"?}``; each effect ``{"field", "op": set|add|step, "value"?, "from"?,
+    "order"?}`` on a profile field or ``members``."""
+    kinds = {k.value for k in EventKind}
+    out: dict[str, EventRule] = {}
+    for kind, rule in raw.items():
+        at = f"/events/{kind}"
+        if kind not in kinds:
+            raise _bad(at, f"an event kind: {', '.join(sorted(kinds))}")
+        if not isinstance(rule, dict):
+            raise _bad(at, "an object with severe, effects and why")
+        extra = sorted(set(rule) - {"severe", "effects", "why", "why_zh"})
+        if extra:
+            raise _bad(f"{at}/{extra[0]}", "unknown key")
+        if not isinstance(rule.get("severe"), bool):
+            raise _bad(f"{at}/severe", "true or false")
+        effects_raw = rule.get("effects", [])
+        if not isinstance(effects_raw, list):
+            raise _bad(f"{at}/effects", "a list of profile changes")
+        effects = tuple(_parse_effect(e, f"{at}/effects/{j}") for j, e in enumerate(effects_raw))
+        out[kind] = EventRule(
+            rule["severe"],
+            effects,
+            _text(rule.get("why"), f"{at}/why"),
+            _text(rule["why_zh"], f"{at}/why_zh") if "why_zh" in rule else "",
+        )
+    return out
+
+
+def _parse_effect(e: Any, at: str) -> Effect:
+    if not isinstance(e, dict):
+        raise _bad(at, "an object with field and op")
+    extra = sorted(set(e) - {"field", "op", "value", "from", "order"})
+    if extra:
+        raise _bad(f"{at}/{extra[0]}", "unknown key")
+    name, op = e.get("field"), e.get("op")
+    if name not in _FIELD_KINDS or _FIELD_KINDS[name] == "text":
+        raise _bad(f"{at}/field", "a scored profile field or members")
+    if op not in EFFECT_OPS:
+        raise _bad(f"{at}/op", f"one of {', '.join(EFFECT_OPS)}")
+    kind = _FIELD_KINDS[name]
+    if op == "add":
+        if kind != "count":
+            raise _bad(f"{at}/op", f"add changes a count; {name} is not one")
+        value = _int(e.get("value"), f"{at}/value")
+        if not value or abs(value) > MAX_MEMBERS:
+            raise _bad(f"{at}/value", "a whole number from -30 to 30, not 0")
+        return Effect(name, op, value)
+    if op == "step":
+        order = e.get("order")
+        choices = profiles.BY_NAME[name].choices if name in profiles.BY_NAME else None
+        if kind != "choice" or not choices:
+            raise _bad(f"{at}/op", f"step moves a choice; {name} is not one")
+        if (
+            not isinstance(order, list)
+            or len(order) < 2
+            or len(set(order)) != len(order)
+            or any(v not in choices for v in order)
+        ):
+            raise _bad(f"{at}/order", f"a list of distinct values of {name}")
+        return Effect(name, op, order=tuple(order))
+    if name == "members":
+        raise _bad(f"{at}/op", "members changes by add")
+    _check_value(at + "/value", name, e.get("value"), "eq")
+    from_ = e.get("from")
+    if from_ is not None:
+        _check_value(at + "/from", name, from_, "in")
+    return Effect(name, op, e["value"], tuple(from_) if from_ is not None else None)
 
 
 def parse_model_bytes(data: bytes) -> Model:
@@ -453,6 +588,7 @@ def rescore(
     household.risk_score = result.score
     session.add(household)
     session.flush()
+    priority.refresh_households(session, [household.id or 0])  # the needs' stored priority
     record_scores(
         session,
         [(household.id or 0, result)],
@@ -719,6 +855,7 @@ def rescore_all(
         last_id = rows[-1][0] or 0
         scored: list[tuple[int, Score]] = []
         changed: list[dict[str, int]] = []
+        relevelled: list[int] = []  # their needs' stored priority follows (services/priority.py)
         for hid, members, source, stored, old in rows:
             if not stored:  # never profiled: its typed score stays (see ``legacy_score``)
                 report.unprofiled += 1
@@ -733,7 +870,9 @@ def rescore_all(
                 if old_level != result.level:
                     report.changed_level += 1
                     transitions[f"{old_level}→{result.level}"] += 1
+                    relevelled.append(hid or 0)
         _write_scores(session, changed)
+        priority.refresh_households(session, relevelled)
         record_scores(
             session, scored, model_version=model.version, reason=reason, actor=actor, at=at
         )

@@ -17,6 +17,7 @@ from marketplace.services.errors import Forbidden
 from tests.factories import text
 
 V1 = json.loads((resilience.MODELS_DIR / "v1.json").read_text(encoding="utf-8"))
+LATEST = resilience.bundled_files()[-1].read_text(encoding="utf-8")
 
 
 def _file(definition) -> tuple[io.BytesIO, str]:
@@ -30,8 +31,8 @@ def test_loading_a_version_rescores_the_city(as_role, make_household, users, db)
     ]
     client = as_role("admin")
     page = text(client.get("/admin/resilience"))
-    assert 'id="model-versions"' in page and ">v1<" in page
-    v2 = copy.deepcopy(V1) | {"version": "v2", "base": {"points": 85, "why": "Stricter base."}}
+    assert 'id="model-versions"' in page and ">v2<" in page  # the newest bundled
+    v2 = copy.deepcopy(V1) | {"version": "v3", "base": {"points": 85, "why": "Stricter base."}}
     r = client.post(
         "/admin/resilience", data={"file": _file(v2)}, content_type="multipart/form-data"
     )
@@ -45,7 +46,7 @@ def test_loading_a_version_rescores_the_city(as_role, make_household, users, db)
     with db() as s:
         scores = dict(s.exec(select(Household.id, Household.risk_score)).all())
         assert [scores[i] for i in ids] == [60, 85]
-        assert resilience.active_row(s).version == "v2"
+        assert resilience.active_row(s).version == "v3"
     # dibao stays level 2 (75 → 60); monitored goes from level 3 to 2 (100 → 85)
     assert "<strong>1</strong>" in page
 
@@ -60,7 +61,7 @@ def test_a_bad_model_file_is_refused_whole(as_role, db):
     assert r.status_code == 422 and "/indicators/2/points" in text(r)
     same = client.post(
         "/admin/resilience",
-        data={"file": (io.BytesIO(json.dumps(V1).encode()), "v1.json")},
+        data={"file": (io.BytesIO(LATEST.encode()), "v2.json")},  # the version in force
         content_type="multipart/form-data",
     )
     assert same.status_code == 422

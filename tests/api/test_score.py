@@ -17,7 +17,7 @@ def test_the_score_explains_itself(client, make_user, make_household, api_token)
     assert r.status_code == 200
     body = r.get_json()
     assert body["score"] == 100 - 25 - 12 - 8 - 12 == 43
-    assert body["level"] == 1 and body["model_version"] == "v1" and body["computed_at"]
+    assert body["level"] == 1 and body["model_version"] == "v2" and body["computed_at"]
     points = {c["indicator"]: c["points"] for c in body["contributions"]}
     assert points["base"] == 100 and points["source.dibao"] == -25
     assert sum(points.values()) == body["score"]

@@ -23,7 +23,7 @@ def test_the_job_reports_progress_and_changed_levels(app, make_household, users,
         resilience.load_model(
             s,
             copy.deepcopy(V1)
-            | {"version": "v2", "base": {"points": 95, "why": "Five points less."}},
+            | {"version": "v3", "base": {"points": 95, "why": "Five points less."}},
         )
     seen: list[dict] = []
     queue = jobs.queue(app)
@@ -35,14 +35,14 @@ def test_the_job_reports_progress_and_changed_levels(app, make_household, users,
 
     rescore_job.put_state = spy  # type: ignore[assignment]
     try:
-        rescore_job.run(app, queue, "job1", "v2", None)
+        rescore_job.run(app, queue, "job1", "v3", None)
     finally:
         rescore_job.put_state = original  # type: ignore[assignment]
     assert seen[0]["state"] == "running" and seen[-1]["state"] == "done"
     report = rescore_job.get_state(queue, "job1")["report"]
     # 65 → 60 stays level 2, 85 → 80 stays, 100 → 95 stays level 3
     assert report["households"] == 3 and report["changed_score"] == 3
-    assert report["changed_level"] == 0 and report["model_version"] == "v2"
+    assert report["changed_level"] == 0 and report["model_version"] == "v3"
     assert rescore_job.latest(queue)[0] == "job1"
 
 
@@ -60,16 +60,16 @@ def test_the_cli_loads_a_version_and_rescores(app, make_household, users, db, tm
     make_household(users["hub_staff"], profile={"source": "dibao"})
     path = tmp_path / "v2.json"
     path.write_text(
-        json.dumps(copy.deepcopy(V1) | {"version": "v2", "base": {"points": 80, "why": "x" * 30}})
+        json.dumps(copy.deepcopy(V1) | {"version": "v3", "base": {"points": 80, "why": "x" * 30}})
     )
     runner = app.test_cli_runner()
     out = runner.invoke(args=["resilience", "load", str(path)])
     assert out.exit_code == 0, out.output
-    assert "Loaded model v2" in out.output and "1 changed level" in out.output
+    assert "Loaded model v3" in out.output and "1 changed level" in out.output
     again = runner.invoke(args=["resilience", "load", str(path)])
     assert again.exit_code == 2
     listing = runner.invoke(args=["resilience", "versions"])
-    assert listing.output.splitlines()[0].startswith("* v2")
+    assert listing.output.splitlines()[0].startswith("* v3")
     bad = tmp_path / "bad.json"
     bad.write_text('{"version": "v9"}')
     refused = runner.invoke(args=["resilience", "load", str(bad)])

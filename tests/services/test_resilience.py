@@ -28,6 +28,7 @@ from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from tests.factories import COMMUNITY, valid_id_number
 
 V1 = json.loads((resilience.MODELS_DIR / "v1.json").read_text(encoding="utf-8"))
+LATEST = json.loads(resilience.bundled_files()[-1].read_text(encoding="utf-8"))  # in force
 
 
 def _model(**changes):
@@ -61,6 +62,8 @@ def test_the_bundled_model_is_valid_and_every_indicator_says_why():
         assert f"source.{source}" in codes
     assert {"source.discovered", "source.other_department"} <= codes
     assert resilience.bundled_files()[0].name == "v1.json"
+    assert resilience.bundled_files()[-1].name == "v2.json"  # the model in force
+    assert resilience.parse_model(LATEST).version == "v2"
 
 
 @pytest.mark.parametrize(
@@ -95,16 +98,17 @@ def test_bad_indicators_are_refused_naming_the_indicator():
 def test_versions_are_immutable_and_the_latest_loaded_is_in_force(db, make_user):
     admin = make_user(Role.ADMIN)
     with db() as s:
-        assert resilience.active_model(s).version == "v1"  # the bundled file, loaded on first use
-        v2 = _model(version="v2", base={"points": 90, "why": "A stricter base value for v2."})
-        resilience.load_model(s, v2, actor=s.get(User, admin.id))
+        # the newest bundled file, loaded on first use
         assert resilience.active_model(s).version == "v2"
-        assert [r.version for r in resilience.model_versions(s)] == ["v2", "v1"]
+        v3 = _model(version="v3", base={"points": 90, "why": "A stricter base value for v3."})
+        resilience.load_model(s, v3, actor=s.get(User, admin.id))
+        assert resilience.active_model(s).version == "v3"
+        assert [r.version for r in resilience.model_versions(s)] == ["v3", "v2"]
         with pytest.raises(Conflict) as same:
-            resilience.load_model(s, v2)
+            resilience.load_model(s, v3)
         assert same.value.message.code == "resilience.version_loaded"
         with pytest.raises(Conflict) as other:
-            resilience.load_model(s, _model(version="v2"))
+            resilience.load_model(s, _model(version="v3"))
         assert other.value.message.code == "resilience.version_taken"
         assert s.exec(select(AuditLog).where(AuditLog.action == "resilience.load")).all()
 
@@ -196,7 +200,7 @@ def test_registration_computes_the_score_from_the_profile(db, make_household, st
     with db() as s:
         assert s.get_one(Household, household.id).risk_score == 100 - 20 - 6
         current = resilience.current_score(s, household.id)
-        assert current is not None and current.model_version == "v1"
+        assert current is not None and current.model_version == "v2"
         assert current.reason == "create" and current.computed_by == staff.id
         assert sum(c["points"] for c in current.contributions) == current.score == 74
         assert s.get_one(Household, household.id).source == "temporary_assistance"
@@ -297,7 +301,7 @@ def test_rescoring_the_city_reports_changed_levels(db, make_household, staff):
         make_household(staff, profile={"source": "monitored"}).id,  # 100: level 3
         make_household(staff, profile={"source": "tekun", "debt": True}).id,  # 59: level 1
     ]
-    stricter = _model(version="v2", base={"points": 80, "why": "Twenty points less for all."})
+    stricter = _model(version="v3", base={"points": 80, "why": "Twenty points less for all."})
     progress: list[tuple[int, int]] = []
     with db() as s:
         resilience.load_model(s, stricter)
@@ -309,7 +313,7 @@ def test_rescoring_the_city_reports_changed_levels(db, make_household, staff):
         scores = dict(s.exec(select(Household.id, Household.risk_score)).all())
         assert [scores[i] for i in ids] == [55, 80, 39]
         latest = resilience.current_score(s, ids[0])
-        assert latest is not None and latest.model_version == "v2" and latest.reason == "model"
+        assert latest is not None and latest.model_version == "v3" and latest.reason == "model"
         assert sum(c["points"] for c in latest.contributions) == 55
         # Once more under the same version: nothing changes level, the history grows.
         again = resilience.rescore_all(s)
@@ -350,3 +354,83 @@ def test_the_city_seed_profiles_and_scores_every_household(app, db):
 
 def test_the_bulk_path_uses_the_one_band_rule():
     assert [resilience._level(s) for s in range(101)] == [risk_level(s) for s in range(101)]
+
+
+# The events section (v2 on) -----------------------------------------------------------------------
+
+
+def test_the_model_in_force_has_a_rule_for_every_event_kind():
+    from marketplace.models import EventKind
+
+    model = resilience.parse_model(LATEST)
+    assert set(model.events) == {k.value for k in EventKind}
+    assert all(rule.why and rule.why_zh for rule in model.events.values())
+    assert model.event_rule("major_illness").severe and model.event_rule("disaster").severe
+    assert not model.event_rule("job_loss").severe
+    # a model without rules (v1) knows no severe event and changes nothing
+    assert resilience.parse_model(V1).event_rule("disaster") == resilience.NO_RULE
+
+
+def test_event_effects_change_the_profile_within_its_bounds():
+    model = resilience.parse_model(LATEST)
+    base = {"source": "monitored", "major_ill": 0, "able_bodied": 2, "employed": 2}
+    p, members = resilience.apply_effects(model.event_rule("major_illness"), base, 3)
+    assert p["major_ill"] == 1 and members == 3
+    p, members = resilience.apply_effects(model.event_rule("birth"), base, 3)
+    assert members == 4 and p["dependants"] == 1
+    p, members = resilience.apply_effects(model.event_rule("death"), base, 2)
+    assert members == 1 and p["able_bodied"] == 1 and p["employed"] == 1  # within the size
+    p, _ = resilience.apply_effects(model.event_rule("job_loss"), p, 1)
+    p, _ = resilience.apply_effects(model.event_rule("job_loss"), p, 1)
+    assert p["employed"] == 0  # never below 0
+    p, _ = resilience.apply_effects(model.event_rule("disability_change"), {"disability": "4"}, 1)
+    assert p["disability"] == "3"
+    # a registered 特困 recipient keeps that source; a monitored household takes the event's
+    tekun = {"source": "tekun"}
+    assert (
+        resilience.apply_effects(model.event_rule("discovered"), tekun, 1)[0]["source"] == "tekun"
+    )
+    p, _ = resilience.apply_effects(model.event_rule("discovered"), base, 3)
+    assert p["source"] == "discovered"
+
+
+@pytest.mark.parametrize(
+    ("events", "where"),
+    [
+        ({"flood": {"severe": True, "effects": [], "why": "x" * 10}}, "/events/flood"),
+        ({"death": {"severe": "yes", "effects": [], "why": "x" * 10}}, "/events/death/severe"),
+        (
+            {
+                "death": {
+                    "severe": True,
+                    "effects": [{"field": "income", "op": "add", "value": 1}],
+                    "why": "x" * 10,
+                }
+            },
+            "/events/death/effects/0/field",
+        ),
+        (
+            {
+                "death": {
+                    "severe": True,
+                    "effects": [{"field": "debt", "op": "add", "value": 1}],
+                    "why": "x" * 10,
+                }
+            },
+            "/events/death/effects/0/op",
+        ),
+        (
+            {
+                "death": {
+                    "severe": True,
+                    "effects": [{"field": "disability", "op": "step", "order": ["none", "9"]}],
+                    "why": "x" * 10,
+                }
+            },
+            "/events/death/effects/0/order",
+        ),
+        ({"death": {"severe": True, "effects": []}}, "/events/death/why"),
+    ],
+)
+def test_bad_event_rules_are_refused_naming_where(events, where):
+    assert _problem(_model(events=events))["where"] == where
