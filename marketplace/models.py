@@ -223,6 +223,9 @@ class User(SQLModel, table=True):
     totp_secret: str | None = Field(default=None, max_length=64)
     totp_enabled_at: datetime | None = None
     totp_last_step: int = 0
+    # 党支部 — the Party branch a member belongs to (created by its Party organisation or the
+    # administrator); None for everyone else.
+    branch_id: int | None = Field(default=None, index=True)
 
     # Flask-Login protocol.
     @property
@@ -620,6 +623,8 @@ class Offer(SQLModel, table=True):
     status: str = Field(default=OfferStatus.LIVE.value, max_length=16, index=True)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # 项目 — the organisation's project the offer runs in (every new offer has one).
+    project_id: int | None = Field(default=None, index=True)
 
 
 class Claim(SQLModel, table=True):
@@ -740,6 +745,8 @@ class Contribution(SQLModel, table=True):
         UniqueConstraint("claim_id", name="uq_contribution_claim"),
         Index("ix_contribution_member_end", "member_id", "ended_at"),
         Index("ix_contribution_org_end", "org_id", "ended_at"),
+        Index("ix_contribution_branch_end", "branch_id", "ended_at"),
+        Index("ix_contribution_project_end", "project_id", "ended_at"),
         CheckConstraint("hours >= 0 AND hours <= 24", name="ck_contribution_hours"),
     )
 
@@ -804,6 +811,64 @@ class Certificate(SQLModel, table=True):
     hours: Decimal = Field(sa_column=Column(Numeric(8, 1), nullable=False))
     record_ids: list[int] = Field(default_factory=list, sa_type=JSON)
     issued_at: datetime = Field(default_factory=utcnow)
+
+
+# Party branches and projects (DESIGN §11, issue 16 items 1, 2, 7) ----------------------------------
+
+
+class FundingSource(enum.StrEnum):
+    """A project's funding (资金来源)."""
+
+    VENTURE = "venture"  # 公益创投
+    TRUST = "trust"  # 慈善信托
+    OWN = "own"  # 自有资金
+    GOVERNMENT = "government"  # 政府购买服务
+
+
+class ProjectStatus(enum.StrEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class Branch(SQLModel, table=True):
+    """党支部 — a branch of a Party organisation; its members are member accounts."""
+
+    __table_args__ = (UniqueConstraint("org_id", "name", name="uq_branch_org_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=80)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Project(SQLModel, table=True):
+    """项目 — what an organisation runs its offers in: funding, budget, period, targets, and the
+    administrator's evaluation (评估)."""
+
+    __table_args__ = (
+        CheckConstraint("budget_yuan >= 0", name="ck_project_budget"),
+        CheckConstraint("target_households >= 0", name="ck_project_target"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    title: str = Field(max_length=100)
+    funding: str = Field(default=FundingSource.OWN.value, max_length=16)
+    budget_yuan: Decimal = Field(
+        default=Decimal(0), sa_column=Column(Numeric(12, 2), nullable=False)
+    )
+    start: date
+    end: date
+    target_households: int = 0
+    items: list[str] = Field(default_factory=list, sa_type=JSON)
+    status: str = Field(default=ProjectStatus.ACTIVE.value, max_length=16)
+    evaluation_score: int | None = None
+    evaluation_notes: str | None = Field(default=None, max_length=2000)
+    evaluated_by: int | None = Field(default=None, foreign_key="user.id")
+    evaluated_at: datetime | None = None
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # -- 探访关爱 and 结对帮扶: visits, pairings and the care indicators (DESIGN §10; services/visits.py,

@@ -223,6 +223,8 @@ class OfferIn(_In):
     start: date
     end: date
     hardship: list[Hardship] = Field(default_factory=list)
+    # 项目 — one of the organisation's active projects; None: its first (made if it has none).
+    project_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
     @field_validator("unit")
     @classmethod

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from marketplace.api.monitoring_openapi import monitoring_paths, monitoring_schemas
+from marketplace.api.projects_openapi import project_paths
 from marketplace.api.records_openapi import record_paths
 from marketplace.api.rounds_openapi import round_paths
 from marketplace.config import Defaults
@@ -534,6 +535,7 @@ def build_spec() -> dict[str, Any]:
     }
     paths.update(round_paths(_op, _path_id))
     paths.update(record_paths(_op, _query))
+    paths.update(project_paths(_op, _path_id, _query))
     paths.update(monitoring_paths(_op, _path_id))
     schemas.update(monitoring_schemas())
     return {

@@ -142,6 +142,7 @@ def offer(o: Offer, *, live: bool) -> dict[str, Any]:
         "hardship": o.hardship,
         "status": o.status,
         "live": live,
+        "project_id": o.project_id,
     }
 
 

@@ -75,6 +75,10 @@ def record_delivery(
     member = session.get(User, claim.member_id) if claim.member_id is not None else None
     org_id: int | None = None
     org_name = ""
+    # The branch of the member (党支部) and the project of the offer (项目), for their reports.
+    branch_id = member.branch_id if member is not None else None
+    project_offer = session.get(Offer, claim.offer_id) if claim.offer_id else None
+    project_id = project_offer.project_id if project_offer is not None else None
     if member is not None:
         volunteer = member.display_name or member.username
         org_id = member.org_id
@@ -95,6 +99,8 @@ def record_delivery(
         need_id=need.id,
         member_id=claim.member_id,
         org_id=org_id,
+        branch_id=branch_id,
+        project_id=project_id,
         volunteer_name=volunteer[:120],
         organisation_name=org_name[:120],
         item_code=need.item_code,

@@ -21,7 +21,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.schemas import OfferIn, OrgIn
-from marketplace.services import audit
+from marketplace.services import audit, projects
 from marketplace.services.access import get_offer_for_org, get_org_for_admin
 from marketplace.services.accounts import create_user
 from marketplace.services.clock import beijing_today
@@ -127,8 +127,12 @@ def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
         errors["lat"] = Message("offer.centre_outside_city")
     if errors:
         raise ValidationFailed(errors)
+    project = projects.project_for_offer(
+        session, org=org, actor=actor, project_id=data.project_id
+    )
     offer = Offer(
         org_id=org.id or 0,
+        project_id=project.id,
         title=data.title,
         description=data.description,
         items=list(data.items),
@@ -156,6 +160,7 @@ def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
             "items": offer.items,
             "capacity": offer.capacity,
             "unit": offer.unit,
+            "project": offer.project_id,
         },
     )
     return offer

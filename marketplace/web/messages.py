@@ -357,6 +357,17 @@ MESSAGES: dict[str, LazyString] = {
     "notice.delivery_overdue": _l(
         "Overdue: a delivery waits past its confirmation deadline: %(title)s"
     ),
+    # Projects and Party branches (services/projects.py, services/branches.py)
+    "project.funding_invalid": _l("Choose a funding source"),
+    "project.budget_invalid": _l("Enter a budget in yuan, 0 or more"),
+    "project.target_invalid": _l("Enter a whole number of households, 0 or more"),
+    "project.not_found": _l("Project not found"),
+    "project.closed": _l("This project is closed: choose another"),
+    "project.score_invalid": _l("Enter a score from 0 to 100"),
+    "branch.party_org_only": _l("Only a Party organisation's account manages Party branches"),
+    "branch.not_found": _l("Party branch not found"),
+    "branch.duplicate": _l("Your organisation already has a branch of this name"),
+    "branch.unknown": _l("Choose one of your organisation's branches from the list"),
     "notice.claim_given_up": _l("A member gave back a claim: %(title)s — %(reason)s"),
     "notice.offer_low": _l("Offer nearly used up (%(remaining)s of %(capacity)s left): %(title)s"),
 }

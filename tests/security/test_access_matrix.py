@@ -87,6 +87,12 @@ API: dict[str, Rule] = {
     "api.decide_proposal": _r({"hub_staff", "admin"}, {"hub_staff"}),
     "api.round_fairness": _r({"hub_staff", "admin"}, {"hub_staff"}),
     "api.month_fairness": _r({"hub_staff", "admin"}),  # the caller's own area
+    # Projects: an organisation its own, the administrator all (issue 16).
+    "api.list_projects": _r({"org", "admin"}),  # the caller's own organisation's
+    "api.create_project": _r({"org"}),  # in the caller's own organisation
+    "api.project_report": _r({"org", "admin"}, {"org"}),  # org_owner's project
+    # A Party branch's members: its Party organisation (the attacker org is an NGO) and admin.
+    "api.branch_members": _r({"org", "admin"}, {"org"}),
 }
 
 # HTML pages: the role comes from the URL prefix, the scope from the URL's arguments.
@@ -112,7 +118,17 @@ ROOT: dict[str, frozenset[str]] = {
     "/verify/<code>": PUBLIC,  # a certificate's check: the random code is the credential
 }
 # URL arguments naming a resource owned by someone (scope-checked) or not.
-SCOPED_ARGS = {"household_id", "need_id", "claim_id", "offer_id", "name", "round_id", "proposal_id"}
+SCOPED_ARGS = {
+    "household_id",
+    "need_id",
+    "claim_id",
+    "offer_id",
+    "name",
+    "round_id",
+    "proposal_id",
+    "project_id",  # org_owner's (its offer's project)
+    "branch_id",  # no attacker's
+}
 UNSCOPED_ARGS = {"wish_id", "org_id", "user_id", "code", "token", "action", "token_id"}
 
 
@@ -152,6 +168,8 @@ def url_values(world: World, endpoint: str, arguments: set[str]) -> Iterator[dic
         "name": world.photo_name,
         "code": "en",
         "token_id": 2,  # the world's second token, hub_owner's: no attacker's own
+        "project_id": _project_of_offer(world),
+        "branch_id": 1,
     }
     base = {a: values[a] for a in arguments if a in values}
     tokens = ["not-a-real-token-000000"]
@@ -162,6 +180,13 @@ def url_values(world: World, endpoint: str, arguments: set[str]) -> Iterator[dic
         for action in actions:
             extra = {k: v for k, v in (("token", token), ("action", action)) if v is not None}
             yield base | extra
+
+
+def _project_of_offer(world: World) -> int:
+    """org_owner's project: the one its offer went in."""
+    with session_scope(get_engine(world.app)) as s:
+        offer = s.get(Offer, world.offer_id)
+        return (offer.project_id if offer else None) or 1
 
 
 def body_for(world: World, endpoint: str) -> dict[str, Any]:
