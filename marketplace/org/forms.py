@@ -22,6 +22,10 @@ from marketplace.web.labels import HARDSHIP_LABELS, UNIT_LABELS
 
 class OfferForm(FlaskForm):
     title = StringField(_l("Project title"), validators=[DataRequired(), Length(max=100)])
+    # 项目 — which of the organisation's projects the offer runs in (choices set by the view).
+    project_id = SelectField(
+        _l("Project"), choices=[], validate_choice=False, validators=[Optional()]
+    )
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     items = MultiCheckboxField(
         _l("Items of help"),

@@ -12,11 +12,12 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.db import get_session
 from marketplace.models import CITY_BOUNDS, Organisation, OrgStatus, Role
-from marketplace.org import projects  # noqa: F401  (their routes)
+from marketplace.org import branches, projects  # noqa: F401  (their routes)
 from marketplace.org.blueprint import bp
 from marketplace.org.forms import OfferForm
 from marketplace.schemas import OfferIn
 from marketplace.services import boundaries, claims, offers, region_picker, regions
+from marketplace.services import projects as project_service
 from marketplace.services.clock import beijing_today
 from marketplace.services.errors import ServiceError, parse
 from marketplace.services.regions import ItemRef
@@ -49,6 +50,11 @@ def _choices(form: OfferForm) -> list[tuple[ItemRef, list[ItemRef]]]:
     groups = regions.taxonomy_groups(db)
     form.items.choices = [
         SelectChoice(i.code, f"{i.code} {i.name_zh}") for _first, items in groups for i in items
+    ]
+    form.project_id.choices = [SelectChoice("", _("The organisation's first project"))] + [
+        SelectChoice(str(p.id), p.title)
+        for p in project_service.projects_of(db, me())
+        if p.status == "active"
     ]
     return groups
 
@@ -122,6 +128,7 @@ def offer_new() -> ResponseReturnValue:
                     "start": form.start.data,
                     "end": form.end.data,
                     "hardship": form.hardship.data or [],
+                    "project_id": int(form.project_id.data) if form.project_id.data else None,
                 },
             )
             offer = offers.create_offer(db, actor=me(), data=data)
