@@ -25,6 +25,7 @@ from sqlmodel import Session, col, func, select
 
 from marketplace import profiles
 from marketplace.bulk import bulk_insert
+from marketplace.city_records import seed_branches_and_records
 from marketplace.demo import ROADS
 from marketplace.models import Household, Need, Offer, Organisation, Region, User
 from marketplace.services import passwords, resilience
@@ -323,4 +324,5 @@ def seed_city(
         "offers": scale.offers,
         "households": n_hh,
         "needs": n_needs,
+        **seed_branches_and_records(engine, seed=seed),  # branches, projects, records
     }
