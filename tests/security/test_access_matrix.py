@@ -107,7 +107,8 @@ PREFIX_ROLES: list[tuple[str, frozenset[str]]] = [
     ("/auth/", PUBLIC),
 ]
 # Roles that see every area under a prefix (their ids are never "foreign").
-CITY_WIDE = {"/rounds/": frozenset({"admin"})}
+# (/admin/: the administrator sees every organisation's projects, issue 16.)
+CITY_WIDE = {"/rounds/": frozenset({"admin"}), "/admin/": frozenset({"admin"})}
 # Routes at the root, one by one.
 ROOT: dict[str, frozenset[str]] = {
     "/": PUBLIC,
