@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from marketplace.models import Branch, Contribution, Role, User
+from marketplace.models import Branch, Contribution, Need, Role, User
 from marketplace.services import branches, project_reports
 from marketplace.services.errors import Conflict, Forbidden, NotFound
 from tests.factories import confirm, delivered_claim
@@ -141,3 +141,37 @@ def test_records_carry_the_branch_and_the_branch_report_counts_them(app, db, use
 def _records(db) -> list[Contribution]:
     with db() as s:
         return list(s.exec(select(Contribution)))
+
+
+def test_average_satisfaction_from_the_households_ratings(app, db, users, party):
+    from marketplace import models
+
+    feedback = getattr(models, "Feedback", None)
+    if feedback is None:
+        pytest.skip("the 幸福码 ratings (Feedback) are not in this build")
+    branch = _branch(db, party)
+    with db() as s:
+        member, _password = branches.add_member(
+            s, actor=s.get(User, party.id), branch_id=branch.id, username="dy300"
+        )
+    staff = users["hub_staff"]
+    claims = [delivered_claim(app, staff, m, hours="1") for m in (member, member, users["member"])]
+    for c in claims:
+        confirm(app, staff, c.need_id)
+    with db() as s:
+        for claim, rating in zip(claims, (4, 5, 1), strict=True):
+            need = s.get(Need, claim.need_id)
+            s.add(
+                feedback(
+                    household_id=need.household_id,
+                    community_code=need.community_code,
+                    item_kind="claim",
+                    item_id=claim.id,
+                    rating=rating,
+                )
+            )
+    with db() as s:
+        d_from, d_to = project_reports.default_period()
+        report = project_reports.branch_report(s, s.get(Branch, branch.id), d_from, d_to)
+    assert report.satisfaction_available
+    assert (report.ratings, report.satisfaction) == (2, 4.5)  # the outsider's 1 not counted
