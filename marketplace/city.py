@@ -28,7 +28,7 @@ from marketplace.bulk import bulk_insert
 from marketplace.city_records import seed_branches_and_records
 from marketplace.demo import ROADS
 from marketplace.models import Household, Need, Offer, Organisation, Region, User
-from marketplace.services import passwords, resilience
+from marketplace.services import passwords, priority, resilience
 from marketplace.services.clock import beijing_today
 from matching import taxonomy
 
@@ -304,11 +304,12 @@ def seed_city(
                     first_need + i, first_hh + h, "wish" if is_wish[i] else "service", item, f"需要{names[item]}", "",
                     "", 0, today + timedelta(days=30 + int(age_days[i])), str(status[i]), codes[c],
                     float(lat[c]), float(lon[c]), staff_id, created, published,
+                    priority.of(hh_scores[h].score, HARDSHIP[hh_hardship[h]]),
                 )  # fmt: skip
 
         n_needs = bulk_insert(
             session, "need",
-            ("id", "household_id", "kind", "item_code", "title", "description", "public_text", "value_yuan", "deadline", "status", "community_code", "lat", "lon", "created_by", "created_at", "published_at"),
+            ("id", "household_id", "kind", "item_code", "title", "description", "public_text", "value_yuan", "deadline", "status", "community_code", "lat", "lon", "created_by", "created_at", "published_at", "priority"),
             need_rows(),
         )  # fmt: skip
         report("needs", n_needs)

@@ -539,6 +539,18 @@ class Need(SQLModel, table=True):
         # Staff queues: the needs of one status in a subtree (counted for the pager).
         Index("ix_need_status_region", "status", "community_code"),
         Index("ix_need_status_published", "status", "published_at"),
+        # 需求优先级 (services/priority.py): the wish pool by priority, then waiting time (oldest
+        # first), then id — whole city, and one item.
+        Index("ix_need_pool_priority", "status", "kind", "priority", "published_at", "id"),
+        Index(
+            "ix_need_pool_item_priority",
+            "status",
+            "kind",
+            "item_code",
+            "priority",
+            "published_at",
+            "id",
+        ),
         CheckConstraint("value_yuan >= 0", name="ck_need_value"),
     )
 
@@ -565,6 +577,9 @@ class Need(SQLModel, table=True):
     published_at: datetime | None = None
     closed_at: datetime | None = None
     close_reason: str | None = Field(default=None, max_length=500)
+    # 需求优先级 1–3 (DESIGN §5), stored and refreshed by services/priority.py when its inputs change
+    # (the household's risk level, 急难型, an open important warning).
+    priority: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     # 配送说明 and 配送方式, written by staff for the helper ("送到社区服务中心", "上门，需先电话预约").
     delivery_mode: str = Field(
         default=DeliveryMode.HANDOVER.value,

@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 from marketplace.db import get_engine, session_scope
 from marketplace.models import Claim, Household, Need, Offer, Organisation, Role, User
 from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn
-from marketplace.services import accounts, households, imports, offers, resilience
+from marketplace.services import accounts, households, imports, offers, priority, resilience
 
 PASSWORD = "correct-horse-battery"
 PG_URL = os.environ.get("ZHONGFU_TEST_DATABASE_URL")
@@ -151,6 +151,7 @@ def set_test_score(s: Any, household: Household, score: int) -> None:
         reason="test_score",
         compact=False,
     )
+    priority.refresh_households(s, [household.id or 0])  # its needs' stored priority
 
 
 def make_need(

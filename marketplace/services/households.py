@@ -25,7 +25,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.schemas import HouseholdIn, NeedIn
-from marketplace.services import audit, resilience
+from marketplace.services import audit, priority, resilience
 from marketplace.services.access import get_household_for_staff, get_need_for_staff, staff_scope
 from marketplace.services.claims import latest_claims, release_active_claim
 from marketplace.services.clock import beijing_today
@@ -178,9 +178,11 @@ def add_needs(
     item and deadline the caller has checked (one by ``create_need``, a batch by the Excel import)
     in one statement, with one audit entry each; their ids, in the order of ``rows``."""
     now = utcnow()
+    priorities = priority.for_households(session, (h.id or 0 for _d, h, _c in rows))
     values = [
         {
             "household_id": household.id or 0,
+            "priority": priorities.get(household.id or 0, 3),
             "kind": data.kind.value,
             "item_code": data.item,
             "title": data.title,

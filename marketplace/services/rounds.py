@@ -40,7 +40,7 @@ from marketplace.models import (
     risk_level,
     utcnow,
 )
-from marketplace.services import audit, repeat_help, risk
+from marketplace.services import audit, repeat_help
 from marketplace.services.access import in_scope, viewer_scope
 from marketplace.services.claims import consume_capacity
 from marketplace.services.clock import beijing_today
@@ -148,18 +148,6 @@ def _covers(scope: str | None, round_scope_code: str | None) -> bool:
     return in_scope(scope, round_scope_code)
 
 
-def priority_of(
-    risk_score: int, hardship: str, published_at: datetime | None, now: datetime
-) -> int:
-    """DESIGN §5: the household's risk level, raised one step for 急难型 needs and for needs
-    waiting past their SLA."""
-    level = risk_level(risk_score)
-    raised = hardship == "emergency"
-    if published_at is not None and now > risk.deadline(published_at, level):
-        raised = True
-    return max(1, level - 1) if raised else level
-
-
 def need_conditions(
     scope_code: str | None, settings: RoundSettings, now: datetime
 ) -> list[ColumnElement[bool]]:
@@ -258,7 +246,7 @@ def load_problem(
             col(Need.lon),
             col(Need.community_code),
             col(Need.published_at),
-            col(Household.risk_score),
+            col(Need.priority),
             col(Household.hardship_type),
         )
         .join(Household, col(Household.id) == Need.household_id)
@@ -272,7 +260,7 @@ def load_problem(
             lat=row[3] or 0.0,
             lon=row[4] or 0.0,
             region=row[5],
-            priority=priority_of(row[7], row[8], row[6], now),
+            priority=row[7],  # stored (services/priority.py, DESIGN §5)
             posted=row[6],
             hardship=row[8],
         )
@@ -695,7 +683,7 @@ def pair_reasons(
             elif hardship == "emergency":
                 out.append(Message("round.why.priority_emergency", params))
             else:
-                out.append(Message("round.why.priority_overdue", params))
+                out.append(Message("round.why.priority_warning", params))
         elif key == "distance_km":
             km = round(float(value), 1) if value else 0.0
             out.append(Message("round.why.distance", {"km": km, "place": place}))

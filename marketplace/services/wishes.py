@@ -7,24 +7,21 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, or_
+from sqlalchemy import ColumnElement, literal, tuple_
 from sqlmodel import Session, col, func, select
 
 from marketplace.models import (
-    SLA_DAYS,
     Claim,
     ClaimStatus,
     Household,
     Need,
     NeedKind,
     NeedStatus,
-    utcnow,
 )
-from marketplace.services import risk
 from marketplace.services.errors import NotFound, ValidationFailed
 from marketplace.services.messages import Message
 from marketplace.services.offers import live_offers_query
@@ -192,24 +189,10 @@ def to_views(
     return out
 
 
-def pool_priority(now: datetime) -> ColumnElement[int]:
-    """SQL: a wish's priority (1 first) on a query joining ``Need`` and ``Household`` — the rule
-    of ``rounds.priority_of`` (DESIGN §5): the household's risk level, raised one step for 急难型
-    households and for wishes waiting past their level's SLA."""
-    level = risk.level_of(col(Household.risk_score))
-    overdue = or_(
-        *(
-            and_(level == n, col(Need.published_at) < now - timedelta(days=days))
-            for n, days in SLA_DAYS.items()
-        )
-    )
-    raised = (col(Household.hardship_type) == "emergency") | overdue
-    return case((and_(raised, level > 1), level - 1), else_=level)
-
-
-def _waiting_since() -> ColumnElement[datetime]:
-    """When a wish started waiting: its publication (its creation for older rows)."""
-    return func.coalesce(col(Need.published_at), col(Need.created_at))
+def _waiting_since() -> Any:
+    """When a wish started waiting: its publication (migration 0016 gave older open rows their
+    creation time), a plain column so the pool reads it from ``ix_need_pool_priority``."""
+    return col(Need.published_at)
 
 
 def _distance2(lat: float, lon: float) -> ColumnElement[float | None]:
@@ -222,13 +205,9 @@ def _distance2(lat: float, lon: float) -> ColumnElement[float | None]:
 
 
 def _after(keys: list[ColumnElement[Any]], values: list[Any]) -> ColumnElement[bool]:
-    """Keyset: the rows after ``values`` in the ascending order of ``keys`` (the last is the id)."""
-    clauses = []
-    for i, (key, value) in enumerate(zip(keys, values, strict=True)):
-        clauses.append(
-            and_(*(k == v for k, v in zip(keys[:i], values[:i], strict=True)), key > value)
-        )
-    return or_(*clauses)
+    """Keyset: the rows after ``values`` in the ascending order of ``keys`` (the last is the id),
+    as a row-value comparison, which both databases answer from the index."""
+    return tuple_(*keys) > tuple_(*(literal(v, k.type) for k, v in zip(keys, values, strict=True)))
 
 
 def browse(
@@ -239,12 +218,13 @@ def browse(
     limit: int = 20,
     now: datetime | None = None,
 ) -> tuple[list[WishView], int | None]:
-    """Open wishes by priority (DESIGN §12), then waiting time, oldest first (then id); "near me"
+    """Open wishes by stored priority (DESIGN §5, §12: ``Need.priority``), then waiting time,
+    oldest first (then id); "near me"
     narrows to the communities within the radius and sorts by distance within each priority.
     Keyset-paginated: the cursor is the id of the page's last wish, whose sort keys the next
     page reads back (so the cursor stays a plain id). Returns the page and the next cursor."""
-    now = now or utcnow()
-    priority = pool_priority(now)
+    del now  # the order no longer depends on the time (waiting does not raise priority)
+    priority = col(Need.priority)
     stmt = (
         select(Need, Household.name)
         .join(Household, col(Household.id) == Need.household_id)
@@ -275,12 +255,7 @@ def browse(
     else:
         keys = [priority, _waiting_since(), col(Need.id)]
     if after_id is not None:
-        last = session.execute(
-            select(*keys)
-            .select_from(Need)
-            .join(Household, col(Household.id) == Need.household_id)
-            .where(col(Need.id) == after_id)
-        ).first()
+        last = session.execute(select(*keys).where(col(Need.id) == after_id)).first()
         if last is not None:
             stmt = stmt.where(_after(keys, list(last)))
     rows = [(n, name) for n, name in session.exec(stmt.order_by(*keys).limit(limit + 1))]

@@ -281,9 +281,9 @@ MESSAGES: dict[str, LazyString] = {
         "Priority %(priority)s: %(household)s's household is at risk level %(level)s,"
         " raised one step for an emergency hardship (急难型)"
     ),
-    "round.why.priority_overdue": _l(
+    "round.why.priority_warning": _l(
         "Priority %(priority)s: %(household)s's household is at risk level %(level)s,"
-        " raised one step because the need has waited past its deadline"
+        " raised one step for an open important warning (重点预警)"
     ),
     "round.why.distance": _l("%(km)s km from the offer to the need in %(place)s"),
     "round.why.nearest": _l("The nearest offer for %(item)s that still had places"),

@@ -13,7 +13,7 @@ from sqlalchemy import literal, union_all
 from sqlmodel import Session, select
 
 from marketplace.models import Household, risk_level
-from marketplace.services import risk, rounds
+from marketplace.services import priority, risk
 
 DbUnit = Callable[[], AbstractContextManager[Session]]
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -62,12 +62,8 @@ def test_deadline_per_level(db: DbUnit, level: int, days: int) -> None:
     assert seconds == days * 86400
 
 
-def test_a_round_raises_a_need_past_its_levels_deadline() -> None:
-    """Match rounds read the same deadline: a level-1 need waiting past 3 days, a level-2 one
-    past 7, is raised one level (DESIGN §5)."""
-    for score, level in ((40, 1), (75, 2)):
-        due = risk.deadline(START, level)
-        assert rounds.priority_of(score, "care", START, due) == level
-        assert rounds.priority_of(score, "care", START, due + timedelta(seconds=1)) == max(
-            1, level - 1
-        )
+def test_waiting_past_the_deadline_does_not_raise_priority() -> None:
+    """DESIGN §5: waiting only breaks ties; a need's priority is its household's level (raised
+    for 急难型 and open important warnings only)."""
+    for score, level in ((40, 1), (75, 2), (95, 3)):
+        assert priority.of(score, "care") == level

@@ -22,20 +22,21 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.services import rounds
+from marketplace.services import priority, rounds
 from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.services.messages import Message
 from tests.factories import OTHER_DISTRICT_COMMUNITY
 
 
 def test_priority_rules():
-    now = utcnow()
-    assert rounds.priority_of(59, "bottom", now, now) == 1
-    assert rounds.priority_of(60, "bottom", now, now) == 2
-    assert rounds.priority_of(90, "care", now, now) == 3
-    assert rounds.priority_of(90, "emergency", now, now) == 2  # 急难型 raised one step
-    assert rounds.priority_of(75, "care", now - timedelta(days=8), now) == 1  # past its 7-day SLA
-    assert rounds.priority_of(40, "care", now - timedelta(days=30), now) == 1
+    """DESIGN §5 (services/priority.py): the risk level, raised one step for 急难型; waiting does
+    not raise it any more."""
+    assert priority.of(59, "bottom") == 1
+    assert priority.of(60, "bottom") == 2
+    assert priority.of(90, "care") == 3
+    assert priority.of(90, "emergency") == 2  # 急难型 raised one step
+    assert priority.of(75, "care", warned=True) == 1  # an open important warning
+    assert priority.of(40, "emergency", warned=True) == 1  # never above 1
 
 
 def test_settings_from_config():
@@ -325,8 +326,8 @@ def test_pair_reasons_say_why_a_priority_was_raised():
     )
     assert [m.code for m in raised] == ["round.why.priority_emergency", "round.why.nearer_full"]
     assert raised[0].params == {"priority": 1, "household": "王*", "level": 2}
-    overdue = rounds.pair_reasons(["priority:1"], risk_score=level_two, hardship="care", **common)
-    assert overdue[0].code == "round.why.priority_overdue"
+    warned = rounds.pair_reasons(["priority:1"], risk_score=level_two, hardship="care", **common)
+    assert warned[0].code == "round.why.priority_warning"
     unknown = rounds.pair_reasons(["something_new"], risk_score=10, hardship="care", **common)
     assert unknown == (Message("raw", {"text": "something_new"}),)
 

@@ -8,10 +8,9 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlmodel import col, select
 
 from marketplace.models import Household, Need, Role, User, utcnow
-from marketplace.services import claims, rounds, wishes
+from marketplace.services import claims, priority, wishes
 from marketplace.services.errors import NotFound, ValidationFailed
 from marketplace.services.messages import Message
 from tests.factories import OTHER_DISTRICT_COMMUNITY
@@ -95,9 +94,9 @@ def _wait(s, need_id, days):
 
 
 def test_pool_lists_by_priority_then_waiting_time(db, make_user, make_household, make_need):
-    """Level 1 before level 2 before level 3, whatever their age; 急难型 and waiting past the
-    level's SLA raise a wish one step (as a round's ``priority_of``); within a priority the
-    longest waiting first; the cursor pages through the same order."""
+    """Level 1 before level 2 before level 3, whatever their age; 急难型 raises a wish one step,
+    waiting does not (DESIGN §5); within a priority the longest waiting first; the cursor pages
+    through the same order. The order reads the stored ``Need.priority``."""
     staff = make_user(Role.HUB_STAFF, hub="330102")
 
     def wish(score, days, **household):
@@ -110,15 +109,15 @@ def test_pool_lists_by_priority_then_waiting_time(db, make_user, make_household,
     level3_new = wish(95, 0)
     level2_old = wish(70, 5)
     level1_new = wish(40, 0)
-    level2_overdue = wish(75, 8)  # past 7 days: priority 1
+    level2_long = wish(75, 30)  # past 7 days: still priority 2
     level3_emergency = wish(92, 1, hardship_type="emergency")  # priority 2
     level1_old = wish(30, 2)
     level2_new = wish(65, 0)
     expected = [
-        level2_overdue,  # priority 1, waiting 8 days
-        level1_old,
+        level1_old,  # priority 1, waiting 2 days
         level1_new,
-        level2_old,  # priority 2, waiting 5 days
+        level2_long,  # priority 2, waiting 30 days
+        level2_old,
         level3_emergency,
         level2_new,
         level3_new,
@@ -133,19 +132,10 @@ def test_pool_lists_by_priority_then_waiting_time(db, make_user, make_household,
             if cursor is None:
                 break
         assert paged == expected
-        now = utcnow()
         for need_id in expected:
             need = s.get(Need, need_id)
             household = s.get(Household, need.household_id)
-            row = s.exec(
-                select(wishes.pool_priority(now))
-                .select_from(Need)
-                .join(Household, col(Household.id) == Need.household_id)
-                .where(Need.id == need_id)
-            ).one()
-            assert row == rounds.priority_of(
-                household.risk_score, household.hardship_type, need.published_at, now
-            )
+            assert need.priority == priority.of(household.risk_score, household.hardship_type)
 
 
 def test_near_me_sorts_by_distance_within_priority(db, make_user, make_household, make_need):
