@@ -10,13 +10,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from marketplace.admin.blueprint import bp
 from marketplace.db import get_session
 from marketplace.models import Role
-from marketplace.services import project_reports, projects
+from marketplace.services import branches, project_reports, projects
 from marketplace.services.errors import ServiceError
 from marketplace.web.access import role_required
 from marketplace.web.helpers import attach_errors, me, xlsx_response
@@ -107,3 +107,60 @@ def project_report_xlsx(project_id: int) -> ResponseReturnValue:
     d_from, d_to = project_reports.period(request.args.get("from"), request.args.get("to"))
     report = project_reports.project_report(db, project, d_from, d_to)
     return xlsx_response(project_reports.report_workbook(report), f"project-{project.id}")
+
+
+# Party branches: the administrator opens member accounts in any branch too (issue 16 item 1).
+
+
+class BranchMemberForm(FlaskForm):
+    username = StringField(_l("Login name"), validators=[DataRequired(), Length(max=64)])
+    display_name = StringField(_l("Name"), validators=[Length(max=64)])
+
+
+@bp.get("/branches")
+@role_required(Role.ADMIN)
+def branches_list() -> ResponseReturnValue:
+    db = get_session()
+    d_from, d_to = project_reports.default_period()
+    rows = branches.activity(db, me(), d_from, d_to)
+    return render_template(
+        "admin/branches.html",
+        rows=rows,
+        orgs=projects.org_names(db, sorted({a.branch.org_id for a in rows})),
+    )
+
+
+@bp.route("/branches/<int:branch_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def branch_detail(branch_id: int) -> ResponseReturnValue:
+    db = get_session()
+    branch = branches.get_branch(db, branch_id, me())
+    form = BranchMemberForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user, password = branches.add_member(
+                db,
+                actor=me(),
+                branch_id=branch_id,
+                username=form.username.data or "",
+                display_name=form.display_name.data or "",
+            )
+        except ServiceError as exc:
+            if not exc.errors:
+                raise
+            attach_errors(form, exc.errors)
+            status = exc.status
+        else:
+            return render_template(
+                "admin/branch_member_created.html", user=user, password=password, branch=branch
+            )
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "admin/branch.html",
+        branch=branch,
+        org=projects.org_names(db, [branch.org_id]).get(branch.org_id, ""),
+        members=branches.members(db, branch_id, me()),
+        form=form,
+    ), status

@@ -138,3 +138,21 @@ def test_administrator_sees_all_projects_and_evaluates(as_role, users, db, make_
         saved = s.get(Project, project.id)
         assert (saved.evaluation_score, saved.evaluation_notes) == (88, "成效明显")
     assert "成效明显" in text(web.get(f"/admin/projects/{project.id}"))
+
+
+def test_the_administrator_adds_a_member_to_any_branch(as_role, db, make_org, make_user):
+    party = _party(make_org, make_user)
+    with db() as s:
+        branch = branches.create_branch(s, actor=s.get(User, party.id), name="老干部党支部")
+    web = as_role("admin")
+    listing = web.get("/admin/branches")
+    assert listing.status_code == 200 and "老干部党支部" in text(listing)
+    assert web.post(f"/admin/branches/{branch.id}", data={"username": ""}).status_code == 422
+    r = web.post(
+        f"/admin/branches/{branch.id}", data={"username": "dy_admin1", "display_name": "吴"}
+    )
+    assert r.status_code == 200 and "dy_admin1" in text(r)
+    with db() as s:
+        user = s.exec(select(User).where(User.username == "dy_admin1")).one()
+        assert (user.branch_id, user.role) == (branch.id, "member")
+    assert web.get("/admin/branches/999999").status_code == 404
