@@ -23,7 +23,7 @@ from marketplace import city_records
 from marketplace.db import get_engine, session_scope
 from marketplace.jobs import rounds as round_job
 from marketplace.models import Branch, Household, MatchRound, Need, Role, User
-from marketplace.services import project_reports, resilience, tally
+from marketplace.services import priority, project_reports, resilience, tally
 from marketplace.services.regions import in_subtree
 
 BENCH_PASSWORD = "bench-password-2026"
@@ -255,6 +255,12 @@ def bench_round(app: Flask) -> dict[str, Any]:
     print(
         f"served by priority {stats.get('served_by_priority')}, proposals {stats.get('proposals')}, unmatched {stats.get('unmatched')}"
     )
+    # DESIGN §5: priority-1 needs should be about as common as level-1 households (issue 13).
+    with session_scope(get_engine(app)) as session:
+        needs_by_priority = priority.counts(session)
+        households_by_level = priority.households_by_level(session)
+    print(f"needs by priority {needs_by_priority}")
+    print(f"households by risk level {households_by_level}")
     print(
         f"load {stats.get('load_seconds', 0):.2f} s | candidates {timings.get('candidates', 0):.2f} s | "
         f"model {timings.get('build', 0):.2f} s | solve {timings.get('solve', 0):.2f} s | result {timings.get('result', 0):.2f} s | "

@@ -24,7 +24,7 @@ from marketplace import jobs
 from marketplace.db import get_session
 from marketplace.models import ProposalStatus, Role
 from marketplace.rounds.forms import DecisionForm
-from marketplace.services import exports, fairness, rounds
+from marketplace.services import exports, fairness, priority_stats, rounds
 from marketplace.web.access import role_required
 from marketplace.web.helpers import EmptyForm, me, xlsx_response
 from marketplace.web.labels import HARDSHIP_LABELS, export_words
@@ -89,6 +89,7 @@ def detail(round_id: int) -> ResponseReturnValue:
         "rounds/detail.html",
         round=match_round,
         scope_names=rounds.scope_names(session, [match_round]),
+        prio_rows=priority_stats.round_rows(session, match_round),
         rows=rows,
         unmatched=rounds.unmatched_summary(session, actor=me(), round_id=round_id),
         unmatched_rows=rounds.unmatched_rows(

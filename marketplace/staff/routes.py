@@ -14,7 +14,14 @@ from flask_babel import format_decimal, format_percent, gettext
 
 from marketplace.db import get_session
 from marketplace.models import Role
-from marketplace.services import boundaries, dashboard, exports, listings, mapdata
+from marketplace.services import (
+    boundaries,
+    dashboard,
+    exports,
+    listings,
+    mapdata,
+    priority_stats,
+)
 from marketplace.staff import campaigns  # noqa: F401  (their routes)
 from marketplace.staff.blueprint import bp
 from marketplace.web.access import role_required
@@ -57,6 +64,8 @@ def dashboard_page() -> ResponseReturnValue:
     return render_template(
         "staff/dashboard.html",
         d=_dashboard(),
+        prio_rows=priority_stats.dashboard_rows(get_session(), actor=me()),
+        prio_round=False,
         sla_band_label=sla_band_label,
         pct=_pct,
         num=_num,
