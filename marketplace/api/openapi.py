@@ -535,7 +535,7 @@ def build_spec() -> dict[str, Any]:
     }
     paths.update(round_paths(_op, _path_id))
     paths.update(record_paths(_op, _query))
-    paths.update(project_paths(_op, _path_id, _query))
+    paths.update(project_paths(_op, _path_id, _query, text_pattern))
     paths.update(monitoring_paths(_op, _path_id))
     schemas.update(monitoring_schemas())
     return {

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from marketplace.services.projects import FUNDING
+from matching import taxonomy
 
 DATE = {"type": "string", "format": "date"}
 PROJECT = {
@@ -29,7 +30,7 @@ PROJECT_IN = {
     "type": "object",
     "required": ["title", "funding", "start", "end"],
     "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 100},
+        "title": {"type": "string", "maxLength": 100},  # + a visible character: project_paths
         "funding": {
             "type": "string",
             "enum": list(FUNDING),
@@ -39,7 +40,11 @@ PROJECT_IN = {
         "start": DATE,
         "end": {**DATE, "description": "On or after start"},
         "target_households": {"type": "integer", "minimum": 0, "maximum": 10000000},
-        "items": {"type": "array", "items": {"type": "string"}, "description": "Taxonomy codes"},
+        "items": {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(i.code for i in taxonomy.items())},
+            "description": "Taxonomy codes",
+        },
     },
 }
 REPORT = {
@@ -66,13 +71,25 @@ def project_paths(
     op: Callable[..., dict[str, Any]],
     path_id: Callable[[str], dict[str, Any]],
     query: Callable[..., dict[str, Any]],
+    text_pattern: Callable[[int], str],
 ) -> dict[str, Any]:
     period = [
-        query("from", DATE, "First Beijing day (default: 12 months before to)"),
-        query("to", DATE, "Last Beijing day (default: today)"),
+        query(
+            "from",
+            DATE,
+            "First Beijing day (default: 12 months before to); years 2000-2099, not after to",
+        ),
+        query("to", DATE, "Last Beijing day (default: today); at most five years after from"),
     ]
     listing = {"type": "object", "properties": {"items": {"type": "array", "items": PROJECT}}}
-    body = {"required": True, "content": {"application/json": {"schema": PROJECT_IN}}}
+    project_in = {
+        **PROJECT_IN,
+        "properties": {
+            **PROJECT_IN["properties"],  # type: ignore[dict-item]
+            "title": {"type": "string", "maxLength": 100, "pattern": text_pattern(1)},
+        },
+    }
+    body = {"required": True, "content": {"application/json": {"schema": project_in}}}
     return {
         "/projects": {
             "get": op(

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from marketplace.models import Branch, Claim, ClaimStatus, Contribution, Need, Offer, Project, User
 from marketplace.services.clock import beijing_today
-from marketplace.services.contributions import _utc_bounds, parse_period
+from marketplace.services.contributions import FIRST_YEAR, _utc_bounds, parse_period
 from marketplace.services.exports import workbook
 
 
@@ -42,9 +42,14 @@ def default_period(today: date | None = None) -> tuple[date, date]:
 
 
 def period(start: str | None, end: str | None) -> tuple[date, date]:
-    """``from``/``to`` as typed, each defaulting to the last 12 months."""
-    d_from, d_to = default_period()
-    return parse_period(start or d_from.isoformat(), end or d_to.isoformat(), today=beijing_today())
+    """``from``/``to`` as typed: ``to`` defaults to today, ``from`` to 12 months before ``to``
+    (the rules of ``contributions.parse_period``: years 2000-2099, from <= to, at most 5 years)."""
+    today = beijing_today()
+    d_to = parse_period(end, end, today=today)[1] if end and end.strip() else today
+    if start and start.strip():
+        return parse_period(start, d_to.isoformat(), today=today)
+    d_from = max(default_period(d_to)[0], date(FIRST_YEAR, 1, 1))
+    return parse_period(d_from.isoformat(), d_to.isoformat(), today=today)
 
 
 @dataclass

@@ -72,6 +72,28 @@ def _documented_rules_hold(case: Any) -> bool:
         today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
         if str(body["deadline"]) < today.isoformat():
             return False
+    if case.path == "/offers" and case.method == "POST" and body.get("project_id") is not None:
+        return False  # one of the organisation's own active projects
+    if (
+        case.path == "/projects"
+        and case.method == "POST"
+        and str(body.get("end", "")) < str(body.get("start", ""))
+    ):
+        return False  # the end on or after the start
+    if case.path == "/projects/{project_id}/report":
+        # A period: from <= to (from: 12 months before to), at most five years, years 2000-2099.
+        query = case.query or {}
+        given = [str(query.get(k) or "") for k in ("from", "to")]
+        if any(d and not ("2000" <= d[:4] <= "2099") for d in given):
+            return False
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        try:
+            end = date.fromisoformat(given[1]) if given[1] else today
+            start = date.fromisoformat(given[0]) if given[0] else end
+        except ValueError:
+            return False
+        if start > end or (end - start).days > 366 * 5:
+            return False
     if case.path in ("/me/contributions", "/me/certificate.pdf"):
         # A period: from <= to, at most five years, years 2000-2099; a certificate needs
         # records in it (the fuzzing member has none).
