@@ -127,9 +127,7 @@ def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
         errors["lat"] = Message("offer.centre_outside_city")
     if errors:
         raise ValidationFailed(errors)
-    project = projects.project_for_offer(
-        session, org=org, actor=actor, project_id=data.project_id
-    )
+    project = projects.project_for_offer(session, org=org, actor=actor, project_id=data.project_id)
     offer = Offer(
         org_id=org.id or 0,
         project_id=project.id,
