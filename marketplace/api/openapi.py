@@ -21,6 +21,7 @@ from marketplace.api.monitoring_openapi import monitoring_paths, monitoring_sche
 from marketplace.api.projects_openapi import project_paths
 from marketplace.api.records_openapi import record_paths
 from marketplace.api.rounds_openapi import round_paths
+from marketplace.api.suggest_openapi import suggest_paths
 from marketplace.config import Defaults
 from marketplace.models import HOUSEHOLD_TAGS
 from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn
@@ -535,6 +536,7 @@ def build_spec() -> dict[str, Any]:
     }
     paths.update(round_paths(_op, _path_id))
     paths.update(record_paths(_op, _query))
+    paths.update(suggest_paths(_op, _query))
     paths.update(project_paths(_op, _path_id, _query, text_pattern))
     paths.update(monitoring_paths(_op, _path_id))
     schemas.update(monitoring_schemas())

@@ -58,6 +58,7 @@ API: dict[str, Rule] = {
     "api.create_household": _r({"hub_staff"}, {"hub_staff"}),  # body: a 330102 community
     "api.search_households": _r({"hub_staff"}),  # results limited to the caller's area
     "api.get_household": _r({"hub_staff"}, {"hub_staff"}),
+    "api.suggest_offers": _r({"hub_staff"}),  # household_id in the query: scoped (404)
     # The score carries no personal data; the administrator reads any household's.
     "api.household_score": _r({"hub_staff", "admin"}, {"hub_staff"}),
     "api.update_profile": _r({"hub_staff"}, {"hub_staff"}),
