@@ -168,6 +168,13 @@ def bench_web(app: Flask, *, repeat: int = 40, district: str = "330102") -> list
             "API household page",
             lambda: api.get(f"/api/v1/households/{hh_id}", headers=tok["bench_staff"]),
         ),
+        (
+            "API offer suggestions (帮扶建议)",
+            lambda: api.get(
+                f"/api/v1/offers/suggest?household_id={hh_id}&item={item}",
+                headers=tok["bench_staff"],
+            ),
+        ),
         ("page: member wish pool", lambda: web_member.get("/member/")),
         ("page: member wish pool near me", lambda: web_member.get(f"/member/?lat={lat}&lon={lon}")),
         (

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from sqlalchemy import String, cast
 from sqlmodel import Session, col, select
 
 import matching
@@ -81,6 +82,8 @@ def offers_for(
         .where(
             col(Offer.status) == OfferStatus.LIVE.value,
             col(Organisation.status) == OrgStatus.VETTED.value,
+            # the item's code inside the JSON list, as text (both databases); exact check below
+            cast(col(Offer.items), String).contains(item),
         )
     ).all()
     rows = [(o, name) for o, name in rows if item in o.items]
