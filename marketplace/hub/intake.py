@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import segno
 from flask import (
+    current_app,
     flash,
     redirect,
     render_template,
@@ -32,6 +33,7 @@ from marketplace.services import (
     regions,
     resilience,
     risk,
+    suggestions,
 )
 from marketplace.services.access import get_household_for_staff
 from marketplace.services.errors import ServiceError, parse
@@ -142,7 +144,21 @@ def household_detail(household_id: int) -> ResponseReturnValue:
         form=EmptyForm(),
         reason_form=ReasonForm(),
         monitoring=resilience.score_record(get_session(), record.household),
+        suggestions=household_suggestions(household_id),
+        item_names=regions.item_names(get_session()),
         **fairness_flags(get_session(), list(record.needs)),
+    )
+
+
+def household_suggestions(household_id: int) -> suggestions.Suggestions:
+    """帮扶建议 for a household of the viewer's subtree (the warning page uses the same)."""
+    config = current_app.config
+    return suggestions.for_household(
+        get_session(),
+        actor=me(),
+        household_id=household_id,
+        max_km=float(config.get("MATCH_MAX_KM", 30)) or None,
+        repeat_help_days=int(config.get("REPEAT_HELP_DAYS", 90)),
     )
 
 

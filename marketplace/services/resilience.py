@@ -369,7 +369,37 @@ def parse_model(definition: Any) -> Model:
         if not isinstance(definition.get(key, {}), dict):
             raise _bad("/" + key, "an object")
     events = _parse_events(definition.get("events", {}))
+    _parse_suggestions(definition.get("suggestions", {}), {i.code for i in indicators})
     return Model(version, base_points, base_why, tuple(indicators), definition, base_why_zh, events)
+
+
+def _parse_suggestions(raw: dict[str, Any], indicator_codes: set[str]) -> None:
+    """The ``suggestions`` section (帮扶建议, services/suggestions.py): cause code (致困原因) →
+    ``{"zh", "en", "indicators": [indicator codes], "events": [event kinds], "items": [taxonomy
+    item codes]}``; a cause applies when one of its indicators counts in the household's score or
+    the event is of one of its kinds."""
+    from matching import taxonomy
+
+    items = {i.code for i in taxonomy.items()}
+    kinds = {k.value for k in EventKind}
+    for code, rule in raw.items():
+        where = f"/suggestions/{code}"
+        if not re.fullmatch(r"[a-z_]{1,32}", code):
+            raise _bad(where, "a cause code of a-z and _")
+        if not isinstance(rule, dict):
+            raise _bad(where, "an object")
+        for key in ("zh", "en"):
+            if not isinstance(rule.get(key), str) or not rule[key].strip():
+                raise _bad(f"{where}/{key}", "a non-empty text")
+        for key, known in (("indicators", indicator_codes), ("events", kinds), ("items", items)):
+            values = rule.get(key, [])
+            if not isinstance(values, list):
+                raise _bad(f"{where}/{key}", "a list")
+            for i, value in enumerate(values):
+                if value not in known:
+                    raise _bad(f"{where}/{key}/{i}", f"unknown: {value!r}")
+        if not rule.get("items"):
+            raise _bad(f"{where}/items", "at least one item of help")
 
 
 def _parse_events(raw: dict[str, Any]) -> dict[str, EventRule]:

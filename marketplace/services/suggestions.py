@@ -4,13 +4,16 @@ area, radius with ``ZHONGFU_MATCH_MAX_KM`` for offers without one, hardship, dat
 repeat-help rule (``services/repeat_help.py``) and capacity left: eligible offers nearest first
 with their distance, and for the item's other offers the reason they do not qualify.
 
-Not done yet: the likely causes (致困原因) and items of help from rules in the model file.
+The likely causes (致困原因) and items of help come from the model file's ``suggestions`` rules
+(``data/resilience/v2.json``): a cause applies when one of its indicators counts in the
+household's score or the warning's event is of one of its kinds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import String, cast
@@ -18,16 +21,18 @@ from sqlmodel import Session, col, select
 
 import matching
 from marketplace.models import (
+    MonitoringEvent,
     Offer,
     OfferStatus,
     Organisation,
     OrgStatus,
     Region,
+    RiskWarning,
     TaxonomyItem,
     User,
     utcnow,
 )
-from marketplace.services import repeat_help
+from marketplace.services import repeat_help, resilience
 from marketplace.services.access import get_household_for_staff
 from marketplace.services.clock import beijing_today
 from marketplace.services.errors import ValidationFailed
@@ -152,3 +157,82 @@ def offers_for(
         )
     out.sort(key=lambda s: (not s.eligible, s.distance_km or 0.0, s.offer_id))
     return out
+
+
+# 致困原因 and items of help, from the model file's ``suggestions`` rules ---------------------------
+
+
+@dataclass(frozen=True)
+class Cause:
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    causes: tuple[Cause, ...]
+    items: tuple[str, ...]  # taxonomy item codes, the likeliest first
+    offers: dict[str, tuple[SuggestedOffer, ...]]  # item → eligible live offers, nearest first
+
+
+def causes_and_items(
+    model: resilience.Model, indicators: set[str], event_kinds: set[str]
+) -> tuple[tuple[Cause, ...], tuple[str, ...]]:
+    """Pure: the causes whose indicators count in the score or whose event kinds happened, in the
+    model file's order, and their items of help (each once, in order of first mention)."""
+    causes: list[Cause] = []
+    items: list[str] = []
+    for code, rule in model.definition.get("suggestions", {}).items():
+        if indicators & set(rule.get("indicators", [])) or event_kinds & set(
+            rule.get("events", [])
+        ):
+            causes.append(Cause(code, rule["zh"], rule["en"]))
+            items += [i for i in rule["items"] if i not in items]
+    return tuple(causes), tuple(items)
+
+
+def for_household(
+    session: Session,
+    *,
+    actor: User,
+    household_id: int,
+    event_kinds: set[str] | None = None,
+    max_km: float | None = None,
+    repeat_help_days: int = 90,
+    offers_per_item: int = 3,
+    now: datetime | None = None,
+) -> Suggestions:
+    """A household's likely causes (from its profile's indicators and, for a warning, its
+    event), the items of help, and for each item the nearest eligible live offers."""
+    household = get_household_for_staff(session, household_id, actor)
+    model = resilience.active_model(session)
+    fired = set()
+    if household.profile:
+        score = resilience.score_household(model, household)
+        fired = {c.indicator for c in score.contributions if c.points}
+    causes, items = causes_and_items(model, fired, event_kinds or set())
+    offers: dict[str, tuple[SuggestedOffer, ...]] = {}
+    for item in items:
+        rows = offers_for(
+            session,
+            actor=actor,
+            household_id=household_id,
+            item=item,
+            max_km=max_km,
+            repeat_help_days=repeat_help_days,
+            now=now,
+        )
+        offers[item] = tuple(r for r in rows if r.eligible)[:offers_per_item]
+    return Suggestions(causes, items, offers)
+
+
+def for_warning(
+    session: Session, *, actor: User, warning: RiskWarning, **kwargs: Any
+) -> Suggestions:
+    """The suggestions of a warning: its household's, with its event's kind."""
+    event = session.get(MonitoringEvent, warning.event_id)
+    kinds = {event.kind} if event is not None else set()
+    return for_household(
+        session, actor=actor, household_id=warning.household_id, event_kinds=kinds, **kwargs
+    )
