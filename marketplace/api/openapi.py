@@ -407,7 +407,7 @@ def build_spec() -> dict[str, Any]:
         "/wishes": {
             "get": _op(
                 "Browse open micro-wishes (masked): by priority (risk level, raised for 急难型 "
-                "and for waiting past the SLA), then waiting time, oldest first; near me: by "
+                "and for an open important warning), then waiting time, oldest first; near me: by "
                 "distance within priority. The cursor is the id of the last wish of a page",
                 params=[
                     _query("item", {"type": "string", "pattern": r"^[0-9]{2}-[0-9]{2}$"}),
