@@ -76,6 +76,9 @@ class Defaults:
     LOGIN_DELAY_BASE_SECONDS = 2
     LOGIN_DELAY_MAX_SECONDS = 15 * 60
     RATELIMIT_HEADERS_ENABLED = True  # Retry-After (and X-RateLimit-*) on limited endpoints
+    # 幸福码: help requests and ratings sent from one household's code share this budget (the
+    # code needs no login, so anyone holding a card could otherwise flood the hub).
+    HAPPINESS_RATE_LIMIT = "10 per hour"
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (nginx: 1). 0 trusts no
     # proxy: the client address is the socket's, whatever headers a client sends.
     PROXY_HOPS = 0

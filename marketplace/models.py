@@ -150,6 +150,9 @@ class Hub(SQLModel, table=True):
         default="", max_length=200, sa_column_kwargs={"server_default": ""}
     )
     office_hours: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
+    # Whether the helpers of this street's households see the households' ratings (masked, once
+    # shown); the words of thanks reach them either way once shown (services/feedback.py).
+    share_ratings: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
     @property
     def has_contact(self) -> bool:
@@ -978,3 +981,64 @@ class CareIndicator(SQLModel, table=True):
     ratings: int = 0
     rating_sum: int = 0
     taken_at: datetime
+
+
+# -- 幸福码 feedback: ratings and thanks, 幸福清单 acknowledgements (DESIGN §10, §11; 0021) --------
+
+
+class ListItemKind(enum.StrEnum):
+    """What one item of a household's 幸福清单 is: marketplace help (a member's claim or a round's
+    assignment: a ``Claim`` row), a visit (探访关爱), a policy benefit (a granted ``PolicyReferral``)."""
+
+    CLAIM = "claim"
+    VISIT = "visit"
+    BENEFIT = "benefit"
+
+
+class FeedbackStatus(enum.StrEnum):
+    """Hub staff moderate every rating: pending until they show it to the helper or hold it back."""
+
+    PENDING = "pending"
+    SHOWN = "shown"
+    HELD = "held"
+
+
+class Feedback(SQLModel, table=True):
+    """评价与感谢 — the household's rating (1–5) of one delivered item of its 幸福清单, with optional
+    words of thanks (scrubbed before they are stored). One per item, not editable. The helper
+    (member or organisation) hears of it only once the hub shows it."""
+
+    __table_args__ = (
+        UniqueConstraint("item_kind", "item_id", name="uq_feedback_item"),
+        CheckConstraint("rating >= 1 AND rating <= 5", name="ck_feedback_rating"),
+        Index("ix_feedback_status_community", "status", "community_code"),
+        Index("ix_feedback_community_created", "community_code", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    community_code: str = Field(max_length=12)  # denormalised for scoping and region figures
+    item_kind: str = Field(max_length=16)  # ListItemKind
+    item_id: int
+    rating: int
+    words: str = Field(default="", max_length=300)  # scrubbed
+    status: str = Field(default=FeedbackStatus.PENDING.value, max_length=16)
+    member_id: int | None = Field(default=None, foreign_key="user.id", index=True)  # the helper
+    org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    moderated_by: int | None = Field(default=None, foreign_key="user.id")
+    moderated_at: datetime | None = None
+
+
+class ListAcknowledgement(SQLModel, table=True):
+    """幸福清单签收 — the household's "I received it" for an item that is not a claim (a visit, a
+    policy benefit); a claim keeps its own ``acknowledged_at``."""
+
+    __tablename__ = "listack"
+    __table_args__ = (UniqueConstraint("item_kind", "item_id", name="uq_listack_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    item_kind: str = Field(max_length=16)
+    item_id: int
+    acknowledged_at: datetime = Field(default_factory=utcnow)

@@ -29,6 +29,7 @@ from marketplace.services import (
     claims,
     contributions,
     fairness,
+    feedback,
     happiness,
     households,
     offers,
@@ -348,12 +349,15 @@ def my_contributions() -> ResponseReturnValue:
     d_from, d_to = contributions.parse_period(request.args.get("from"), request.args.get("to"))
     rows = contributions.records_of_member(db, member_id=me().id or 0, d_from=d_from, d_to=d_to)
     names = region_names(db)
+    thanks = feedback.thanks_for_records(db, rows)  # shown ones only, the household masked
     return jsonify(
         {
             "from": d_from.isoformat(),
             "to": d_to.isoformat(),
             "items": [
-                contributions.record_json(r, place=names.get(r.community_code, "")) for r in rows
+                contributions.record_json(r, place=names.get(r.community_code, ""))
+                | {"thanks": thanks[r.id].as_json() if r.id in thanks else None}
+                for r in rows
             ],
             "totals": contributions.totals(rows).as_json(),
             "points_balance": points.balance(db, member_id=me().id or 0),

@@ -115,6 +115,9 @@ NOTIFICATION_LABELS = {
     "delivery_overdue": _l("Overdue confirmation"),
     "offer_low": _l("Offer nearly used up"),
     "claim_given_up": _l("Claim given back"),
+    "help_request": _l("Help request"),
+    "feedback": _l("Rating to review"),
+    "thanks": _l("Thanks from a family"),
 }
 
 # The audit log (审计日志): what was done, to what, and the fields an entry keeps.
@@ -126,6 +129,11 @@ AUDIT_ACTION_LABELS = {
     "claim.give_up": _l("Claim given back"),
     "household.contact_view": _l("Household's address and phone viewed by the helper"),
     "hub.contact": _l("Hub contact changed"),
+    "hub.share_ratings": _l("Sharing of ratings with helpers changed"),
+    "feedback.create": _l("Help rated by the household"),
+    "feedback.moderate": _l("Rating shown to the helper or held back"),
+    "listitem.acknowledge": _l("Visit or benefit acknowledged by the household"),
+    "lead.help_request": _l("Help requested from the happiness code"),
     "export.households": _l("Households exported"),
     "export.needs": _l("Needs exported"),
     "export.deliveries": _l("Deliveries exported"),
@@ -183,6 +191,8 @@ AUDIT_OBJECT_LABELS = {
     "setting": _l("Setting"),
     "resiliencemodel": _l("Score model"),
     "certificate": _l("Service certificate"),
+    "feedback": _l("Rating and thanks"),
+    "listacknowledgement": _l("Happiness list acknowledgement"),
 }
 AUDIT_FIELD_LABELS = {
     "record_no": _l("Record number"),

@@ -370,6 +370,17 @@ MESSAGES: dict[str, LazyString] = {
     "branch.unknown": _l("Choose one of your organisation's branches from the list"),
     "notice.claim_given_up": _l("A member gave back a claim: %(title)s — %(reason)s"),
     "notice.offer_low": _l("Offer nearly used up (%(remaining)s of %(capacity)s left): %(title)s"),
+    # 幸福码 both ways: help requests, ratings and thanks (services/feedback.py)
+    "feedback.rating_range": _l("Choose a rating from 1 to 5"),
+    "feedback.not_delivered": _l("Only help you have received can be rated"),
+    "feedback.already_rated": _l("You have already rated this"),
+    "feedback.bad_status": _l("Show or hold back"),
+    "feedback.already_moderated": _l("This rating has already been dealt with"),
+    "help.no_hub": _l("No hub serves this community yet; please call your community office"),
+    "notice.help_request": _l("A household asked for help from its happiness code (due %(due)s)"),
+    "notice.feedback_pending": _l("A household rated the help it received (%(rating)s of 5)"),
+    "notice.thanks": _l("%(household)s's family thanks you: %(words)s"),
+    "notice.thanks_rated": _l("%(household)s's family thanks you (%(rating)s of 5): %(words)s"),
 }
 
 # Parameters that are codes themselves, by parameter name.

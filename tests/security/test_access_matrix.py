@@ -130,8 +130,11 @@ SCOPED_ARGS = {
     "proposal_id",
     "project_id",  # org_owner's (its offer's project)
     "branch_id",  # no attacker's
+    "feedback_id",  # a household's rating, moderated by its hub's subtree
 }
 UNSCOPED_ARGS = {"wish_id", "org_id", "user_id", "code", "token", "action", "token_id"}
+# 幸福码 item keys (under the public token) and the moderation move (shown | held).
+UNSCOPED_ARGS |= {"item", "status"}
 
 
 class Unclassified(Exception):
@@ -172,6 +175,9 @@ def url_values(world: World, endpoint: str, arguments: set[str]) -> Iterator[dic
         "token_id": 2,  # the world's second token, hub_owner's: no attacker's own
         "project_id": _project_of_offer(world),
         "branch_id": 1,
+        "item": f"claim-{world.claim_delivered}",  # another household's than the token's
+        "feedback_id": 1,  # none yet: nobody's
+        "status": "held",
     }
     base = {a: values[a] for a in arguments if a in values}
     tokens = ["not-a-real-token-000000"]
