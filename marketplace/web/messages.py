@@ -381,6 +381,19 @@ MESSAGES: dict[str, LazyString] = {
     "notice.feedback_pending": _l("A household rated the help it received (%(rating)s of 5)"),
     "notice.thanks": _l("%(household)s's family thanks you: %(words)s"),
     "notice.thanks_rated": _l("%(household)s's family thanks you (%(rating)s of 5): %(words)s"),
+    # 监测数据变动 and 线索: monitoring events, leads, discovery reports (services/monitoring.py)
+    "event.in_future": _l("The date is in the future"),
+    "event.household_id_not_allowed": _l(
+        "A department's system names the resident by ID number and community code"
+    ),
+    "event.one_target": _l("Give either the household or an ID number, not both"),
+    "event.role_forbidden": _l("Only hub staff and departments' systems record events"),
+    "event.not_found": _l("Event not found"),
+    "lead.no_hub": _l("No hub serves this community yet"),
+    "lead.not_found": _l("Lead not found"),
+    "lead.not_open": _l("This lead has already been dealt with"),
+    "discovery.role_forbidden": _l("Only members and organisations report discoveries"),
+    "notice.lead_opened": _l("New lead for %(hub)s to check by %(due)s"),
 }
 
 # Parameters that are codes themselves, by parameter name.
