@@ -217,10 +217,14 @@ def give_records_to(session: Session, user_id: int, *, donors: int = 40) -> int:
 
 def largest_branch(session: Session) -> int | None:
     """The branch with the most records (the report the scale target names)."""
-    row = session.connection().execute(
-        text(
-            "SELECT branch_id FROM contribution WHERE branch_id IS NOT NULL "
-            "GROUP BY branch_id ORDER BY COUNT(*) DESC LIMIT 1"
+    row = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT branch_id FROM contribution WHERE branch_id IS NOT NULL "
+                "GROUP BY branch_id ORDER BY COUNT(*) DESC LIMIT 1"
+            )
         )
-    ).first()
+        .first()
+    )
     return int(row[0]) if row else None

@@ -280,10 +280,14 @@ class Setting(SQLModel, table=True):
 # the weakest (DESIGN §5, §9). The one home of these numbers; services/risk.py holds the same rule
 # as SQL and as deadlines.
 RISK_LEVEL_FLOORS: dict[int, int] = {1: 0, 2: 60, 3: 90}  # level → lowest score of the level
-# How long a household's case may wait, by risk level (DESIGN §1: warnings handled within 3 days
-# for level 1, 7 for levels 2–3): a delivery's confirmation, a need's wait before a round raises
-# its priority.
-SLA_DAYS: dict[int, int] = {1: 3, 2: 7, 3: 7}
+# 确认时限 — how long a reported delivery may wait for the hub's confirmation, by the household's
+# risk level (DESIGN §3 step 5): its own rule, no longer the warnings' deadlines.
+DELIVERY_CONFIRM_DAYS: dict[int, int] = {1: 3, 2: 7, 3: 7}
+# The older name, for the callers that still age needs by it (the priority work removes them).
+SLA_DAYS = DELIVERY_CONFIRM_DAYS
+# 预警核查时限 — days the street hub has to check a warning (DESIGN §9), by ``WarningLevel``:
+# 重点预警 3 days, 一般预警 7 days.
+WARNING_DUE_DAYS: dict[str, int] = {"important": 3, "general": 7}
 
 
 def risk_level(score: int) -> int:
@@ -889,6 +893,67 @@ class Project(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+# -- 幸福码 feedback: ratings and thanks, 幸福清单 acknowledgements (DESIGN §10, §11; 0021) --------
+
+
+class ListItemKind(enum.StrEnum):
+    """What one item of a household's 幸福清单 is: marketplace help (a member's claim or a round's
+    assignment: a ``Claim`` row), a visit (探访关爱), a policy benefit (a granted ``PolicyReferral``)."""
+
+    CLAIM = "claim"
+    VISIT = "visit"
+    BENEFIT = "benefit"
+
+
+class FeedbackStatus(enum.StrEnum):
+    """Hub staff moderate every rating: pending until they show it to the helper or hold it back."""
+
+    PENDING = "pending"
+    SHOWN = "shown"
+    HELD = "held"
+
+
+class Feedback(SQLModel, table=True):
+    """评价与感谢 — the household's rating (1–5) of one delivered item of its 幸福清单, with optional
+    words of thanks (scrubbed before they are stored). One per item, not editable. The helper
+    (member or organisation) hears of it only once the hub shows it."""
+
+    __table_args__ = (
+        UniqueConstraint("item_kind", "item_id", name="uq_feedback_item"),
+        CheckConstraint("rating >= 1 AND rating <= 5", name="ck_feedback_rating"),
+        Index("ix_feedback_status_community", "status", "community_code"),
+        Index("ix_feedback_community_created", "community_code", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    community_code: str = Field(max_length=12)  # denormalised for scoping and region figures
+    item_kind: str = Field(max_length=16)  # ListItemKind
+    item_id: int
+    rating: int
+    words: str = Field(default="", max_length=300)  # scrubbed
+    status: str = Field(default=FeedbackStatus.PENDING.value, max_length=16)
+    member_id: int | None = Field(default=None, foreign_key="user.id", index=True)  # the helper
+    org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    moderated_by: int | None = Field(default=None, foreign_key="user.id")
+    moderated_at: datetime | None = None
+
+
+class ListAcknowledgement(SQLModel, table=True):
+    """幸福清单签收 — the household's "I received it" for an item that is not a claim (a visit, a
+    policy benefit); a claim keeps its own ``acknowledged_at``."""
+
+    __tablename__ = "listack"
+    __table_args__ = (UniqueConstraint("item_kind", "item_id", name="uq_listack_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    item_kind: str = Field(max_length=16)
+    item_id: int
+    acknowledged_at: datetime = Field(default_factory=utcnow)
+
+
 # -- 探访关爱 and 结对帮扶: visits, pairings and the care indicators (DESIGN §10; services/visits.py,
 # services/pairings.py, services/indicators.py) ------------------------------------------------
 
@@ -981,64 +1046,3 @@ class CareIndicator(SQLModel, table=True):
     ratings: int = 0
     rating_sum: int = 0
     taken_at: datetime
-
-
-# -- 幸福码 feedback: ratings and thanks, 幸福清单 acknowledgements (DESIGN §10, §11; 0021) --------
-
-
-class ListItemKind(enum.StrEnum):
-    """What one item of a household's 幸福清单 is: marketplace help (a member's claim or a round's
-    assignment: a ``Claim`` row), a visit (探访关爱), a policy benefit (a granted ``PolicyReferral``)."""
-
-    CLAIM = "claim"
-    VISIT = "visit"
-    BENEFIT = "benefit"
-
-
-class FeedbackStatus(enum.StrEnum):
-    """Hub staff moderate every rating: pending until they show it to the helper or hold it back."""
-
-    PENDING = "pending"
-    SHOWN = "shown"
-    HELD = "held"
-
-
-class Feedback(SQLModel, table=True):
-    """评价与感谢 — the household's rating (1–5) of one delivered item of its 幸福清单, with optional
-    words of thanks (scrubbed before they are stored). One per item, not editable. The helper
-    (member or organisation) hears of it only once the hub shows it."""
-
-    __table_args__ = (
-        UniqueConstraint("item_kind", "item_id", name="uq_feedback_item"),
-        CheckConstraint("rating >= 1 AND rating <= 5", name="ck_feedback_rating"),
-        Index("ix_feedback_status_community", "status", "community_code"),
-        Index("ix_feedback_community_created", "community_code", "created_at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    household_id: int = Field(foreign_key="household.id", index=True)
-    community_code: str = Field(max_length=12)  # denormalised for scoping and region figures
-    item_kind: str = Field(max_length=16)  # ListItemKind
-    item_id: int
-    rating: int
-    words: str = Field(default="", max_length=300)  # scrubbed
-    status: str = Field(default=FeedbackStatus.PENDING.value, max_length=16)
-    member_id: int | None = Field(default=None, foreign_key="user.id", index=True)  # the helper
-    org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    moderated_by: int | None = Field(default=None, foreign_key="user.id")
-    moderated_at: datetime | None = None
-
-
-class ListAcknowledgement(SQLModel, table=True):
-    """幸福清单签收 — the household's "I received it" for an item that is not a claim (a visit, a
-    policy benefit); a claim keeps its own ``acknowledged_at``."""
-
-    __tablename__ = "listack"
-    __table_args__ = (UniqueConstraint("item_kind", "item_id", name="uq_listack_item"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    household_id: int = Field(foreign_key="household.id", index=True)
-    item_kind: str = Field(max_length=16)
-    item_id: int
-    acknowledged_at: datetime = Field(default_factory=utcnow)

@@ -389,13 +389,14 @@ def _tell_the_helper(session: Session, feedback: Feedback) -> None:
         "words": feedback.words,
     }
     if share:
-        params["rating"] = feedback.rating
-    code = "notice.thanks_rated" if share else "notice.thanks"
+        message = Message("notice.thanks_rated", params | {"rating": feedback.rating})
+    else:
+        message = Message("notice.thanks", params)
     ref = Ref(feedback.item_kind, feedback.item_id)
     if feedback.member_id is not None:
-        notifications.notify(session, feedback.member_id, "thanks", Message(code, params), ref)
+        notifications.notify(session, feedback.member_id, "thanks", message, ref)
     elif feedback.org_id is not None:
-        notifications.notify_org(session, feedback.org_id, "thanks", Message(code, params), ref)
+        notifications.notify_org(session, feedback.org_id, "thanks", message, ref)
 
 
 def share_ratings(session: Session, community_code: str) -> bool:
