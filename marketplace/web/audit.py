@@ -28,6 +28,7 @@ FIELD_VOCABULARY = {
     "regions": "region",
     "scope": "region",
     "community_code": "region",
+    "funding": "funding",
 }
 STATUS_VOCABULARY = {
     "need": "need_status",
@@ -36,6 +37,7 @@ STATUS_VOCABULARY = {
     "organisation": "org_status",
     "proposal": "proposal_status",
     "matchround": "round_status",
+    "project": "project_status",
 }
 
 

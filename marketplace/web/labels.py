@@ -18,6 +18,7 @@ from marketplace.models import Offer, Organisation
 from marketplace.services import offers, regions
 from marketplace.services.exports import Words
 from marketplace.web.profile_labels import CHOICE_LABELS as PROFILE_CHOICE_LABELS
+from marketplace.web.project_labels import FUNDING_LABELS, PROJECT_STATUS_LABELS
 
 HARDSHIP_LABELS = {
     "bottom": _l("Basic guarantee"),
@@ -177,6 +178,16 @@ AUDIT_ACTION_LABELS = {
     "household.profile": _l("Household profile changed"),
     "resilience.load": _l("Score model loaded"),
     "certificate.issue": _l("Service certificate issued"),
+    "project.create": _l("Project created"),
+    "project.close": _l("Project closed"),
+    "project.evaluate": _l("Project evaluated"),
+    "branch.create": _l("Party branch created"),
+    "branch.add_member": _l("Member added to the Party branch"),
+    "monitoring.event": _l("Monitoring event recorded"),
+    "warning.raise": _l("Warning raised"),
+    "lead.open": _l("Lead opened for the street hub"),
+    "lead.register": _l("Lead registered as a household"),
+    "lead.close": _l("Lead closed"),
 }
 AUDIT_OBJECT_LABELS = {
     "household": _l("Household"),
@@ -193,6 +204,12 @@ AUDIT_OBJECT_LABELS = {
     "certificate": _l("Service certificate"),
     "feedback": _l("Rating and thanks"),
     "listacknowledgement": _l("Happiness list acknowledgement"),
+    "project": _l("Project"),
+    "branch": _l("Party branch"),
+    "monitoringevent": _l("Monitoring event"),
+    "riskwarning": _l("Warning"),
+    "lead": _l("Lead"),
+    "policyreferral": _l("Policy referral"),
 }
 AUDIT_FIELD_LABELS = {
     "record_no": _l("Record number"),
@@ -249,6 +266,23 @@ AUDIT_FIELD_LABELS = {
     "version": _l("Version"),
     "changes": _l("What changed"),
     "sha256": _l("File checksum"),
+    "funding": _l("Funding source"),
+    "project": _l("Project"),
+    "budget_yuan": _l("Budget (yuan)"),
+    "start": _l("Start"),
+    "end": _l("End"),
+    "target_households": _l("Target number of households"),
+    "evaluation": _l("Evaluation"),
+    "score": _l("Score"),
+    "notes": _l("Notes"),
+    "org_id": _l("Organisation"),
+    "user": _l("Account"),
+    "source": _l("Source"),
+    "lead_id": _l("Lead"),
+    "warning_id": _l("Warning"),
+    "event_id": _l("Event"),
+    "hub_id": _l("Hub"),
+    "level": _l("Level"),
 }
 # Who acted, when no account did (``audit.record``'s ``actor_label``).
 AUDIT_ACTOR_LABELS = {
@@ -284,6 +318,8 @@ VOCABULARIES: dict[str, dict[str, Any]] = {
     "audit_field": AUDIT_FIELD_LABELS,
     "audit_actor": AUDIT_ACTOR_LABELS,
     "second_factor": SECOND_FACTOR_LABELS,
+    "funding": FUNDING_LABELS,
+    "project_status": PROJECT_STATUS_LABELS,
 }
 
 

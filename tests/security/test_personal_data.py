@@ -21,7 +21,7 @@ from marketplace.models import User
 from marketplace.services import claims
 from marketplace.services.privacy import mask_id_number, mask_name, mask_phone, scrub_text
 from tests.factories import PASSWORD
-from tests.security.test_access_matrix import classify
+from tests.security.test_access_matrix import _project_of_offer, classify
 from tests.world import HOUSEHOLDS, LEAKY_DESCRIPTION, World
 
 ID_RE = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
@@ -80,7 +80,15 @@ def _get_urls(app: Flask, world: World, role: str, owner: str) -> list[str]:
             wishes = (world.wish_open, world.wish_claimed, world.wish_delivered, world.wish_leaky)
             choices = [{"wish_id": w} for w in wishes]
         elif args:
-            choices = [{"claim_id": claim, "offer_id": world.offer_id, "code": "en"}]
+            choices = [
+                {
+                    "claim_id": claim,
+                    "offer_id": world.offer_id,
+                    "code": "en",
+                    "project_id": _project_of_offer(world),
+                    "branch_id": 1,
+                }
+            ]
         for values in choices:
             urls.append(rule.build({k: v for k, v in values.items() if k in args})[1])
     return urls
