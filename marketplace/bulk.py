@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, insert, text
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 
@@ -118,3 +119,21 @@ def insert_returning_ids(
     ]
     _copy_dicts(session, table, values, ids)
     return ids
+
+
+def add_all_inserted(session: Session, objects: Sequence[Any]) -> None:
+    """Insert new table-model instances of one model together (``insert_returning_ids``: COPY on
+    PostgreSQL for many, one ``INSERT … RETURNING`` otherwise), give them their ids and attach
+    them to the session as stored rows: the ORM's flush sends one INSERT per row where it cannot
+    batch (SQLite), and a batch of monitoring events makes thousands."""
+    if not objects:
+        return
+    table = type(objects[0]).__table__
+    columns = [c for c in table.columns if c.name != "id"]
+    values = [{c.name: getattr(obj, c.key) for c in columns} for obj in objects]
+    for obj, new_id in zip(
+        objects, insert_returning_ids(session, type(objects[0]), values), strict=True
+    ):
+        obj.id = new_id
+        make_transient_to_detached(obj)
+        session.add(obj)

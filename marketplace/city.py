@@ -25,15 +25,46 @@ from sqlmodel import Session, col, func, select
 
 from marketplace import profiles
 from marketplace.bulk import bulk_insert
+from marketplace.city_care import seed_care
 from marketplace.city_records import seed_branches_and_records
 from marketplace.demo import ROADS
-from marketplace.models import Household, Need, Offer, Organisation, Region, User
+from marketplace.models import (
+    WARNING_DUE_DAYS,
+    Household,
+    Hub,
+    MonitoringEvent,
+    Need,
+    Offer,
+    Organisation,
+    Region,
+    RiskWarning,
+    User,
+    risk_level,
+)
 from marketplace.services import passwords, priority, resilience
+from marketplace.services import warnings as warnings_service
 from marketplace.services.clock import beijing_today
 from matching import taxonomy
 
 CITY_PASSWORD = "zhongfu-city-2026"
-FULL = {"households": 150_000, "needs": 400_000, "offers": 2_600, "orgs": 300, "members": 100_000}
+FULL = {
+    "households": 150_000, "needs": 400_000, "offers": 2_600, "orgs": 300, "members": 100_000,
+    # 监测数据变动 over the past year (one warning each) and, of those warnings, the open ones.
+    "events": 60_000, "warnings": 20_000,
+}  # fmt: skip
+# Event kinds by how often a year of monitoring sees them (illness and medical bills lead).
+EVENT_KINDS = {
+    "major_illness": 12, "birth": 6, "death": 6, "disability_change": 6, "job_loss": 15,
+    "large_medical_expense": 16, "disaster": 3, "assistance_exit": 8, "application_refused": 8,
+    "temporary_assistance": 10, "discovered": 4, "other_department": 6,
+}  # fmt: skip
+# Where events enter: hub staff, Excel, departments' systems, 幸福码 help requests (a discovered
+# person's event is always a member's discovery report).
+EVENT_SOURCES = {"hub": 40, "import": 25, "dept": 30, "happiness": 5}
+OVERDUE_SHARE = 0.07  # open warnings past their due time
+LATE_SHARE = 0.04  # closed warnings checked after their due time
+OUTCOMES = {"refer_policy": 0.3, "refer_hub": 0.4, "no_action": 0.3}
+REFERRAL_STATUS = {"done": 0.5, "in_progress": 0.2, "referred": 0.15, "declined": 0.15}
 # Relative density of households per community, by district (urban core high, western counties low).
 DISTRICT_WEIGHT = {
     "330102": 3.0, "330105": 3.0, "330106": 2.6, "330108": 2.2, "330109": 1.4, "330110": 1.6,
@@ -62,6 +93,8 @@ class Scale:
     offers: int
     orgs: int
     members: int
+    events: int
+    warnings: int
 
     @classmethod
     def of(cls, factor: float) -> Scale:
@@ -313,7 +346,19 @@ def seed_city(
             need_rows(),
         )  # fmt: skip
         report("needs", n_needs)
-        _reset_sequences(session, ("user", "organisation", "offer", "household", "need"))
+        monitoring = seed_monitoring(
+            session,
+            rng=rng,
+            scale=scale,
+            now=now,
+            households=(first_hh, [codes[c] for c in hh_comm], [sc.score for sc in hh_scores]),
+            pw_hash=pw_hash,
+        )
+        report("events", monitoring["events"])
+        _reset_sequences(
+            session,
+            ("user", "organisation", "offer", "household", "need", "monitoringevent", "warning", "policyreferral"),
+        )  # fmt: skip
         session.commit()
     # Fresh statistics (and, on PostgreSQL, the visibility map that index-only scans need), so
     # the planners pick the indexes for the new data distribution.
@@ -325,5 +370,181 @@ def seed_city(
         "offers": scale.offers,
         "households": n_hh,
         "needs": n_needs,
+        **monitoring,
         **seed_branches_and_records(engine, seed=seed),  # branches, projects, records
+        **seed_care(engine, seed=seed),  # visits, pairings, visit schedules
+    }
+
+
+def _street_hubs(
+    session: Session, communities: Sequence[str], pw_hash: str, now: datetime
+) -> list[int]:
+    """The hub each community's warnings go to (its street's, else its district's, as
+    ``contacts.street_hub``), and one staff account for each such hub that has none, so that
+    every warning is at a staffed hub (usernames ``street<code>``, the city password)."""
+    hub_of = {str(c): int(i) for c, i in session.exec(select(Hub.region_code, Hub.id)).all() if i}
+    chosen = {
+        c: next((code for code in (c[:9], c[:6]) if code in hub_of), None) for c in set(communities)
+    }
+    missing = sorted(c for c, h in chosen.items() if h is None)
+    if missing:
+        raise RuntimeError(f"No street or district hub for {missing[:5]}: run `zhongfu init-db`")
+    staffed = set(
+        session.exec(
+            select(User.hub_id).where(User.role == "hub_staff", col(User.active).is_(True))
+        ).all()
+    )
+    first = _next_id(session, User)
+    new_staff = sorted(
+        {str(h) for h in chosen.values()} - {r for r, i in hub_of.items() if i in staffed}
+    )
+    bulk_insert(
+        session, "user",
+        ("id", "username", "password_hash", "role", "display_name", "active", "session_token", "failed_logins", "open_claims", "created_at", "hub_id"),
+        (
+            (first + i, f"street{code}", pw_hash, "hub_staff", f"街道工作人员{code}", True, secrets.token_hex(16), 0, 0, now, hub_of[code])
+            for i, code in enumerate(new_staff)
+        ),
+    )  # fmt: skip
+    return [hub_of[str(chosen[c])] for c in communities]
+
+
+def seed_monitoring(
+    session: Session,
+    *,
+    rng: np.random.Generator,
+    scale: Scale,
+    now: datetime,
+    households: tuple[int, Sequence[str], Sequence[int]],
+    pw_hash: str,
+) -> dict[str, int]:
+    """监测数据变动 and 预警 over the past year (DESIGN §9): ``scale.events`` events of households,
+    the weakest most often; each raised a warning at its street hub, important (3 days) when the
+    household is level 1 or the kind is severe, general (7 days) otherwise. The ``scale.warnings``
+    most recent are open (mostly within their due window, some overdue); the others were checked
+    and closed with an outcome, mostly on time; policy referrals for those referred. Then the
+    needs' priorities follow the open important warnings (``priority.refresh_all``)."""
+    first_hh, hh_codes, hh_scores = households
+    n_events = max(scale.events, scale.warnings)
+    n_open = scale.warnings
+    scores = np.asarray(hh_scores, dtype=float)
+    weight = (101.0 - scores) ** 2  # the weakest households see the most events
+    open_hh = rng.choice(
+        len(scores), size=n_open, replace=n_open > len(scores), p=weight / weight.sum()
+    )
+    closed_hh = rng.choice(len(scores), size=n_events - n_open, p=weight / weight.sum())
+    hh = np.concatenate([open_hh, closed_hh])
+    kinds = list(EVENT_KINDS)
+    k_p = np.array(list(EVENT_KINDS.values()), dtype=float)
+    kind = rng.choice(len(kinds), size=n_events, p=k_p / k_p.sum())
+    sources = list(EVENT_SOURCES)
+    s_p = np.array(list(EVENT_SOURCES.values()), dtype=float)
+    source = rng.choice(len(sources), size=n_events, p=s_p / s_p.sum())
+    severe = np.array([warnings_service.is_severe(session, k) for k in kinds])
+    level1 = np.array([risk_level(int(sc)) == 1 for sc in hh_scores])
+    important = severe[kind] | level1[hh]
+    due_days = np.where(important, WARNING_DUE_DAYS["important"], WARNING_DUE_DAYS["general"])
+    # Raised: open ones within their due window (some past it), closed ones over the year before.
+    is_open = np.arange(n_events) < n_open
+    overdue = is_open & (rng.random(n_events) < OVERDUE_SHARE)
+    age_s = np.where(
+        overdue,
+        (due_days + rng.uniform(0.05, 6.0, n_events)) * 86400,
+        np.where(
+            is_open,
+            rng.uniform(0.0, 1.0, n_events) * due_days * 86400,
+            rng.uniform(8.0, 365.0, n_events) * 86400,
+        ),
+    ).astype(np.int64)
+    late = ~is_open & (rng.random(n_events) < LATE_SHARE)
+    took_s = np.where(
+        late,
+        (due_days + rng.uniform(0.1, 5.0, n_events)) * 86400,
+        rng.uniform(0.02, 1.0, n_events) * due_days * 86400,
+    ).astype(np.int64)
+    outcome_names = list(OUTCOMES)
+    outcome = rng.choice(len(outcome_names), size=n_events, p=list(OUTCOMES.values()))
+    check = rng.random(n_events) < 0.55  # home visit, else phone
+    codes = [hh_codes[int(h)] for h in hh]
+    hub_ids = _street_hubs(session, codes, pw_hash, now)
+    staff_of = {
+        int(h): int(u)
+        for h, u in session.exec(
+            select(col(User.hub_id), func.min(col(User.id)))
+            .where(User.role == "hub_staff")
+            .group_by(col(User.hub_id))
+        ).all()
+        if h is not None and u is not None
+    }
+    first_event = _next_id(session, MonitoringEvent)
+    first_warning = _next_id(session, RiskWarning)
+    raised = [now - timedelta(seconds=int(a)) for a in age_s]
+    n = bulk_insert(
+        session, "monitoringevent",
+        ("id", "household_id", "kind", "occurred_on", "note", "source", "community_code", "created_at"),
+        (
+            (
+                first_event + i, first_hh + int(hh[i]), kinds[kind[i]],
+                beijing_today(raised[i]) - timedelta(days=int(i % 4)), "",
+                "discovery" if kinds[kind[i]] == "discovered" else sources[source[i]], codes[i], raised[i],
+            )
+            for i in range(n_events)
+        ),
+    )  # fmt: skip
+
+    def warning_rows() -> Iterable[tuple[Any, ...]]:
+        for i in range(n_events):
+            due = raised[i] + timedelta(days=int(due_days[i]))
+            level = "important" if important[i] else "general"
+            if is_open[i]:
+                yield (
+                    first_warning + i, first_hh + int(hh[i]), first_event + i, level, "open", codes[i],
+                    hub_ids[i], raised[i], due, 0, None, "", None, "", None, None, None,
+                )  # fmt: skip
+                continue
+            closed = raised[i] + timedelta(seconds=int(took_s[i]))
+            result = outcome_names[outcome[i]]
+            yield (
+                first_warning + i, first_hh + int(hh[i]), first_event + i, level, "closed", codes[i],
+                hub_ids[i], raised[i], due, 0, "home" if check[i] else "phone",
+                "已核查" if result != "no_action" else "已核查，家庭情况稳定", result,
+                "暂无帮扶需求" if result == "no_action" else "", closed, staff_of.get(hub_ids[i]),
+                closed <= due,
+            )  # fmt: skip
+
+    n_warnings = bulk_insert(
+        session, "warning",
+        ("id", "household_id", "event_id", "level", "status", "community_code", "hub_id", "raised_at", "due_at", "escalations", "check_mode", "findings", "outcome", "outcome_note", "closed_at", "closed_by", "on_time"),
+        warning_rows(),
+    )  # fmt: skip
+    # 救助"一件事": one referral per warning referred to policy assistance.
+    items = list(warnings_service.policy_items())
+    statuses = list(REFERRAL_STATUS)
+    referred = np.flatnonzero(~is_open & (outcome == outcome_names.index("refer_policy")))
+    status = rng.choice(len(statuses), size=len(referred), p=list(REFERRAL_STATUS.values()))
+    item = rng.integers(0, len(items), size=len(referred))
+
+    def referral_rows() -> Iterable[tuple[Any, ...]]:
+        for j, i in enumerate(referred):
+            closed = raised[i] + timedelta(seconds=int(took_s[i]))
+            st = statuses[status[j]]
+            done = closed + timedelta(days=int(5 + j % 20)) if st in ("done", "declined") else None
+            yield (
+                first_hh + int(hh[i]), first_warning + int(i), items[item[j]], st, "", "", closed,
+                staff_of.get(hub_ids[i]), done or closed, done,
+                beijing_today(done) if st == "done" and done else None,
+            )  # fmt: skip
+
+    n_referrals = bulk_insert(
+        session, "policyreferral",
+        ("household_id", "warning_id", "item_code", "status", "note", "service", "created_at", "created_by", "updated_at", "done_at", "since"),
+        referral_rows(),
+    )  # fmt: skip
+    session.flush()
+    priority.refresh_all(session)  # an open important warning raises the household's needs
+    return {
+        "events": n,
+        "warnings": n_warnings,
+        "open warnings": int(is_open.sum()),
+        "policy referrals": n_referrals,
     }

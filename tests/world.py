@@ -38,7 +38,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.schemas import NeedIn
-from marketplace.services import accounts, claims, households
+from marketplace.services import accounts, claims, households, monitoring
 from tests.factories import (
     OTHER_DISTRICT_COMMUNITY,
     jpeg_bytes,
@@ -119,6 +119,10 @@ class World:
     proposal_id: int = 0
     photo_name: str = ""
     pii: list[str] = field(default_factory=list)
+    # Monitoring (issue 13): hub_owner's event on the first household, and a member's lead
+    # (主动发现) for the street of COMMUNITY (district 330102).
+    event_id: int = 0
+    lead_id: int = 0
 
     # -- the market tests' names for their accounts --------------------------------------------
 
@@ -244,6 +248,7 @@ class World:
         self.account("member", Role.MEMBER)
         self.account("org_owner", Role.ORG, org_id=org_owner.id)
         self.account("org", Role.ORG, org_id=org_other.id)
+        self.account("dept", Role.DEPT)  # another department's system: API only
         hh = [make_household(app, staff, **data) for data in HOUSEHOLDS]
         wish_open = make_need(app, staff, hh[0], title="想要一个书包")
         wish_claimed = make_need(app, staff, hh[1], title="想要一台电风扇")
@@ -305,6 +310,23 @@ class World:
             c_org = Claim(need_id=svc2.id, offer_id=offer.id, due_at=utcnow() + timedelta(days=7))
             s.add(c_org)
             s.flush()
+            event, _warning = monitoring.record_event(
+                s,
+                actor=hub_user,
+                kind="job_loss",
+                occurred_on=date.today(),
+                household_id=hh[0].id,
+            )
+            self.event_id = event.id or 0
+            self.lead_id = (
+                monitoring.report_discovery(
+                    s,
+                    actor=owner,
+                    community_code=hh[0].community_code,
+                    description="一位老人需要帮助",
+                ).id
+                or 0
+            )
             for name, user in self.users.items():
                 bearer = accounts.issue_token(s, user=s.get(User, user.id), days=1)  # type: ignore[arg-type]
                 self.tokens[name] = {"Authorization": "Bearer " + bearer}

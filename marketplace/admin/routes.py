@@ -53,6 +53,7 @@ from marketplace.web.helpers import (
 )
 from marketplace.web.labels import ROLE_LABELS, export_words
 from marketplace.web.messages import render
+from marketplace.web.picker import fill_picker
 
 PAGE = 50
 
@@ -133,24 +134,7 @@ def set_active(user_id: int) -> ResponseReturnValue:
 
 def _picker(form: AccountForm) -> tuple[region_picker.Pick, list[tuple[str, str]]]:
     """The hub chosen so far, and the hubs found by name when the search button was pressed."""
-    db = get_session()
-    action = request.form.get("action", "")
-    if action.startswith("choose:"):
-        chosen = region_picker.pick_of(db, action.removeprefix("choose:"))
-    else:
-        chosen = region_picker.pick(
-            db, form.district.data or "", form.street.data or "", form.community.data or ""
-        )
-    levels = region_picker.levels(db, chosen)
-    for select, refs, chosen_code in (
-        (form.district, levels.districts, chosen.district),
-        (form.street, levels.streets, chosen.street),
-        (form.community, levels.communities, chosen.community),
-    ):
-        select.choices = [("", "—")] + [(r.code, r.name) for r in refs]
-        select.data = chosen_code
-    found = region_picker.search(db, form.hub_q.data or "") if action == "find" else []
-    return chosen, found
+    return fill_picker(form)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -40,7 +40,7 @@ def suggest_paths(
     op: Callable[..., dict[str, Any]], query: Callable[..., dict[str, Any]]
 ) -> dict[str, Any]:
     params = [
-        {**query("household_id", {"type": "integer", "minimum": 1}, "A household of your area"), "required": True},
+        {**query("household_id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "A household of your area"), "required": True},
         {**query("item", {"type": "string", "pattern": "^[0-9]{2}-[0-9]{2}$"}, "Taxonomy item code"), "required": True},
     ]  # fmt: skip
     return {

@@ -15,10 +15,11 @@ from marketplace.auth.blueprint import PENDING, bp, complete_login, home_of, pen
 from marketplace.auth.forms import LoginForm, OrgRegisterForm, SecondFactorForm
 from marketplace.db import get_session
 from marketplace.extensions import limiter
-from marketplace.models import User
+from marketplace.models import Role, User
 from marketplace.schemas import OrgIn
 from marketplace.services import accounts, offers, twofactor
 from marketplace.services.errors import ServiceError, parse
+from marketplace.services.messages import Message
 from marketplace.web import login_throttle
 from marketplace.web.helpers import EmptyForm, attach_errors, safe_next
 from marketplace.web.messages import render
@@ -60,6 +61,8 @@ def login() -> ResponseReturnValue:
             return _login_page(form, render(exc.message), 429, exc.seconds)
         except accounts.LoginFailed as exc:
             return _login_page(form, render(exc.message), 401)
+        if user.role == Role.DEPT:  # another department's system: API tokens only
+            return _login_page(form, render(Message("auth.api_account")), 403)
         if twofactor.enabled(user):
             session[PENDING] = {
                 "uid": user.id,

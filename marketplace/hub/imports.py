@@ -34,6 +34,11 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 @bp.get("/import/template.xlsx")
 @role_required(Role.HUB_STAFF)
 def import_template() -> ResponseReturnValue:
+    """The households-and-needs workbook, or with ``kind=events`` the monitoring events one."""
+    if request.args.get("kind") == "events":
+        return xlsx_response(
+            imports.events_template(get_session(), actor=me()), "import-events-template"
+        )
     return xlsx_response(imports.template(get_session(), actor=me()), "import-template")
 
 
@@ -52,7 +57,7 @@ def import_page() -> ResponseReturnValue:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{job_id}.xlsx"
         path.write_bytes(data)
-        jobs.enqueue_import(job_id, me().id or 0, str(path))
+        jobs.enqueue_import(job_id, me().id or 0, str(path), kind=form.kind.data or "households")
         return redirect(url_for("hub.import_page", job=job_id))
     job = request.args.get("job", "")[:40]
     state = _own_state(job)

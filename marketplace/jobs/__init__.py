@@ -82,14 +82,22 @@ def enqueue_round(round_id: int, *, session: Session | None = None) -> None:
     db.after_commit(session, lambda: task(round_id))
 
 
-def enqueue_import(job_id: str, user_id: int, path: str, *, session: Session | None = None) -> None:
+def enqueue_import(
+    job_id: str,
+    user_id: int,
+    path: str,
+    *,
+    session: Session | None = None,
+    kind: str = "households",
+) -> None:
     """Import the uploaded workbook at ``path`` for ``user_id`` once the unit of work (default:
-    the request's) has committed; its progress is ``import_state(job_id)``."""
+    the request's) has committed; its progress is ``import_state(job_id)``. ``kind``:
+    households and needs, or monitoring events (``services.imports.IMPORT_KINDS``)."""
     jobs = tasks()
 
     def start() -> None:
         imports.put_state(jobs.queue, job_id, imports.state(user_id, "queued"))
-        jobs.excel_import(job_id, user_id, path)
+        jobs.excel_import(job_id, user_id, path, kind)
 
     db.after_commit(session, start)
 

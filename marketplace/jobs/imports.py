@@ -48,21 +48,29 @@ def get_state(queue: Huey, job_id: str) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
-def run(app: Flask, queue: Huey, job_id: str, user_id: int, path: str) -> None:
-    """Import the workbook at ``path`` (deleted once read) as ``user_id``."""
+def run(
+    app: Flask, queue: Huey, job_id: str, user_id: int, path: str, kind: str = "households"
+) -> None:
+    """Import the workbook at ``path`` (deleted once read) as ``user_id``; ``kind``: households
+    and needs, or monitoring events."""
 
     def progress(done: int, total: int) -> None:
         put_state(queue, job_id, state(user_id, "running", done, total))
 
     progress(0, 0)
-    report = _import(app, job_id, user_id, Path(path), progress)
+    report = _import(app, job_id, user_id, Path(path), progress, kind)
     put_state(
         queue, job_id, state(user_id, "done", report.rows, report.rows, report=report.as_dict())
     )
 
 
 def _import(
-    app: Flask, job_id: str, user_id: int, file: Path, progress: imports.Progress
+    app: Flask,
+    job_id: str,
+    user_id: int,
+    file: Path,
+    progress: imports.Progress,
+    kind: str = "households",
 ) -> imports.ImportReport:
     report: imports.ImportReport | None = None
     try:
@@ -78,6 +86,7 @@ def _import(
                 data=data,
                 progress=progress,
                 limits=imports.ImportLimits.from_config(app.config),
+                kind=kind,
             )
             imports.require_ok(report)  # any error: the unit of work rolls back
         return report
@@ -87,12 +96,14 @@ def _import(
         log.exception("import %s failed", job_id)
     except Exception:
         log.exception("import %s failed", job_id)
-    return imports.ImportReport(errors=[imports.RowError("", 0, "", Message("import.failed"))])
+    return imports.ImportReport(
+        errors=[imports.RowError("", 0, "", Message("import.failed"))], kind=kind
+    )
 
 
 def register(queue: Huey, app: Flask) -> Any:
     @queue.task(name="excel_import")
-    def excel_import(job_id: str, user_id: int, path: str) -> None:
-        run(app, queue, job_id, user_id, path)
+    def excel_import(job_id: str, user_id: int, path: str, kind: str = "households") -> None:
+        run(app, queue, job_id, user_id, path, kind)
 
     return excel_import

@@ -25,7 +25,7 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.\-@\u4e00-\u9fa5]{3,64}$")
 MIN_PASSWORD = 12
 MAX_DISPLAY_NAME = 64
 # Roles the administrator creates accounts for (organisations sign up themselves; ``dept``
-# accounts do not exist yet).
+# accounts, API only, are created by the operator: ``zhongfu user create NAME --role dept``).
 ADMIN_CREATES = (Role.HUB_STAFF.value, Role.MEMBER.value, Role.ADMIN.value)
 TOKEN_TOUCH_SECONDS = 60  # ``last_used_at`` is written at most this often per token
 # Temporary passwords: no look-alike characters (0/O, 1/l/I), read aloud or typed from paper.
@@ -390,5 +390,7 @@ def load_session_user(session: Session, session_id: str) -> User | None:
         return None
     user = session.get(User, int(user_id))
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    if user.role == Role.DEPT:  # API only: never a web session
         return None
     return user

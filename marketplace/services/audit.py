@@ -37,22 +37,26 @@ def record(
 
 def record_many(
     session: Session,
-    actor: User,
+    actor: User | None,
     action: str,
     object_type: str,
     entries: Iterable[tuple[int, dict[str, Any] | None]],
+    *,
+    actor_label: str | None = None,
 ) -> None:
     """One entry per object created in bulk (``(id, after)`` each), loaded at once (COPY on
-    PostgreSQL): the Excel import stores tens of thousands of households."""
+    PostgreSQL): the Excel import stores tens of thousands of households. No actor: the
+    system's work (``actor_label``, as ``record``)."""
     now = utcnow()
+    label = actor.username if actor is not None else (actor_label or "system")
     insert_rows(
         session,
         AuditLog,
         [
             {
                 "at": now,
-                "actor_id": actor.id,
-                "actor": actor.username,
+                "actor_id": actor.id if actor is not None else None,
+                "actor": label,
                 "action": action,
                 "object_type": object_type,
                 "object_id": str(object_id),

@@ -4,6 +4,8 @@ chain that can be reached."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, col, select
 
 from marketplace.models import Hub, Role, User
@@ -90,9 +92,24 @@ def street_hub(session: Session, community_code: str) -> Hub | None:
 
 def staff_of_hub(session: Session, hub: Hub) -> list[int]:
     """The active staff accounts of one hub."""
+    return staff_of_hubs(session, [hub.id or 0]).get(hub.id or 0, [])
+
+
+def staff_of_hubs(session: Session, hub_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The active staff accounts of each of these hubs (one query; every hub asked is a key)."""
+    out: dict[int, list[int]] = {int(h): [] for h in hub_ids}
+    if not out:
+        return out
     rows = session.exec(
-        select(User.id).where(
-            User.hub_id == hub.id, User.role == Role.HUB_STAFF.value, col(User.active).is_(True)
+        select(User.id, User.hub_id)
+        .where(
+            col(User.hub_id).in_(list(out)),
+            User.role == Role.HUB_STAFF.value,
+            col(User.active).is_(True),
         )
+        .order_by(col(User.id))
     ).all()
-    return [int(uid) for uid in rows if uid is not None]
+    for uid, hub_id in rows:
+        if uid is not None and hub_id is not None:
+            out[int(hub_id)].append(int(uid))
+    return out

@@ -16,12 +16,19 @@ Definitions (shown on the page and in the workbook):
   / at least one open need.
 - *participation*: members with at least one claim in scope (all time and in the last 30 days),
   claims per active member, confirmed deliveries by members.
+- *warnings* (预警, DESIGN §9): open warnings now, those due today (the rest of the Beijing
+  calendar day, not yet overdue) and overdue (past ``due_at``), by level, by the source of their
+  event and by area; *handled on time* = warnings closed in the last 30 days with ``on_time`` /
+  all warnings closed in those 30 days (the warnings' figure, not the confirmation deadlines);
+  those closed warnings by outcome; policy referrals (政策救助转介) by status.
+- *households*: by risk level (the bands of ``models.RISK_LEVEL_FLOORS``, services/risk.py) and by
+  hardship type.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, and_, case, cast, distinct, func, literal, or_
@@ -31,23 +38,33 @@ from sqlmodel import Session, col, select
 from marketplace.models import (
     Claim,
     ClaimStatus,
+    EventSource,
+    Hardship,
     Household,
     Hub,
+    MonitoringEvent,
     Need,
     NeedStatus,
     NeedTally,
     Offer,
     Organisation,
+    PolicyReferral,
+    ReferralStatus,
+    RiskWarning,
     Role,
     User,
+    WarningLevel,
+    WarningOutcome,
+    WarningStatus,
     utcnow,
 )
-from marketplace.services import risk, tally
+from marketplace.services import clock, risk, tally
 from marketplace.services.access import viewer_scope
 from marketplace.services.errors import Forbidden
 from marketplace.services.regions import in_subtree, region_names
 
 TOP_OFFERS = 30
+WARNING_PERIOD_DAYS = 30  # the on-time share and the outcomes count warnings closed this recently
 
 
 def dashboard_scope(session: Session, actor: User) -> str | None:
@@ -123,6 +140,43 @@ class Participation:
 
 
 @dataclass(frozen=True)
+class WarningCounts:
+    """Open warnings: all, due today (not yet overdue) and overdue."""
+
+    open: int = 0
+    due_today: int = 0
+    overdue: int = 0
+
+
+@dataclass(frozen=True)
+class WarningAreaRow:
+    code: str
+    name: str
+    important: WarningCounts
+    general: WarningCounts
+
+
+@dataclass(frozen=True)
+class WarningFigures:
+    totals: WarningCounts
+    by_level: dict[str, WarningCounts]  # WarningLevel → counts
+    by_source: dict[str, WarningCounts]  # EventSource of the warning's event → counts
+    by_area: list[WarningAreaRow]  # the level below the scope, as the needs by area
+    period_days: int  # the closed warnings below: closed in the last ``period_days`` days
+    closed: int
+    closed_on_time: int
+    on_time_rate: float | None  # 按时核查率: the warnings' "handled on time"
+    by_outcome: dict[str, int]  # WarningOutcome → closed warnings
+
+
+@dataclass(frozen=True)
+class HouseholdFigures:
+    total: int
+    by_level: dict[int, int]  # risk level 1–3 → households
+    by_hardship: dict[str, int]  # hardship type → households
+
+
+@dataclass(frozen=True)
 class Dashboard:
     scope: str | None
     area_level: str
@@ -136,6 +190,9 @@ class Dashboard:
     coverage: Coverage
     participation: Participation
     counts_as_of: datetime  # when the needs by status were counted (services/tally.py)
+    warnings: WarningFigures
+    referrals: dict[str, int]  # ReferralStatus → policy referrals
+    households: HouseholdFigures
     generated_at: datetime = field(default_factory=utcnow)
 
     def as_dict(self) -> dict[str, Any]:
@@ -149,11 +206,16 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _area_width(scope: str | None) -> tuple[int, str]:
+    """The region-code width of the level below the scope (districts for the city) and its name."""
+    width = 6 if scope is None else min(len(scope) + 3, 12)
+    return width, {6: "district", 9: "street", 12: "community"}[width]
+
+
 def needs_by_area(session: Session, scope: str | None) -> tuple[str, list[AreaRow], dict[str, int]]:
     """Needs by status, grouped by the level below the scope (districts for the city), from the
     per-community snapshot (services/tally.py: a few thousand rows, not every need)."""
-    width = 6 if scope is None else min(len(scope) + 3, 12)
-    level = {6: "district", 9: "street", 12: "community"}[width]
+    width, level = _area_width(scope)
     area = func.substr(col(NeedTally.community_code), 1, width)
     rows = session.exec(
         select(area, col(NeedTally.status), func.sum(col(NeedTally.n)))
@@ -351,6 +413,127 @@ def participation(
     )
 
 
+def _end_of_beijing_day(now: datetime) -> datetime:
+    """The first moment (UTC) of the Beijing day after ``now``'s."""
+    tomorrow = clock.beijing_today(now) + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=clock.BEIJING).astimezone(UTC)
+
+
+def warning_figures(
+    session: Session, scope: str | None, now: datetime | None = None
+) -> WarningFigures:
+    """Open warnings by area × level × (due today | overdue | later), open warnings by their
+    event's source, and the warnings closed in the period by outcome and on time: three GROUP BYs
+    (the open ones read ``ix_warning_status_community``)."""
+    now = now or utcnow()
+    end_of_day = _end_of_beijing_day(now)
+    due = col(RiskWarning.due_at)
+    state = case((due < now, "overdue"), (due < end_of_day, "due_today"), else_="later")
+    width, _level = _area_width(scope)
+    area = func.substr(col(RiskWarning.community_code), 1, width)
+    is_open = and_(
+        col(RiskWarning.status) == WarningStatus.OPEN.value,
+        _in_scope(RiskWarning.community_code, scope),
+    )
+    cells: dict[tuple[str, str], dict[str, int]] = {}  # (area, level) → state → n
+    for code, level, st, n in session.exec(
+        select(area, col(RiskWarning.level), state, func.count())
+        .where(is_open)
+        .group_by(area, col(RiskWarning.level), state)
+    ).all():
+        cells.setdefault((str(code), str(level)), {})[str(st)] = int(n)
+
+    def counts(parts: list[dict[str, int]]) -> WarningCounts:
+        return WarningCounts(
+            open=sum(sum(p.values()) for p in parts),
+            due_today=sum(p.get("due_today", 0) for p in parts),
+            overdue=sum(p.get("overdue", 0) for p in parts),
+        )
+
+    levels = [lv.value for lv in WarningLevel]
+    names = region_names(session)
+    areas = sorted({code for code, _ in cells})
+    by_area = [
+        WarningAreaRow(
+            code,
+            str(names.get(code, code)),
+            counts([cells.get((code, WarningLevel.IMPORTANT.value), {})]),
+            counts([cells.get((code, WarningLevel.GENERAL.value), {})]),
+        )
+        for code in areas
+    ]
+    by_level = {lv: counts([v for (_, k), v in cells.items() if k == lv]) for lv in levels}
+    source_cells: dict[str, dict[str, int]] = {}
+    for source, st, n in session.exec(
+        select(col(MonitoringEvent.source), state, func.count())
+        .select_from(RiskWarning)
+        .join(MonitoringEvent, col(MonitoringEvent.id) == RiskWarning.event_id)
+        .where(is_open)
+        .group_by(col(MonitoringEvent.source), state)
+    ).all():
+        source_cells.setdefault(str(source), {})[str(st)] = int(n)
+    known = [s.value for s in EventSource]
+    by_source = {
+        s: counts([source_cells.get(s, {})])
+        for s in [*known, *sorted(set(source_cells) - set(known))]
+    }
+    since = now - timedelta(days=WARNING_PERIOD_DAYS)
+    outcomes: dict[str, int] = {o.value: 0 for o in WarningOutcome}
+    closed = on_time = 0
+    for outcome, punctual, n in session.exec(
+        select(col(RiskWarning.outcome), col(RiskWarning.on_time), func.count())
+        .where(
+            col(RiskWarning.status) == WarningStatus.CLOSED.value,
+            col(RiskWarning.closed_at) >= since,
+            _in_scope(RiskWarning.community_code, scope),
+        )
+        .group_by(col(RiskWarning.outcome), col(RiskWarning.on_time))
+    ).all():
+        key = str(outcome or "")
+        outcomes[key] = outcomes.get(key, 0) + int(n)
+        closed += int(n)
+        on_time += int(n) if punctual else 0
+    return WarningFigures(
+        totals=counts(list(cells.values())),
+        by_level=by_level,
+        by_source=by_source,
+        by_area=by_area,
+        period_days=WARNING_PERIOD_DAYS,
+        closed=closed,
+        closed_on_time=on_time,
+        on_time_rate=_rate(on_time, closed),
+        by_outcome=outcomes,
+    )
+
+
+def referrals_by_status(session: Session, scope: str | None) -> dict[str, int]:
+    """Policy referrals (政策救助转介) of the scope's households by status."""
+    stmt = select(col(PolicyReferral.status), func.count()).select_from(PolicyReferral)
+    if scope is not None:
+        stmt = stmt.join(Household, col(Household.id) == PolicyReferral.household_id).where(
+            in_subtree(Household.community_code, scope)
+        )
+    found = {
+        str(s): int(n) for s, n in session.exec(stmt.group_by(col(PolicyReferral.status))).all()
+    }
+    return {s.value: found.pop(s.value, 0) for s in ReferralStatus} | found
+
+
+def household_figures(session: Session, scope: str | None) -> HouseholdFigures:
+    """Households by risk level and by hardship type: one GROUP BY over (level, type)."""
+    level = risk.level_of(col(Household.risk_score))
+    by_level = {lv: 0 for lv in risk.LEVELS}
+    by_hardship = {h.value: 0 for h in Hardship}
+    for lv, hardship, n in session.exec(
+        select(level, col(Household.hardship_type), func.count())
+        .where(_in_scope(Household.community_code, scope))
+        .group_by(level, col(Household.hardship_type))
+    ).all():
+        by_level[int(lv)] = by_level.get(int(lv), 0) + int(n)
+        by_hardship[str(hardship)] = by_hardship.get(str(hardship), 0) + int(n)
+    return HouseholdFigures(sum(by_level.values()), by_level, by_hardship)
+
+
 def build(
     session: Session, *, actor: User, now: datetime | None = None, counts_max_age_s: float = 0.0
 ) -> Dashboard:
@@ -373,4 +556,7 @@ def build(
         coverage=hub_coverage(session, scope),
         participation=participation(session, scope, now),
         counts_as_of=counts_as_of,
+        warnings=warning_figures(session, scope, now),
+        referrals=referrals_by_status(session, scope),
+        households=household_figures(session, scope),
     )

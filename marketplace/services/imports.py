@@ -38,9 +38,17 @@ from sqlmodel import Session, col, select
 
 from marketplace import profiles
 from marketplace.config import Defaults
-from marketplace.models import DeliveryMode, Household, Region, TaxonomyItem, User
+from marketplace.models import (
+    DeliveryMode,
+    EventSource,
+    Household,
+    Hub,
+    Region,
+    TaxonomyItem,
+    User,
+)
 from marketplace.schemas import HouseholdIn, NeedIn
-from marketplace.services import households
+from marketplace.services import households, monitoring
 from marketplace.services.access import staff_scope
 from marketplace.services.clock import beijing_today
 from marketplace.services.errors import ValidationFailed, field_errors
@@ -128,6 +136,33 @@ NEED_COLUMNS: list[tuple[str, str, str]] = [
     ("delivery_instructions", "配送说明", "如：送到社区服务中心；上门，需先电话预约。可留空"),
 ]
 
+# 监测数据变动 (the "events" import kind): one event per row, about a registered household (its
+# number) or a resident ID number with the community (unknown ones become leads for the street).
+EVENT_SHEET = "监测数据变动"
+EVENT_KIND_ZH = {
+    "major_illness": "重大疾病",
+    "birth": "家庭成员出生",
+    "death": "家庭成员死亡",
+    "disability_change": "残疾等级变化",
+    "job_loss": "失业",
+    "large_medical_expense": "大额医疗支出",
+    "disaster": "灾害或意外",
+    "assistance_exit": "救助退出",
+    "application_refused": "新申请未通过",
+    "temporary_assistance": "临时救助",
+    "discovered": "主动发现",
+    "other_department": "其他部门救助",
+}
+EVENT_COLUMNS: list[tuple[str, str, str]] = [
+    ("household_id", "家庭编号", "已登记家庭的编号（#），与身份证号二选一"),
+    ("id_number", "身份证号", "未填家庭编号时必填：18位，末位可为X；未登记的转为线索"),
+    ("community_code", "社区（村）", "填身份证号时必填：从下拉列表选择"),
+    ("kind", "变动类型", "从下拉列表选择"),
+    ("occurred_on", "发生日期", "日期，如 2026-12-01，不晚于今天"),
+    ("note", "说明", "1000字以内，可留空"),
+]
+IMPORT_KINDS = ("households", "events")
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -160,6 +195,9 @@ class ImportReport:
     needs: int = 0
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
+    kind: str = "households"  # IMPORT_KINDS
+    events: int = 0  # the "events" kind: events checked (stored when ok), of which
+    leads: int = 0  # for residents we do not know (leads for the street)
 
     @property
     def ok(self) -> bool:
@@ -167,8 +205,11 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "kind": self.kind,
             "households": self.households,
             "needs": self.needs,
+            "events": self.events,
+            "leads": self.leads,
             "rows": self.rows,
             "errors": [e.as_dict() for e in self.errors],
         }
@@ -176,8 +217,11 @@ class ImportReport:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImportReport:
         return cls(
+            kind=str(data.get("kind", "households")),
             households=int(data.get("households", 0)),
             needs=int(data.get("needs", 0)),
+            events=int(data.get("events", 0)),
+            leads=int(data.get("leads", 0)),
             rows=int(data.get("rows", 0)),
             errors=[RowError.from_dict(e) for e in data.get("errors", [])],
         )
@@ -247,6 +291,30 @@ def template(session: Session, *, actor: User) -> bytes:
     ):
         letter = get_column_letter([f for f, _h, _x in columns].index(fmt) + 1)
         ws.column_dimensions[letter].number_format = "@"  # ID numbers as text: all 18 digits
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def events_template(session: Session, *, actor: User) -> bytes:
+    """The events import workbook (监测数据变动) for the actor's hub subtree: the kinds by code
+    and the subtree's communities as drop-downs."""
+    scope = staff_scope(session, actor)
+    communities = [r for r in _scope_regions(session, scope) if r.level == "community"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = EVENT_SHEET
+    header_row(ws, EVENT_COLUMNS)
+    lists = wb.create_sheet(LIST_SHEET)
+    lists.sheet_state = "hidden"
+    list_column(
+        wb, lists, 1, "zf_event_kinds", "变动类型", [f"{k} {v}" for k, v in EVENT_KIND_ZH.items()]
+    )
+    list_column(wb, lists, 2, "zf_communities", "社区", [f"{r.code} {r.name}" for r in communities])
+    dropdown(ws, EVENT_COLUMNS, "kind", "zf_event_kinds", TEMPLATE_ROWS)
+    dropdown(ws, EVENT_COLUMNS, "community_code", "zf_communities", TEMPLATE_ROWS)
+    letter = get_column_letter([f for f, _h, _x in EVENT_COLUMNS].index("id_number") + 1)
+    ws.column_dimensions[letter].number_format = "@"  # ID numbers as text: all 18 digits
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -415,23 +483,24 @@ def import_workbook(
     today: date | None = None,
     progress: Progress | None = None,
     limits: ImportLimits | None = None,
+    kind: str = "households",
 ) -> ImportReport:
     """Validate and store every row, streaming the workbook; the report lists every error. The
     caller commits only when ``report.ok`` (else it rolls back: nothing of the file is kept).
+    ``kind``: households and their needs, or monitoring events (``events_template``).
 
     A workbook over ``limits.max_rows`` data rows is refused with one error; so is one that
     ``workbooks.open_workbook`` refuses (a zip bomb) or that cannot be read."""
     limits = limits or ImportLimits()
-    report = ImportReport()
+    report = ImportReport(kind=kind if kind in IMPORT_KINDS else "households")
     try:
         wb = open_workbook(data, limits.workbook)
     except ValidationFailed as exc:
         report.errors.append(RowError("", 0, "", exc.errors.get("file", exc.message)))
         return report
     run = _Import(session, actor, report, today or beijing_today(), progress)
-    run.total = min(
-        limits.max_rows, _declared_rows(wb, HOUSEHOLD_SHEET) + _declared_rows(wb, NEED_SHEET)
-    )
+    sheets = (EVENT_SHEET,) if report.kind == "events" else (HOUSEHOLD_SHEET, NEED_SHEET)
+    run.total = min(limits.max_rows, sum(_declared_rows(wb, name) for name in sheets))
 
     def count() -> None:
         report.rows += 1
@@ -439,15 +508,18 @@ def import_workbook(
             raise _TooManyRows
 
     try:
-        run.households(_sheet_rows(wb, HOUSEHOLD_SHEET, HOUSEHOLD_READ_COLUMNS, count))
-        run.needs(_sheet_rows(wb, NEED_SHEET, NEED_COLUMNS, count))
+        if report.kind == "events":
+            run.events(_sheet_rows(wb, EVENT_SHEET, EVENT_COLUMNS, count))
+        else:
+            run.households(_sheet_rows(wb, HOUSEHOLD_SHEET, HOUSEHOLD_READ_COLUMNS, count))
+            run.needs(_sheet_rows(wb, NEED_SHEET, NEED_COLUMNS, count))
     except _TooManyRows:
-        report.households = report.needs = 0
+        report.households = report.needs = report.events = report.leads = 0
         report.errors = [
             RowError("", 0, "", Message("import.too_many_rows", {"max": limits.max_rows}))
         ]
     except _Unreadable:
-        report.households = report.needs = 0
+        report.households = report.needs = report.events = report.leads = 0
         report.errors = [RowError("", 0, "", Message("import.not_xlsx"))]
     finally:
         wb.close()
@@ -675,6 +747,69 @@ class _Import:
                 good.append((data, household, self.communities.get(household.community_code)))
         if good and self.report.ok:
             households.add_needs(self.session, actor=self.actor, rows=good)
+
+    # Monitoring events ----------------------------------------------------------------------------
+
+    def events(self, rows: Iterator[_Row]) -> None:
+        """Each row checked like an event from the form or the API (``monitoring.parse_event``,
+        ``find_household``: the staff member's subtree; a hub for a lead), then, when every row
+        passed, all stored at once as source ``import`` (``monitoring.store_events``)."""
+        good: list[tuple[monitoring.EventIn, Household | None]] = []
+        hubs: dict[str, Hub] = {}
+        for chunk in _chunks(rows, BATCH):
+            # The chunk's households by ID number in one query, not one per row.
+            known = monitoring.households_by_number(
+                self.session, [r.cells.get("id_number", "") for r in chunk]
+            )
+            for row in chunk:
+                self._event(row, known, hubs, good)
+        if good and self.report.ok:
+            monitoring.store_events(self.session, self.actor, good, EventSource.IMPORT)
+
+    def _event(
+        self,
+        row: _Row,
+        known: Mapping[str, Household],
+        hubs: dict[str, Hub],
+        good: list[tuple[monitoring.EventIn, Household | None]],
+    ) -> None:
+        self.step()
+        if self.formulas(EVENT_SHEET, EVENT_COLUMNS, row):
+            return
+        cells = row.cells
+        kind = _code(cells["kind"])
+        try:
+            data = monitoring.parse_event(
+                self.session,
+                kind=_reverse(EVENT_KIND_ZH, kind) if kind else cells["kind"],
+                occurred_on=cells["occurred_on"],
+                note=cells["note"],
+                household_id=cells["household_id"],
+                id_number=cells["id_number"].upper(),
+                community_code=_code(cells["community_code"]),
+            )
+            household = monitoring.find_household(self.session, self.actor, data, by_number=known)
+            if household is None:
+                monitoring.lead_hub(self.session, data.community_code, hubs)
+        except ValidationFailed as exc:
+            errors = {f: Message(m) if isinstance(m, str) else m for f, m in exc.errors.items()}
+            self.fail(EVENT_SHEET, EVENT_COLUMNS, row.number, errors)
+            return
+        if self.report.ok:
+            good.append((data, household))
+        self.report.events += 1
+        self.report.leads += household is None
+
+
+def _chunks(rows: Iterator[_Row], size: int) -> Iterator[list[_Row]]:
+    chunk: list[_Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def require_ok(report: ImportReport) -> None:

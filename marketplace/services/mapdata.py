@@ -1,7 +1,8 @@
 """地图 — what the map pages show, scoped by role, never a household's identity.
 
 Open wishes are counted per community (the masked location members already see); hubs and
-region-based offers are placed on their region's centre; radius offers are circles.
+region-based offers are placed on their region's centre; radius offers are circles. Staff also see
+open warnings (预警) counted per community: counts only, never a household's point or name.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import case
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -20,8 +22,11 @@ from marketplace.models import (
     Offer,
     Organisation,
     Region,
+    RiskWarning,
     Role,
     User,
+    WarningLevel,
+    WarningStatus,
 )
 from marketplace.services import tally
 from marketplace.services.access import viewer_scope
@@ -78,6 +83,34 @@ def wishes_by_community(
             "count": n,
         }
         for code, n in sorted(counts.items())
+        if code in centres
+    ]
+
+
+def warnings_by_community(session: Session, scope: str | None) -> list[dict[str, Any]]:
+    """Open warnings per community, and how many of them are important (重点预警): one GROUP BY
+    on ``ix_warning_status_community``; no household point, name or ID leaves this function."""
+    important = case((col(RiskWarning.level) == WarningLevel.IMPORTANT.value, 1), else_=0)
+    stmt = select(RiskWarning.community_code, func.count(), func.sum(important)).where(
+        RiskWarning.status == WarningStatus.OPEN.value
+    )
+    if scope:
+        stmt = stmt.where(in_subtree(RiskWarning.community_code, scope))
+    counts = {
+        str(c): (int(n), int(i or 0))
+        for c, n, i in session.exec(stmt.group_by(RiskWarning.community_code)).all()
+    }
+    centres = _centres(session, set(counts))
+    return [
+        {
+            "code": code,
+            "name": centres[code][0],
+            "lat": centres[code][1],
+            "lon": centres[code][2],
+            "count": n,
+            "important": important_n,
+        }
+        for code, (n, important_n) in sorted(counts.items())
         if code in centres
     ]
 
@@ -159,6 +192,7 @@ def map_data(session: Session, *, actor: User, counts_max_age_s: float = 0.0) ->
         "centre": centre,
         "wishes": wishes_by_community(session, scope, wishes_only=member),
         "hubs": [] if member else hubs(session, scope),
+        "warnings": [] if member else warnings_by_community(session, scope),
         "offers": [] if member else offers(session, scope),
         "counts_as_of": counts_as_of.isoformat(),
     }

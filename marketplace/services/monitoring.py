@@ -4,10 +4,13 @@ An event enters from hub staff's form, an Excel import, another department's sys
 API-only ``dept`` role) or, as a lead, a member's discovery report (主动发现). An event about a
 known household changes its profile by the rule of its kind in the model in force
 (``resilience.EventRule``: the profile edit is kept like a staff edit), rescores it (history
-reason ``event:<id>``) and raises a warning (``warnings.raise_for_event``: important or general,
+reason ``event:<id>``) and raises a warning (``warnings.raise_for_events``: important or general,
 to the street hub, due in 3 or 7 days). An event for a resident ID number we do not know becomes a
 lead for the street hub of the given community, due like a warning; the street registers the
 household from it or closes it with a note.
+
+One code path stores events, one or many (``store_events``): a department's batch of up to 1,000
+(``record_events``) and a 10,000-row Excel import cost a few statements per batch, not per event.
 
 A ``dept`` account may submit for any household (found by ID number) but never reads household
 data: the answer to its push and its status calls say only what became of its own event.
@@ -15,7 +18,6 @@ data: the answer to its push and its status calls say only what became of its ow
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +27,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from marketplace import profiles
+from marketplace.bulk import add_all_inserted
 from marketplace.models import (
     WARNING_DUE_DAYS,
     EventKind,
@@ -42,19 +45,28 @@ from marketplace.models import (
     WarningLevel,
 )
 from marketplace.schemas import validate_resident_id
-from marketplace.services import audit, clock, contacts, notifications, resilience, warnings
+from marketplace.services import (
+    audit,
+    clock,
+    contacts,
+    fields,
+    notifications,
+    priority,
+    regions,
+    resilience,
+    warnings,
+)
 from marketplace.services.access import in_scope, staff_scope
 from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.services.messages import Message
 from marketplace.services.notifications import Ref
 from marketplace.services.privacy import household_names, scrub_text
+from marketplace.services.regions import in_subtree
 
 NOTE_CHARS = 1000
 DESCRIPTION_CHARS = 2000
 DESCRIPTION_MIN = 5
 CONTACT_CHARS = 200
-EARLIEST = date(2000, 1, 1)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 KINDS = tuple(k.value for k in EventKind)
 # Who may push events, and from where each role's events count as coming.
 SOURCE_OF_ROLE = {Role.HUB_STAFF.value: EventSource.HUB, Role.DEPT.value: EventSource.DEPT}
@@ -77,39 +89,6 @@ class EventIn:
     community_code: str
 
 
-def _text(value: Any, name: str, limit: int, errors: dict[str, Message | str]) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[name] = "field.not_text"
-        return ""
-    value = value.strip()
-    if CONTROL.search(value):
-        errors[name] = "field.control_characters"
-    elif len(value) > limit:
-        errors[name] = Message("field.too_long", {"max": limit})
-    return str(value)
-
-
-def _date(value: Any, errors: dict[str, Message | str]) -> date:
-    today = clock.beijing_today()
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value.strip())
-        except ValueError:
-            value = None
-    if not isinstance(value, date):
-        errors["occurred_on"] = "field.required" if value in (None, "") else "field.not_date"
-        return today
-    if value > today:
-        errors["occurred_on"] = "event.in_future"
-    elif value < EARLIEST:
-        errors["occurred_on"] = Message("field.min", {"min": EARLIEST.isoformat()})
-    return value
-
-
 def _community(session: Session, value: Any, errors: dict[str, Message | str]) -> str:
     if not isinstance(value, str) or not value.strip():
         errors["community_code"] = "field.required"
@@ -118,8 +97,8 @@ def _community(session: Session, value: Any, errors: dict[str, Message | str]) -
     if not (len(code) == 12 and code.isdigit()):
         errors["community_code"] = "community.code_invalid"
         return code
-    region = session.get(Region, code)
-    if region is None or region.level != "community":
+    # The cached reference names (no query per pushed event): a 12-digit code is a community.
+    if code not in regions.region_names(session):
         errors["community_code"] = "community.unknown"
     return code
 
@@ -143,8 +122,17 @@ def parse_event(
         errors["kind"] = "field.required"
     elif kind.strip() not in KINDS:
         errors["kind"] = "field.choice"
-    day = _date(occurred_on, errors)
-    text = _text(note, "note", NOTE_CHARS, errors)
+    day = (
+        fields.day(
+            occurred_on,
+            "occurred_on",
+            errors,
+            latest=clock.beijing_today(),
+            future_code=Message("event.in_future"),
+        )
+        or clock.beijing_today()
+    )
+    text = fields.text(note, "note", errors, limit=NOTE_CHARS)
     hid: int | None = None
     number, community = "", ""
     if household_id not in (None, "") and by_id_number_only:
@@ -191,10 +179,17 @@ def _source_for(actor: User, source: str | EventSource | None) -> EventSource:
     return found
 
 
-def _find_household(session: Session, actor: User, data: EventIn) -> Household | None:
+def find_household(
+    session: Session,
+    actor: User,
+    data: EventIn,
+    *,
+    by_number: Mapping[str, Household] | None = None,
+) -> Household | None:
     """The household the event is about: by id (hub staff: their subtree), or by resident ID
     number (a department: anywhere; hub staff: their subtree). None: an ID number we do not
-    know, which becomes a lead. Out of a staff member's scope reads as not found."""
+    know, which becomes a lead. Out of a staff member's scope reads as not found.
+    ``by_number``: the households of a batch's ID numbers, read at once (``households_by_number``)."""
     scope = staff_scope(session, actor) if actor.role == Role.HUB_STAFF else None
     if data.household_id is not None:
         household = session.get(Household, data.household_id)
@@ -203,7 +198,11 @@ def _find_household(session: Session, actor: User, data: EventIn) -> Household |
         return household
     if scope is not None and not in_scope(scope, data.community_code):
         raise ValidationFailed({"community_code": "community.out_of_scope"})
-    household = session.exec(select(Household).where(Household.id_number == data.id_number)).first()
+    household = by_number.get(data.id_number) if by_number is not None else None
+    if household is None:  # not read with the batch (or written otherwise): ask
+        household = session.exec(
+            select(Household).where(Household.id_number == data.id_number)
+        ).first()
     if (
         household is not None
         and scope is not None
@@ -211,6 +210,9 @@ def _find_household(session: Session, actor: User, data: EventIn) -> Household |
     ):
         raise ValidationFailed({"id_number": "household.not_found"})
     return household
+
+
+MAX_BATCH = 1000  # events in one push of a department's system
 
 
 def record_event(
@@ -239,73 +241,236 @@ def record_event(
         community_code=community_code,
         by_id_number_only=actor.role == Role.DEPT,
     )
-    household = _find_household(session, actor, data)
-    return _record(session, actor, data, found_source, household)
+    household = find_household(session, actor, data)
+    return store_event(session, actor, data, found_source, household)
 
 
-def _record(
+EVENT_FIELDS = ("household_id", "id_number", "community_code", "kind", "occurred_on", "note")
+
+
+def record_events(
+    session: Session,
+    *,
+    actor: User,
+    items: Any,
+    source: str | EventSource | None = None,
+) -> list[tuple[MonitoringEvent, RiskWarning | None]]:
+    """Record a batch of events (a department's system pushes up to ``MAX_BATCH`` at a time),
+    all or nothing: every item is checked first like ``record_event`` (its fields, the
+    household by the actor's rules, a hub for a lead), and any bad item stores nothing
+    (ValidationFailed with the errors keyed ``events[<i>].<field>``, ``i`` from 0). Then they are
+    stored together (``store_events``), in the order given."""
+    found_source = _source_for(actor, source)
+    if not isinstance(items, list):
+        raise ValidationFailed({"events": "field.not_list"})
+    if not items:
+        raise ValidationFailed({"events": "field.required"})
+    if len(items) > MAX_BATCH:
+        raise ValidationFailed({"events": Message("event.batch_too_large", {"max": MAX_BATCH})})
+    errors: dict[str, Message | str] = {}
+    checked: list[tuple[EventIn, Household | None]] = []
+    hubs: dict[str, Hub] = {}
+    known = households_by_number(
+        session, [i.get("id_number") for i in items if isinstance(i, dict)]
+    )
+    for i, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise ValidationFailed({"_": "api.json_object_required"})
+            data = parse_event(
+                session,
+                **{k: item.get(k) for k in EVENT_FIELDS},
+                by_id_number_only=actor.role == Role.DEPT,
+            )
+            household = find_household(session, actor, data, by_number=known)
+            if household is None:
+                lead_hub(session, data.community_code, hubs)
+        except ValidationFailed as exc:
+            errors.update({f"events[{i}].{name}": m for name, m in exc.errors.items()})
+            continue
+        checked.append((data, household))
+    if errors:
+        raise ValidationFailed(errors)
+    return store_events(session, actor, checked, found_source)
+
+
+def households_by_number(session: Session, numbers: Sequence[Any]) -> dict[str, Household]:
+    """The registered households of these resident ID numbers (any text; one query per 1,000),
+    by ID number; a number not registered is not a key."""
+    wanted = sorted({n.strip().upper() for n in numbers if isinstance(n, str) and n.strip()})
+    out: dict[str, Household] = {}
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        out.update(
+            (h.id_number, h)
+            for h in session.exec(select(Household).where(col(Household.id_number).in_(chunk)))
+        )
+    return out
+
+
+def store_event(
     session: Session,
     actor: User | None,
     data: EventIn,
     source: EventSource,
     household: Household | None,
 ) -> tuple[MonitoringEvent, RiskWarning | None]:
-    names = household_names(household) if household is not None else []
-    event = MonitoringEvent(
-        household_id=household.id if household is not None else None,
-        kind=data.kind,
-        occurred_on=data.occurred_on,
-        note=scrub_text(data.note, names=names),  # staff and queues read it: no personal data
-        source=source.value,
-        community_code=household.community_code if household is not None else data.community_code,
-        reported_by=actor.id if actor is not None else None,
-        created_at=clock.now_utc(),
-    )
-    session.add(event)
-    session.flush()
-    warning: RiskWarning | None = None
-    if household is None:
-        lead = _open_lead(
-            session,
-            actor=actor,
-            community_code=data.community_code,
-            source=source,
-            description=event.note or data.kind,
-            id_number=data.id_number,
-            severe=resilience.active_model(session).event_rule(data.kind).severe,
+    """Store one checked event (``store_events`` of one)."""
+    return store_events(session, actor, [(data, household)], source)[0]
+
+
+def store_events(
+    session: Session,
+    actor: User | None,
+    items: Sequence[tuple[EventIn, Household | None]],
+    source: EventSource,
+) -> list[tuple[MonitoringEvent, RiskWarning | None]]:
+    """Store checked events (``parse_event``), each about its household (``find_household``;
+    None: an unknown resident, who becomes a lead), and what follows from them, with set-based
+    work whatever their number: the leads and the events inserted together; each household's
+    profile effects applied in Python, its events in the order given (each kept as a profile
+    change and rescored with reason ``event:<id>``: ``resilience.rescore_many``, one round per
+    n-th event of a household); the warnings raised together (``warnings.raise_for_events``,
+    each at the household's level right after its event), audited together, and the stored
+    priority of the households' needs refreshed once. The event and its warning (None for a
+    lead or a household without a hub), in the order given. ``record_event`` for one event,
+    ``record_events`` for a department's batch, the Excel import for a file."""
+    if not items:
+        return []
+    model = resilience.active_model(session)
+    notes = [
+        scrub_text(  # staff and queues read it: no personal data
+            data.note, names=household_names(household) if household is not None else []
         )
-        event.lead_id = lead.id
-        session.add(event)
-    else:
-        apply_event(session, event, household, actor=actor)
-        warning = warnings.raise_for_event(session, event, household)
-    session.flush()
-    audit.record(
+        for data, household in items
+    ]
+    unknown = [i for i, (_, household) in enumerate(items) if household is None]
+    leads = dict(
+        zip(
+            unknown,
+            _open_leads(
+                session,
+                actor=actor,
+                specs=[
+                    _LeadSpec(
+                        community_code=items[i][0].community_code,
+                        source=source,
+                        description=notes[i] or items[i][0].kind,
+                        id_number=items[i][0].id_number,
+                        severe=model.event_rule(items[i][0].kind).severe,
+                    )
+                    for i in unknown
+                ],
+            ),
+            strict=True,
+        )
+    )
+    now = clock.now_utc()
+    events = [
+        MonitoringEvent(
+            household_id=household.id if household is not None else None,
+            kind=data.kind,
+            occurred_on=data.occurred_on,
+            note=note,
+            source=source.value,
+            community_code=household.community_code
+            if household is not None
+            else data.community_code,
+            reported_by=actor.id if actor is not None else None,
+            lead_id=leads[i].id if i in leads else None,
+            created_at=now,
+        )
+        for i, ((data, household), note) in enumerate(zip(items, notes, strict=True))
+    ]
+    add_all_inserted(session, events)
+    known = [(event, household) for event, (_, household) in zip(events, items, strict=True)]
+    scores = _apply_and_rescore(session, model, known, actor)
+    raised = warnings.raise_for_events(
+        session,
+        [
+            (event, household, scores.get(i, household.risk_score))
+            for i, (event, household) in enumerate(known)
+            if household is not None
+        ],
+        refresh=False,
+        model=model,
+    )
+    found = iter(raised)
+    out = [(event, next(found) if household is not None else None) for event, household in known]
+    # The needs' stored priority follows the new scores and the important warnings: once.
+    priority.refresh_households(session, {h.id or 0 for _, h in known if h is not None})
+    audit.record_many(
         session,
         actor,
         "monitoring.event",
-        event,
-        after={
-            "kind": event.kind,
-            "source": event.source,
-            "household_id": event.household_id,
-            "lead_id": event.lead_id,
-            "warning_id": warning.id if warning is not None else None,
-        },
+        "monitoringevent",
+        [
+            (
+                event.id or 0,
+                {
+                    "kind": event.kind,
+                    "source": event.source,
+                    "household_id": event.household_id,
+                    "lead_id": event.lead_id,
+                    "warning_id": warning.id if warning is not None else None,
+                },
+            )
+            for event, warning in out
+        ],
     )
-    return event, warning
+    return out
 
 
-def apply_event(
-    session: Session, event: MonitoringEvent, household: Household, *, actor: User | None
-) -> None:
-    """The event's profile effects (the model in force), kept as a profile change by the event,
-    then the household rescored with reason ``event:<id>``. A household registered before
-    profiles existed keeps its typed score (an empty profile is unknown, not resilient): its
-    warning still follows from that score."""
-    if not household.profile:
-        return
-    model = resilience.active_model(session)
+def _apply_and_rescore(
+    session: Session,
+    model: resilience.Model,
+    known: Sequence[tuple[MonitoringEvent, Household | None]],
+    actor: User | None,
+) -> dict[int, int]:
+    """Each event's profile effects (the model in force) on its household, kept as a profile
+    change by the event, and the household rescored with reason ``event:<id>``; several events
+    of one household one after the other, in order (round k rescored the k-th event of each
+    household together). The household's score right after each event, by position. A
+    household registered before profiles existed keeps its typed score (an empty profile is
+    unknown, not resilient): its warning follows from that score."""
+    rounds: list[list[int]] = []
+    seen: dict[int, int] = {}
+    for i, (_, household) in enumerate(known):
+        if household is None or not household.profile:
+            continue
+        k = seen.get(household.id or 0, 0)
+        seen[household.id or 0] = k + 1
+        if k == len(rounds):
+            rounds.append([])
+        rounds[k].append(i)
+    scores: dict[int, int] = {}
+    for positions in rounds:
+        changes: list[ProfileChange] = []
+        for i in positions:
+            event, household = known[i]
+            assert household is not None
+            change = _apply_effects(model, event, household, actor)
+            if change is not None:
+                changes.append(change)
+        add_all_inserted(session, changes)
+        homes = [h for i in positions if (h := known[i][1]) is not None]
+        results = resilience.rescore_many(
+            session,
+            homes,
+            [f"event:{known[i][0].id}" for i in positions],
+            actor,
+            refresh=False,
+            model=model,
+        )
+        scores.update({i: r.score for i, r in zip(positions, results, strict=True)})
+    return scores
+
+
+def _apply_effects(
+    model: resilience.Model, event: MonitoringEvent, household: Household, actor: User | None
+) -> ProfileChange | None:
+    """The event's profile effects on the household (changed in place); the profile change to
+    keep, None when nothing changed."""
     before = profiles.load(household.profile, source=household.source)
     stored, members = resilience.apply_effects(
         model.event_rule(event.kind), before.stored(), household.members
@@ -314,31 +479,45 @@ def apply_event(
     changed: dict[str, Any] = profiles.changes(before, after)
     if members != household.members:
         changed["members"] = [household.members, members]
-    if changed:
-        household.profile = after.stored()
-        household.source = after.source
-        household.members = members
-        session.add(household)
-        session.add(
-            ProfileChange(
-                household_id=household.id or 0,
-                changed_by=actor.id if actor is not None else None,
-                changes=changed | {"event": [None, event.id]},
-            )
-        )
-    resilience.rescore(session, household, reason=f"event:{event.id}", actor=actor)
+    if not changed:
+        return None
+    household.profile = after.stored()
+    household.source = after.source
+    household.members = members
+    return ProfileChange(  # the household changed in place: flushed with its rescoring
+        household_id=household.id or 0,
+        changed_by=actor.id if actor is not None else None,
+        changes=changed | {"event": [None, event.id]},
+    )
 
 
 # Leads ----------------------------------------------------------------------------------------------
 
 
-def _lead_hub(session: Session, community_code: str) -> Hub:
+def lead_hub(session: Session, community_code: str, cache: dict[str, Hub] | None = None) -> Hub:
+    """The hub a lead of this community goes to: its street's (the district's when the street
+    has none), else the nearest responsible one; ``lead.no_hub`` (a field error) when none.
+    ``cache``: per community, for a batch."""
+    if cache is not None and community_code in cache:
+        return cache[community_code]
     hub = contacts.street_hub(session, community_code) or contacts.responsible_hub(
         session, community_code
     )
     if hub is None:
         raise ValidationFailed({"community_code": "lead.no_hub"})
+    if cache is not None:
+        cache[community_code] = hub
     return hub
+
+
+@dataclass(frozen=True)
+class _LeadSpec:
+    community_code: str
+    source: EventSource
+    description: str
+    contact: str = ""
+    id_number: str = ""
+    severe: bool = False
 
 
 def _open_lead(
@@ -352,37 +531,69 @@ def _open_lead(
     id_number: str = "",
     severe: bool = False,
 ) -> Lead:
-    hub = _lead_hub(session, community_code)
+    spec = _LeadSpec(community_code, source, description, contact, id_number, severe)
+    return _open_leads(session, actor=actor, specs=[spec])[0]
+
+
+def _open_leads(session: Session, *, actor: User | None, specs: Sequence[_LeadSpec]) -> list[Lead]:
+    """Leads for the street hubs (due like a warning: 3 days when severe, else 7), inserted and
+    audited together; each hub's staff (the administrators when it has none) told once: of its
+    one lead, or of how many arrived."""
+    if not specs:
+        return []
+    hubs: dict[str, Hub] = {}
     now = clock.now_utc()
-    level = WarningLevel.IMPORTANT if severe else WarningLevel.GENERAL
-    lead = Lead(
-        community_code=community_code,
-        hub_id=hub.id or 0,
-        source=source.value,
-        description=description[:DESCRIPTION_CHARS],
-        contact=contact,
-        id_number=id_number,
-        due_at=now + timedelta(days=WARNING_DUE_DAYS[level.value]),
-        reported_by=actor.id if actor is not None else None,
-        created_at=now,
-    )
-    session.add(lead)
-    session.flush()
-    audit.record(
+    made: list[tuple[Lead, Hub]] = []
+    for spec in specs:
+        hub = lead_hub(session, spec.community_code, hubs)
+        level = WarningLevel.IMPORTANT if spec.severe else WarningLevel.GENERAL
+        lead = Lead(
+            community_code=spec.community_code,
+            hub_id=hub.id or 0,
+            source=spec.source.value,
+            description=spec.description[:DESCRIPTION_CHARS],
+            contact=spec.contact,
+            id_number=spec.id_number,
+            due_at=now + timedelta(days=WARNING_DUE_DAYS[level.value]),
+            reported_by=actor.id if actor is not None else None,
+            created_at=now,
+        )
+        made.append((lead, hub))
+    add_all_inserted(session, [lead for lead, _ in made])
+    audit.record_many(
         session,
         actor,
         "lead.open",
-        lead,
-        after={"hub_id": lead.hub_id, "source": lead.source, "community_code": community_code},
+        "lead",
+        [
+            (
+                lead.id or 0,
+                {
+                    "hub_id": lead.hub_id,
+                    "source": lead.source,
+                    "community_code": lead.community_code,
+                },
+            )
+            for lead, _ in made
+        ],
     )
-    staff = contacts.staff_of_hub(session, hub) or _admins(session)
-    message = Message(
-        "notice.lead_opened",
-        {"hub": hub.name, "due": clock.beijing_date(lead.due_at).isoformat()},
-    )
-    for uid in staff:
-        notifications.notify(session, uid, "lead", message, Ref("lead", lead.id or 0))
-    return lead
+    by_hub: dict[int, tuple[Hub, list[Lead]]] = {}
+    for lead, hub in made:
+        by_hub.setdefault(hub.id or 0, (hub, []))[1].append(lead)
+    for hub, opened in by_hub.values():
+        staff = contacts.staff_of_hub(session, hub) or _admins(session)
+        if len(opened) == 1:
+            message = Message(
+                "notice.lead_opened",
+                {"hub": hub.name, "due": clock.beijing_date(opened[0].due_at).isoformat()},
+            )
+            ref: Ref | None = Ref("lead", opened[0].id or 0)
+        else:
+            message = Message("notice.leads_opened", {"hub": hub.name, "count": len(opened)})
+            ref = None
+        for uid in staff:
+            notifications.notify(session, uid, "lead", message, ref)
+    return [lead for lead, _ in made]
 
 
 def _admins(session: Session) -> list[int]:
@@ -406,12 +617,12 @@ def report_discovery(
         raise Forbidden("discovery.role_forbidden")
     errors: dict[str, Message | str] = {}
     community = _community(session, community_code, errors)
-    text = _text(description, "description", DESCRIPTION_CHARS, errors)
+    text = fields.text(description, "description", errors, limit=DESCRIPTION_CHARS)
     if "description" not in errors and len(text) < DESCRIPTION_MIN:
         errors["description"] = (
             "field.required" if not text else Message("field.too_short", {"min": DESCRIPTION_MIN})
         )
-    reach = _text(contact, "contact", CONTACT_CHARS, errors)
+    reach = fields.text(contact, "contact", errors, limit=CONTACT_CHARS)
     if errors:
         raise ValidationFailed(errors)
     return _open_lead(
@@ -432,6 +643,14 @@ class LeadPage:
     pages: int
     community_names: dict[str, str]
 
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
 
 def list_leads(
     session: Session, *, actor: User, status: str = LeadStatus.OPEN.value, page: int = 1
@@ -440,7 +659,7 @@ def list_leads(
     scope = staff_scope(session, actor)
     if status not in {s.value for s in LeadStatus}:
         raise ValidationFailed({"status": "field.choice"})
-    where = (Lead.status == status, col(Lead.community_code).startswith(scope))
+    where = (Lead.status == status, in_subtree(Lead.community_code, scope))
     total = session.exec(select(func.count()).select_from(Lead).where(*where)).one()
     order = (
         (col(Lead.due_at), col(Lead.id))
@@ -469,6 +688,18 @@ def list_leads(
     return LeadPage(items, int(total), page, pages, names)
 
 
+def overdue_ids(leads: Sequence[Lead], now: datetime | None = None) -> set[int]:
+    """The open leads past their due time."""
+    now = now or clock.now_utc()
+    return {
+        lead.id
+        for lead in leads
+        if lead.id is not None
+        and lead.status == LeadStatus.OPEN.value
+        and (lead.due_at if lead.due_at.tzinfo else lead.due_at.replace(tzinfo=UTC)) < now
+    }
+
+
 def _lead_for_staff(session: Session, actor: User, lead_id: int) -> Lead:
     scope = staff_scope(session, actor)
     lead = session.get(Lead, lead_id)
@@ -487,12 +718,24 @@ def _close_open_lead(session: Session, lead_id: int, values: Mapping[str, Any]) 
         raise Conflict("lead.not_open")
 
 
-def register_lead(session: Session, *, actor: User, lead_id: int, household_id: int) -> Lead:
+def _household_id(value: Any) -> int:
+    if value in (None, ""):
+        raise ValidationFailed({"household_id": "field.required"})
+    text = (
+        str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    )
+    if not text.isdigit() or not 0 < int(text) < 2**31:
+        raise ValidationFailed({"household_id": "field.not_integer"})
+    return int(text)
+
+
+def register_lead(session: Session, *, actor: User, lead_id: int, household_id: Any) -> Lead:
     """The street registered the household of a lead (a household of its subtree): the lead is
-    done, and its events now belong to the household."""
+    done, and its events now belong to the household. The lead is looked up first: another
+    area's lead is not found whatever the body says."""
     lead = _lead_for_staff(session, actor, lead_id)
     scope = staff_scope(session, actor)
-    household = session.get(Household, household_id)
+    household = session.get(Household, _household_id(household_id))
     if household is None or not in_scope(scope, household.community_code):
         raise ValidationFailed({"household_id": "household.not_found"})
     now = clock.now_utc()
@@ -520,7 +763,7 @@ def close_lead(session: Session, *, actor: User, lead_id: int, note: Any) -> Lea
     """Checked, nothing to register: closed with a note saying why (required)."""
     lead = _lead_for_staff(session, actor, lead_id)
     errors: dict[str, Message | str] = {}
-    text = _text(note, "note", NOTE_CHARS, errors)
+    text = fields.text(note, "note", errors, limit=NOTE_CHARS)
     if not text and not errors:
         errors["note"] = "field.required"
     if errors:
@@ -562,19 +805,30 @@ def household_events(session: Session, household_id: int, limit: int = 50) -> li
 
 
 def event_dict(event: MonitoringEvent) -> dict[str, Any]:
-    """An event as its submitter reads it: the household's id when it was matched, never its
-    personal data (a department reads no household data)."""
-    return {
-        "id": event.id,
-        "household_id": event.household_id,
-        "kind": event.kind,
-        "occurred_on": event.occurred_on.isoformat(),
-        "source": event.source,
-        "community_code": event.community_code,
-        "note": event.note,
+    """An event as its submitter reads it (``warnings.event_dict``, the shape beside a warning,
+    and whether it matched a household or became a lead): the household's id when it was
+    matched, never its personal data (a department reads no household data)."""
+    return (warnings.event_dict(event) or {}) | {
         "matched": event.household_id is not None,
         "lead": event.lead_id is not None,
-        "created_at": _iso(event.created_at),
+        "lead_id": event.lead_id,
+    }
+
+
+def lead_dict(lead: Lead, community_names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A lead as the responsible hub staff read it (the contact and ID number included: they
+    are the ones who call or visit)."""
+    return lead_receipt(lead) | {
+        "community_name": (community_names or {}).get(lead.community_code, ""),
+        "source": lead.source,
+        "description": lead.description,
+        "contact": lead.contact,
+        "id_number": lead.id_number,
+        "hub_id": lead.hub_id,
+        "escalations": lead.escalations,
+        "household_id": lead.household_id,
+        "closed_at": _iso(lead.closed_at),
+        "close_note": lead.close_note,
     }
 
 

@@ -50,7 +50,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.profiles import Profile
-from marketplace.services import audit, priority
+from marketplace.services import audit, priority, schedules
 from marketplace.services.access import (
     get_household_for_staff,
     in_scope,
@@ -558,6 +558,15 @@ def active_row(session: Session) -> ResilienceModel:
 
 
 def active_model(session: Session) -> Model:
+    """The compiled model in force. Asked per event (a 10,000-event push): when the version in
+    force is compiled already, only its key is read, not its JSON definition."""
+    key = session.exec(
+        select(ResilienceModel.version, ResilienceModel.checksum)
+        .order_by(col(ResilienceModel.loaded_at).desc())
+        .limit(1)
+    ).first()
+    if key is not None and (key[0], key[1]) in _cache:
+        return _cache[(key[0], key[1])]
     return _compiled(active_row(session))
 
 
@@ -585,11 +594,14 @@ def record_scores(
     actor: User | None = None,
     at: datetime | None = None,
     compact: bool = True,
+    reasons: Sequence[str] | None = None,
 ) -> None:
     """Append score history rows (bulk: COPY on PostgreSQL for many). ``compact``: the
     contributions without their reasons, which come back from the model version when read;
-    a score of no stored model version (a test's) keeps them."""
+    a score of no stored model version (a test's) keeps them. ``reasons``: one per row, instead
+    of ``reason`` for all."""
     at = at or utcnow()
+    why = list(reasons) if reasons is not None else [reason] * len(rows)
     insert_rows(
         session,
         HouseholdScore,
@@ -599,11 +611,11 @@ def record_scores(
                 "score": s.score,
                 "model_version": model_version,
                 "contributions": s.stored() if compact else s.explanation(),
-                "reason": reason[:32],
+                "reason": r[:32],
                 "computed_at": at,
                 "computed_by": actor.id if actor is not None else None,
             }
-            for household_id, s in rows
+            for (household_id, s), r in zip(rows, why, strict=True)
         ],
     )
 
@@ -612,21 +624,47 @@ def rescore(
     session: Session, household: Household, *, reason: str, actor: User | None = None
 ) -> Score:
     """Recompute one household's score under the model in force, keep it in the history and in
-    ``Household.risk_score``. Called on every profile change (and by the monitoring events)."""
-    model = active_model(session)
-    result = score_household(model, household)
-    household.risk_score = result.score
-    session.add(household)
+    ``Household.risk_score``. Called on every profile change (``rescore_many`` of one)."""
+    return rescore_many(session, [household], [reason], actor=actor)[0]
+
+
+def rescore_many(
+    session: Session,
+    households: Sequence[Household],
+    reasons: Sequence[str],
+    actor: User | None = None,
+    *,
+    refresh: bool = True,
+    model: Model | None = None,
+) -> list[Score]:
+    """Recompute these households' scores under the model in force (each with its reason, in
+    the same order), keep them in ``Household.risk_score`` and add the history rows in one
+    insert (a batch of monitoring events). ``refresh``: recompute the stored priority of their
+    needs (one statement; the caller may do it once for everything it changed). A household
+    listed twice gets two history rows of its current state: score a sequence of changes one
+    step at a time. ``model``: the model in force, when the caller has read it already."""
+    if len(households) != len(reasons):
+        raise ValueError("one reason per household")
+    if not households:
+        return []
+    model = model or active_model(session)
+    results = [score_household(model, household) for household in households]
+    for household, result in zip(households, results, strict=True):
+        household.risk_score = result.score
+        session.add(household)
     session.flush()
-    priority.refresh_households(session, [household.id or 0])  # the needs' stored priority
+    schedules.relevel(session, [h.id or 0 for h in households])  # the visit due by the level
+    if refresh:  # the needs' stored priority
+        priority.refresh_households(session, [h.id or 0 for h in households])
     record_scores(
         session,
-        [(household.id or 0, result)],
+        [(h.id or 0, r) for h, r in zip(households, results, strict=True)],
         model_version=model.version,
-        reason=reason,
+        reason="",
         actor=actor,
+        reasons=reasons,
     )
-    return result
+    return results
 
 
 def update_profile(
@@ -903,6 +941,7 @@ def rescore_all(
                     relevelled.append(hid or 0)
         _write_scores(session, changed)
         priority.refresh_households(session, relevelled)
+        schedules.relevel(session, relevelled)  # the visit due by the level
         record_scores(
             session, scored, model_version=model.version, reason=reason, actor=actor, at=at
         )

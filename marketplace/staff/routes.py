@@ -24,10 +24,11 @@ from marketplace.services import (
 )
 from marketplace.staff import campaigns  # noqa: F401  (their routes)
 from marketplace.staff.blueprint import bp
+from marketplace.staff.care import care_section
 from marketplace.web.access import role_required
 from marketplace.web.basemap import base_map
 from marketplace.web.helpers import list_args, me, requested_page, xlsx_response
-from marketplace.web.labels import NEED_STATUS_LABELS, export_words
+from marketplace.web.labels import NEED_STATUS_LABELS, export_words, label
 from marketplace.web.security import csp_with_images_from
 
 PAGE = 25  # rows per page of the staff tables
@@ -67,10 +68,12 @@ def dashboard_page() -> ResponseReturnValue:
         prio_rows=priority_stats.dashboard_rows(get_session(), actor=me()),
         prio_round=False,
         sla_band_label=sla_band_label,
+        label=label,
         pct=_pct,
         num=_num,
         data_url=url_for("staff.dashboard_json"),
         xlsx_url=url_for("staff.dashboard_xlsx"),
+        **care_section(),  # 关爱指标 (staff/care.py)
     )
 
 

@@ -196,6 +196,23 @@
         offers.on("remove", function () { circles.remove(); });
         layers[t("layer-offers")] = offers.addTo(map);
       }
+      if (d.warnings && d.warnings.length) {
+        // 预警: open warnings counted per community (no household is shown), circles sized by
+        // count (area ∝ count), under the point markers so that those stay clickable.
+        var warnings = L.layerGroup();
+        var svg = L.svg();  // SVG, not the map's canvas: each circle is an element (class map-warning)
+        d.warnings.forEach(function (w) {
+          bounds.push([w.lat, w.lon]);
+          L.circleMarker([w.lat, w.lon], {
+            renderer: svg, className: "map-warning" + (w.important ? " map-warning-important" : ""),
+            radius: Math.min(30, 6 + 3 * Math.sqrt(w.count)), color: "#b45309", weight: 1,
+            fillColor: "#d97706", fillOpacity: w.important ? 0.55 : 0.35
+          }).bindPopup("<strong>" + esc(w.name) + "</strong><br>" +
+            esc(t("warnings").replace("{n}", w.count).replace("{m}", w.important)))
+            .addTo(warnings);
+        });
+        layers[t("layer-warnings")] = warnings.addTo(map);
+      }
       var control = L.control.layers(null, layers, { collapsed: false }).addTo(map);
       var toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
       if (toggle && t("layers")) { toggle.title = t("layers"); toggle.setAttribute("aria-label", t("layers")); }

@@ -58,6 +58,32 @@ def synthetic_outlines(session: Any) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def open_warnings(session: Any) -> None:
+    """预警 for three households of 上城区 (one of them twice), raised as the monitoring does."""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from marketplace.models import Household, MonitoringEvent
+    from marketplace.services import warnings as warnings_service
+    from marketplace.services.regions import in_subtree
+
+    households = session.exec(
+        select(Household).where(in_subtree(Household.community_code, "330102")).limit(3)
+    ).all()
+    for household in [*households, households[0]]:
+        event = MonitoringEvent(
+            household_id=household.id,
+            kind="major_illness",
+            occurred_on=date(2026, 12, 1),
+            source="hub",
+            community_code=household.community_code,
+        )
+        session.add(event)
+        session.flush()
+        warnings_service.raise_for_event(session, event, household)
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo city with district and street outlines imported (this module's own server)."""
@@ -66,6 +92,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     def outlines(s: Any) -> None:
         import_boundaries(s, synthetic_outlines(s), datum=Datum.WGS84)
+        open_warnings(s)
 
     with serve_demo(tmp_path_factory.mktemp("map-browser"), outlines) as url:
         yield url
@@ -157,3 +184,34 @@ def test_staff_map_controls_in_english(new_page):
     # The administrator sees the whole city: every district is named.
     assert page.locator(".map-label-district").count() == 13
     shot(page, "admin-map-outlines-desktop-en")
+
+
+def test_staff_map_counts_open_warnings_per_community(new_page):
+    page = new_page(DESKTOP)
+    login(page, "hub_shangcheng")
+    layer = page.request.get("/staff/map.json").json()["warnings"]
+    assert layer and sum(w["count"] for w in layer) == 4
+    assert all(set(w) == {"code", "name", "lat", "lon", "count", "important"} for w in layer)
+    page.goto("/staff/map")
+    page.wait_for_selector(".map-label-district", timeout=10000)
+    page.wait_for_load_state("networkidle")
+    settle(page)
+    circles = page.locator("path.map-warning")
+    assert circles.count() == len(layer)
+    # The layer can be switched off and on in the layer control.
+    toggles = page.locator(".leaflet-control-layers-overlays label")
+    warnings_toggle = toggles.nth(toggles.count() - 1).locator("input")
+    warnings_toggle.uncheck()
+    assert circles.count() == 0
+    warnings_toggle.check()
+    assert circles.count() == len(layer)
+    busiest = max(layer, key=lambda w: w["count"])
+    # the largest circle is the busiest community's; its popup names the counts only
+    sizes = circles.evaluate_all("els => els.map(e => e.getBBox().width)")
+    circles.nth(sizes.index(max(sizes))).click(force=True)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    text = popup.inner_text()
+    assert busiest["name"] in text and str(busiest["count"]) in text
+    assert f"{busiest['important']}" in text
+    shot(page, "staff-map-warnings-desktop-zh")

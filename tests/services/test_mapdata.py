@@ -3,7 +3,7 @@ needs counted per community, hubs and live offers of the viewer's area."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -90,3 +90,59 @@ def test_only_live_offers_of_vetted_organisations_are_shown(
         tomorrow = date.today() + timedelta(days=1)
         assert area["region_offer"].id in {o["id"] for o in mapdata.offers(s, None, tomorrow)}
         assert mapdata.offers(s, None, date.today() + timedelta(days=365)) == []
+
+
+def _open_warning(s, household_id, community, level, status="open"):
+    from sqlmodel import select
+
+    from marketplace.models import Hub, MonitoringEvent, RiskWarning
+
+    event = MonitoringEvent(
+        household_id=household_id,
+        kind="major_illness",
+        occurred_on=date(2026, 12, 1),
+        source="hub",
+        community_code=community,
+    )
+    s.add(event)
+    s.flush()
+    hub = s.exec(select(Hub).where(Hub.region_code == community[:9])).one()
+    s.add(
+        RiskWarning(
+            household_id=household_id,
+            event_id=event.id,
+            level=level,
+            status=status,
+            community_code=community,
+            hub_id=hub.id,
+            due_at=datetime.now(UTC) + timedelta(days=3),
+        )
+    )
+
+
+def test_open_warnings_are_counted_per_community_without_household_data(db, area, make_household):
+    mine = make_household(area["staff"], name="钱二宝", phone="13912345678")
+    far = make_household(area["other"], community_code=OTHER_DISTRICT_COMMUNITY, name="孙三")
+    with db() as s:
+        _open_warning(s, mine.id, COMMUNITY, "important")
+        _open_warning(s, mine.id, COMMUNITY, "general")
+        _open_warning(s, mine.id, COMMUNITY, "important", status="closed")  # not counted
+        _open_warning(s, far.id, OTHER_DISTRICT_COMMUNITY, "general")
+        s.commit()
+    with db() as s:
+        staff = mapdata.map_data(s, actor=_get(s, area["staff"]))
+        city = mapdata.map_data(s, actor=_get(s, area["admin"]))
+        member = mapdata.map_data(s, actor=_get(s, area["member"]))
+    assert [(w["code"], w["count"], w["important"]) for w in staff["warnings"]] == [
+        (COMMUNITY, 2, 1)
+    ]
+    assert {w["code"]: w["count"] for w in city["warnings"]} == {
+        COMMUNITY: 2,
+        OTHER_DISTRICT_COMMUNITY: 1,
+    }
+    # Counts on the community's centre only: no household's point, id, name or phone.
+    assert set(staff["warnings"][0]) == {"code", "name", "lat", "lon", "count", "important"}
+    assert staff["warnings"][0]["name"] == "清波门社区"
+    text = str(staff["warnings"]) + str(city["warnings"])
+    assert "钱二宝" not in text and "13912345678" not in text and mine.id_number not in text
+    assert member["warnings"] == []  # members never see warnings

@@ -320,3 +320,175 @@ def test_a_department_reads_only_its_own_events_status(db, make_user, staff, mak
         assert "name" not in str(status) and number not in str(status)
         with pytest.raises(NotFound):
             monitoring.event_status(s, actor=s.get_one(User, second.id), event_id=event_id)
+
+
+# Many events at once (store_events / record_events) ---------------------------------------------
+
+
+def _scores(s, household_id):
+    return [
+        (sc.reason.split(":")[0], sc.score)
+        for sc in s.exec(
+            select(HouseholdScore)
+            .where(HouseholdScore.household_id == household_id)
+            .order_by(HouseholdScore.id)
+        )
+    ]
+
+
+def test_a_batch_applies_a_households_events_in_order_as_single_events_would(
+    db, staff, street_staff, make_household
+):
+    """Three identical households: A gets birth then major_illness in one batch (with B's event
+    between them), C gets the same two events one request at a time: the same profile, score
+    history and warning levels and deadlines."""
+    a, b, c = (
+        make_household(
+            staff, profile={"source": "monitored"}, members=2, id_number=valid_id_number(n)
+        )
+        for n in (61, 62, 63)
+    )
+    with db() as s:
+        actor = s.get_one(User, staff.id)
+        for kind in ("birth", "major_illness"):
+            monitoring.record_event(
+                s, actor=actor, kind=kind, occurred_on=_today(), household_id=c.id
+            )
+        stored = monitoring.record_events(
+            s,
+            actor=actor,
+            items=[
+                {"household_id": a.id, "kind": "birth", "occurred_on": _today()},
+                {"household_id": b.id, "kind": "job_loss", "occurred_on": _today()},
+                {"household_id": a.id, "kind": "major_illness", "occurred_on": _today()},
+            ],
+        )
+        s.commit()
+        assert [e.kind for e, _ in stored] == ["birth", "job_loss", "major_illness"]
+        ha, hc = s.get_one(Household, a.id), s.get_one(Household, c.id)
+        assert ha.profile == hc.profile and ha.members == hc.members == 3
+        assert ha.risk_score == hc.risk_score
+        assert _scores(s, a.id) == _scores(s, c.id)  # create, then one row per event, in order
+        assert len(_scores(s, a.id)) == 3
+        first, last = (e.id for e, _ in stored if e.household_id == a.id)
+        reasons = [
+            sc.reason
+            for sc in s.exec(
+                select(HouseholdScore)
+                .where(HouseholdScore.household_id == a.id)
+                .order_by(HouseholdScore.id)
+            )
+        ]
+        assert reasons[1:] == [f"event:{first}", f"event:{last}"]
+        changes = s.exec(
+            select(ProfileChange)
+            .where(ProfileChange.household_id == a.id)
+            .order_by(ProfileChange.id)
+        ).all()
+        assert [ch.changes["event"][1] for ch in changes] == [first, last]
+        singles = s.exec(
+            select(RiskWarning).where(RiskWarning.household_id == c.id).order_by(RiskWarning.id)
+        ).all()
+        batch = [w for _, w in stored if w is not None and w.household_id == a.id]
+        assert [w.level for w in batch] == [w.level for w in singles] == ["general", "important"]
+        for w in batch:
+            assert (w.due_at - w.raised_at).days == (3 if w.level == "important" else 7)
+        assert (
+            s.exec(
+                select(AuditLog).where(
+                    AuditLog.action == "monitoring.event", AuditLog.object_id == str(last)
+                )
+            )
+            .one()
+            .after["warning_id"]
+            == batch[1].id
+        )
+
+
+def test_a_batch_tells_each_hubs_staff_once(db, staff, street_staff, make_user, make_household):
+    colleague = make_user(Role.HUB_STAFF, hub=STREET)
+    homes = [
+        make_household(staff, profile={"source": "monitored"}, id_number=valid_id_number(70 + n))
+        for n in range(3)
+    ]
+    with db() as s:
+        actor = s.get_one(User, staff.id)
+        stored = monitoring.record_events(
+            s,
+            actor=actor,
+            items=[
+                {"household_id": h.id, "kind": kind, "occurred_on": _today()}
+                for h, kind in zip(homes, ("death", "birth", "job_loss"), strict=True)
+            ],
+        )
+        s.commit()
+        raised = [w for _, w in stored if w is not None]
+        assert len(raised) == 3
+        notices = s.exec(select(Notification).where(Notification.kind == "warning")).all()
+        assert sorted(n.user_id for n in notices) == sorted([street_staff.id, colleague.id])
+        important = sum(w.level == "important" for w in raised)
+        for notice in notices:
+            assert notice.code == "warning.raised_many" and notice.ref_id is None
+            assert notice.params["count"] == 3 and notice.params["important"] == important
+        # One event alone: the usual notice, with its link.
+        _, warning = monitoring.record_events(
+            s,
+            actor=actor,
+            items=[{"household_id": homes[0].id, "kind": "birth", "occurred_on": _today()}],
+        )[0]
+        single = s.exec(select(Notification).where(Notification.code == "warning.raised")).all()
+        assert len(single) == 2 and {n.ref_id for n in single} == {warning.id}
+
+
+def test_a_batch_turns_unknown_id_numbers_into_leads(db, dept, staff, street_staff, make_household):
+    known = make_household(staff, profile={"source": "monitored"}, id_number=valid_id_number(81))
+    with db() as s:
+        stored = monitoring.record_events(
+            s,
+            actor=s.get_one(User, dept.id),
+            items=[
+                {
+                    "id_number": number,
+                    "community_code": COMMUNITY,
+                    "kind": "disaster",
+                    "occurred_on": _today(),
+                }
+                for number in (valid_id_number(82), known.id_number, valid_id_number(83))
+            ],
+        )
+        s.commit()
+        (e1, w1), (e2, w2), (e3, w3) = stored
+        assert e2.household_id == known.id and w2 is not None and e2.lead_id is None
+        assert w1 is None and w3 is None and e1.lead_id and e3.lead_id and e1.lead_id != e3.lead_id
+        leads = {lead.id: lead for lead in s.exec(select(Lead))}
+        assert leads[e1.lead_id].id_number == valid_id_number(82)
+        assert leads[e3.lead_id].source == "dept"
+        notices = s.exec(select(Notification).where(Notification.kind == "lead")).all()
+        assert [(n.user_id, n.code, n.params["count"]) for n in notices] == [
+            (street_staff.id, "notice.leads_opened", 2)
+        ]
+
+
+def test_one_bad_item_stores_nothing_of_the_batch(db, dept, staff, street_staff, make_household):
+    known = make_household(staff, profile={"source": "monitored"}, id_number=valid_id_number(91))
+    good = {
+        "id_number": known.id_number,
+        "community_code": COMMUNITY,
+        "kind": "job_loss",
+        "occurred_on": _today(),
+    }
+    with db() as s:
+        before = _counts(s), s.get_one(Household, known.id).risk_score
+        with pytest.raises(ValidationFailed) as caught:
+            monitoring.record_events(
+                s,
+                actor=s.get_one(User, dept.id),
+                items=[good, good | {"kind": "flood"}, good, good | {"occurred_on": "tomorrow"}],
+            )
+        assert set(caught.value.errors) == {"events[1].kind", "events[3].occurred_on"}
+        s.rollback()
+        assert (_counts(s), s.get_one(Household, known.id).risk_score) == before
+        with pytest.raises(ValidationFailed) as caught:
+            monitoring.record_events(s, actor=s.get_one(User, dept.id), items=[good] * 1001)
+        assert caught.value.errors["events"].code == "event.batch_too_large"
+        assert _counts(s) == before[0]

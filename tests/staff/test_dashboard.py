@@ -36,7 +36,9 @@ def test_dashboard_page_json_and_workbook(as_role, two_areas):
     assert data["scope"] == "330102" and sum(data["status_totals"].values()) == 2
     assert "labels" in data
     wb = load_workbook(io.BytesIO(client.get("/staff/dashboard.xlsx").data))
-    assert len(wb.sheetnames) == 6
+    assert len(wb.sheetnames) == 11
+    assert data["warnings"]["totals"] == {"open": 0, "due_today": 0, "overdue": 0}
+    assert sum(data["households"]["by_level"].values()) == data["households"]["total"]
     admin = as_role("admin")
     assert sum(admin.get("/staff/dashboard.json").get_json()["status_totals"].values()) == 3
     assert admin.get("/staff/dashboard").status_code == 200
@@ -75,3 +77,23 @@ def test_times_to_help_read_in_days_above_two_days(app, hours, zh, en):
             assert duration(hours) == zh
         with force_locale("en"):
             assert duration(hours) == en
+
+
+def test_dashboard_shows_warnings_referrals_and_households_in_english(as_role, two_areas):
+    client = as_role("admin")
+    client.get("/lang/en")
+    en = text(client.get("/staff/dashboard"))
+    for words in ("Open warnings", "Warnings handled on time", "Important warning", "Level 1"):
+        assert words in en, words
+
+
+def test_dashboard_shows_warnings_referrals_and_households_in_chinese(as_role, two_areas):
+    zh = text(as_role("admin").get("/staff/dashboard"))
+    for words in (
+        "未核查预警",
+        "预警按时核查率",
+        "政策救助转介",
+        "各风险等级户数",
+        "确认时限",
+    ):
+        assert words in zh, words
