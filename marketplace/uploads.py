@@ -133,6 +133,69 @@ def _remove_unless_committed(session: Session, path: Path) -> None:
     event.listen(session, "after_transaction_end", ended)
 
 
+# 档案附件 — a household's documents and photos (services/casefile.py): an image gets exactly the
+# delivery photo's treatment (re-encoded JPEG, no metadata); a PDF is checked (header, end marker,
+# no active content) and kept as sent. Stored under a random name in ``uploads/attachments``, served
+# only through the hub's audited view.
+PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)\b")
+
+
+def attachment_dir() -> Path:
+    path = upload_dir() / "attachments"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sanitise_attachment(raw: bytes, *, max_bytes: int, max_pixels: int) -> tuple[bytes, str]:
+    """The bytes to store and their content type: a PDF as sent once checked, any other file as
+    a picture (``sanitise_image``). Refusals name the field ``file``."""
+    if raw.startswith(b"%PDF-"):
+        if len(raw) > max_bytes:
+            raise ValidationFailed(
+                {"file": Message("photo.too_large", {"mb": max_bytes // (1024 * 1024)})}
+            )
+        if b"%%EOF" not in raw[-2048:]:
+            raise ValidationFailed({"file": "attachment.pdf_invalid"})
+        if PDF_ACTIVE.search(raw):
+            raise ValidationFailed({"file": "attachment.pdf_active"})
+        return raw, "application/pdf"
+    try:
+        return sanitise_image(raw, max_bytes=max_bytes, max_pixels=max_pixels), "image/jpeg"
+    except ValidationFailed as exc:
+        message = exc.errors.get("photo")
+        if message is not None and message.code in ("photo.type", "photo.unreadable"):
+            raise ValidationFailed({"file": "attachment.type"}) from None
+        raise ValidationFailed({"file": message or "attachment.type"}) from None
+
+
+def attachment_saver(upload: FileStorage, session: Session) -> Callable[[], tuple[str, str, int]]:
+    """For ``casefile.add_attachment``: when called (after the scope check), check and write the
+    file; its stored name, content type and size. Removed again unless ``session`` commits."""
+
+    def save() -> tuple[str, str, int]:
+        cfg = current_app.config
+        data, content_type = sanitise_attachment(
+            upload.read(cfg["UPLOAD_MAX_BYTES"] + 1),
+            max_bytes=cfg["UPLOAD_MAX_BYTES"],
+            max_pixels=cfg["UPLOAD_MAX_PIXELS"],
+        )
+        name = secrets.token_hex(16) + (".pdf" if content_type == "application/pdf" else ".jpg")
+        path = attachment_dir() / name
+        path.write_bytes(data)
+        _remove_unless_committed(session, path)
+        return name, content_type, len(data)
+
+    return save
+
+
+def remove_stored(directory: Path, names: list[str]) -> None:
+    """Delete stored files by their random names (after their rows let go of them: the
+    anonymisation of a household); any other name is ignored."""
+    for name in names:
+        if re.fullmatch(r"[0-9a-f]{32}\.(jpg|pdf)", name):
+            (directory / name).unlink(missing_ok=True)
+
+
 # Pending photos: a delivery report is previewed before it is sent, so the photo chosen for it is
 # checked and re-encoded at the preview and kept until the deliverer confirms, under a name made
 # of the claim id and a random token (``<claim>-<token>.jpg``): only the claim's deliverer, who holds

@@ -1,7 +1,7 @@
 """Blueprint ``household``: the 幸福码 page — a household's own 幸福清单, no login.
 
-The opaque token in the URL is the credential; an unknown token (or an exited household's) is a
-plain 404. The page also works the other way (DESIGN §10): the household asks its street hub for
+The opaque token in the URL is the credential; an unknown token is a plain 404, an exited
+household's a neutral page saying it is no longer in service (410). The page also works the other way (DESIGN §10): the household asks its street hub for
 help and rates what it received. Those two POSTs share one budget per token
 (``HAPPINESS_RATE_LIMIT``); past it the page says when to try again (429).
 """
@@ -29,7 +29,7 @@ from marketplace.extensions import limiter
 from marketplace.household import access_log
 from marketplace.household.forms import AcknowledgeForm, HelpForm, RateForm
 from marketplace.services import claims, feedback, happiness
-from marketplace.services.errors import ServiceError
+from marketplace.services.errors import Gone, ServiceError
 from marketplace.web.messages import render
 
 bp = Blueprint("household", __name__, url_prefix="/h")
@@ -56,6 +56,13 @@ per_token = limiter.shared_limit(
 def _keep_the_token_private(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.errorhandler(Gone)
+def _closed(_exc: Gone) -> ResponseReturnValue:
+    """An exited household's code: a neutral page (no name, no reason), 410."""
+    rollback_request()
+    return render_template("household/closed.html"), 410
 
 
 @bp.errorhandler(429)

@@ -61,3 +61,17 @@ class OfferForm(FlaskForm):
         choices=choices(HARDSHIP_LABELS.items()),
         description=_l("Leave empty to serve every type"),
     )
+
+
+class OfferEditForm(FlaskForm):
+    """An offer's edit on the web: its wording, capacity and dates (items and area: the API)."""
+
+    title = StringField(_l("Project title"), validators=[DataRequired(), Length(max=100)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    capacity = IntegerField(
+        _l("Capacity"),
+        validators=[InputRequired(), NumberRange(min=1, max=1_000_000)],
+        description=_l("Not less than what is already taken"),
+    )
+    start = DateField(_l("Start date"), validators=[DataRequired()])
+    end = DateField(_l("End date"), validators=[DataRequired()])

@@ -69,6 +69,14 @@ class Conflict(ServiceError):
     default_message = "error.conflict"
 
 
+class Gone(ServiceError):
+    """Existed, and is no longer in service (an exited household's 幸福码)."""
+
+    status = 410
+    code = "gone"
+    default_message = "error.gone"
+
+
 # Pydantic's error types → message codes, with the context keys that become parameters.
 _PYDANTIC_CODES: dict[str, tuple[str, dict[str, str]]] = {
     "missing": ("field.required", {}),

@@ -20,6 +20,7 @@ from marketplace.models import (
     ClaimStatus,
     Feedback,
     Household,
+    HouseholdStage,
     ListAcknowledgement,
     ListItemKind,
     Need,
@@ -33,7 +34,7 @@ from marketplace.models import (
 from marketplace.services import audit, feedback
 from marketplace.services.access import get_household_for_staff
 from marketplace.services.clock import beijing_date
-from marketplace.services.errors import NotFound
+from marketplace.services.errors import Gone, NotFound
 from marketplace.services.privacy import mask_name
 from marketplace.services.regions import in_subtree
 from marketplace.services.wishes import public_title
@@ -55,6 +56,9 @@ def household_by_token(session: Session, token: str) -> Household:
     household = session.exec(select(Household).where(Household.token == token)).first()
     if household is None:
         raise NotFound()
+    if household.stage == HouseholdStage.EXITED.value:
+        # An exited household's code stops answering (DESIGN §10): 410, a neutral page.
+        raise Gone("happiness.closed")
     return household
 
 

@@ -106,27 +106,7 @@ def org_of(session: Session, actor: User) -> Organisation:
 
 def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
     org = org_of(session, actor)
-    known = set(
-        session.exec(select(TaxonomyItem.code).where(col(TaxonomyItem.code).in_(data.items)))
-    )
-    errors: dict[str, Message] = {}
-    if missing := sorted(set(data.items) - known):
-        errors["items"] = Message("item.unknown_codes", {"codes": missing})
-    regions = set(
-        session.exec(
-            select(Region.code).where(
-                col(Region.code).in_(data.regions), col(Region.level) != "city"
-            )
-        )
-    )
-    if missing := sorted(set(data.regions) - regions):
-        errors["regions"] = Message("region.unknown_codes", {"codes": missing})
-    if not data.regions and data.radius_km is None:
-        errors["regions"] = Message("offer.area_required")
-    if data.lat is not None and data.lon is not None and not in_city(data.lat, data.lon):
-        errors["lat"] = Message("offer.centre_outside_city")
-    if errors:
-        raise ValidationFailed(errors)
+    check_offer(session, data)
     project = projects.project_for_offer(session, org=org, actor=actor, project_id=data.project_id)
     offer = Offer(
         org_id=org.id or 0,
@@ -162,6 +142,32 @@ def create_offer(session: Session, *, actor: User, data: OfferIn) -> Offer:
         },
     )
     return offer
+
+
+def check_offer(session: Session, data: OfferIn) -> None:
+    """What an offer needs beyond its fields (``OfferIn``): known items and regions, an area, a
+    centre in the city (a new offer and an edited one alike)."""
+    known = set(
+        session.exec(select(TaxonomyItem.code).where(col(TaxonomyItem.code).in_(data.items)))
+    )
+    errors: dict[str, Message] = {}
+    if missing := sorted(set(data.items) - known):
+        errors["items"] = Message("item.unknown_codes", {"codes": missing})
+    regions = set(
+        session.exec(
+            select(Region.code).where(
+                col(Region.code).in_(data.regions), col(Region.level) != "city"
+            )
+        )
+    )
+    if missing := sorted(set(data.regions) - regions):
+        errors["regions"] = Message("region.unknown_codes", {"codes": missing})
+    if not data.regions and data.radius_km is None:
+        errors["regions"] = Message("offer.area_required")
+    if data.lat is not None and data.lon is not None and not in_city(data.lat, data.lon):
+        errors["lat"] = Message("offer.centre_outside_city")
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def in_city(lat: float, lon: float) -> bool:

@@ -32,6 +32,11 @@ def mask_phone(phone: str) -> str:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
+def mask_address(address: str) -> str:
+    """解放路100号3幢201室 → 解放路****: the first three characters (a road or a community)."""
+    return (address[:3] + "****") if address else ""
+
+
 def scrub_text(text: str, *, names: Iterable[str] = ()) -> str:
     """Remove phones, ID numbers, bank cards, e-mails, WeChat/QQ ids, addresses and ``names`` from
     free text that one party wrote and another reads (``services/scrubber.py``)."""

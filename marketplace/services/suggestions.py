@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, cast
+from sqlalchemy import String, cast, or_
 from sqlmodel import Session, col, select
 
 import matching
@@ -58,6 +58,25 @@ class SuggestedOffer:
     reason: str | None  # why not (a matching reason code, or capacity_exhausted)
 
 
+def _published(session: Session, items: list[str]) -> list[tuple[Offer, str]]:
+    """SQL prefilter: published offers of vetted organisations (3k at city scale) that may hold
+    one of ``items`` (the code inside the JSON list, as text, on both databases); the exact rules
+    are checked in Python by ``offers_for``."""
+    if not items:
+        return []
+    return list(
+        session.exec(
+            select(Offer, Organisation.name)
+            .join(Organisation, col(Organisation.id) == Offer.org_id)
+            .where(
+                col(Offer.status) == OfferStatus.LIVE.value,
+                col(Organisation.status) == OrgStatus.VETTED.value,
+                or_(*(cast(col(Offer.items), String).contains(item) for item in items)),
+            )
+        ).all()
+    )
+
+
 def offers_for(
     session: Session,
     *,
@@ -67,9 +86,12 @@ def offers_for(
     max_km: float | None = None,
     repeat_help_days: int = 90,
     now: datetime | None = None,
+    reasons: bool = True,
+    live: list[tuple[Offer, str]] | None = None,
 ) -> list[SuggestedOffer]:
     """The live offers of ``item`` for a household of the actor's subtree (others: not found):
-    eligible ones first, nearest first; then the others with their reason."""
+    eligible ones first, nearest first; then the others with their reason (``reasons=False``:
+    the eligible ones only; ``live``: the published offers, read once for several items)."""
     now = now or utcnow()
     household = get_household_for_staff(session, household_id, actor)
     taxon = session.get(TaxonomyItem, item) if item else None
@@ -79,19 +101,11 @@ def offers_for(
     if community is None or community.lat is None or community.lon is None:
         return []
     today = beijing_today(now)
-    # SQL prefilter: published offers of vetted organisations (3k at city scale); the item (a
-    # JSON list) and the exact rules are checked in Python below.
-    rows = session.exec(
-        select(Offer, Organisation.name)
-        .join(Organisation, col(Organisation.id) == Offer.org_id)
-        .where(
-            col(Offer.status) == OfferStatus.LIVE.value,
-            col(Organisation.status) == OrgStatus.VETTED.value,
-            # the item's code inside the JSON list, as text (both databases); exact check below
-            cast(col(Offer.items), String).contains(item),
-        )
-    ).all()
-    rows = [(o, name) for o, name in rows if item in o.items]
+    rows = [
+        (o, name)
+        for o, name in (live if live is not None else _published(session, [item]))
+        if item in o.items
+    ]
     if not rows:
         return []
     centres: dict[str, tuple[float | None, float | None]] = {}
@@ -113,7 +127,7 @@ def offers_for(
             )
         ]
     )
-    out: list[SuggestedOffer] = []
+    located: list[tuple[Offer, str, float, float, matching.Offer]] = []
     for offer, org_name in rows:
         lat, lon = offer.lat, offer.lon
         if (lat is None or lon is None) and offer.regions:
@@ -136,13 +150,31 @@ def offers_for(
             start=offer.start,
             end=offer.end,
         )
-        cands = generate_candidates(needs, encode_offers([m_offer], today, max_km), blocked=blocked)
-        distance = float(
-            haversine_km(lat, lon, np.array([community.lat]), np.array([community.lon]))[0]
-        )
-        if len(cands):
+        located.append((offer, org_name, lat, lon, m_offer))
+    if not located:
+        return []
+    # One call decides every offer (the solver's eligibility, vectorised); only the API, which
+    # says why an offer does not fit, asks again offer by offer for the ones that do not.
+    all_cands = generate_candidates(
+        needs, encode_offers([m for *_rest, m in located], today, max_km), blocked=blocked
+    )
+    fits = {int(o) for o in all_cands.offer}
+    distances = haversine_km(
+        np.array([lat for _o, _n, lat, _lon, _m in located]),
+        np.array([lon for _o, _n, _lat, lon, _m in located]),
+        np.array([community.lat]),
+        np.array([community.lon]),
+    )
+    out: list[SuggestedOffer] = []
+    for index, (offer, org_name, _lat, _lon, m_offer) in enumerate(located):
+        if index in fits:
             reason = None if offer.remaining > 0 else CAPACITY_EXHAUSTED
+        elif not reasons:
+            continue
         else:
+            cands = generate_candidates(
+                needs, encode_offers([m_offer], today, max_km), blocked=blocked
+            )
             reason = WHY_NONE_NAMES[int(cands.why_none[0])]
         out.append(
             SuggestedOffer(
@@ -150,7 +182,7 @@ def offers_for(
                 title=offer.title,
                 org_name=org_name,
                 remaining=offer.remaining,
-                distance_km=round(distance, 2),
+                distance_km=round(float(distances[index]), 2),
                 eligible=reason is None,
                 reason=reason,
             )
@@ -213,6 +245,7 @@ def for_household(
         fired = {c.indicator for c in score.contributions if c.points}
     causes, items = causes_and_items(model, fired, event_kinds or set())
     offers: dict[str, tuple[SuggestedOffer, ...]] = {}
+    live = _published(session, list(items))  # one read for every item
     for item in items:
         rows = offers_for(
             session,
@@ -222,6 +255,8 @@ def for_household(
             max_km=max_km,
             repeat_help_days=repeat_help_days,
             now=now,
+            reasons=False,
+            live=live,
         )
         offers[item] = tuple(r for r in rows if r.eligible)[:offers_per_item]
     return Suggestions(causes, items, offers)

@@ -4,7 +4,8 @@ Revision ID: 0018_casefile
 Revises: 0017_claim_window
 Create Date: 2026-12-06 08:00:00
 
-Reserved: filled in by the work that owns it (an empty revision keeps the chain whole meanwhile).
+Empty: the case file landed in 0023_casefile (after the claim window's 0022), the revision stays
+to keep the chain whole.
 """
 
 from collections.abc import Sequence
