@@ -35,6 +35,29 @@ FAIRNESS: dict[str, Any] = {
             "type": "object",
             "properties": {"refused": {"type": "integer"}, "allowed": {"type": "integer"}},
         },
+        "draws": {
+            "type": "object",
+            "description": "Claim-window draws held in the period (认领抽签): with a winner, gone "
+            "to first come, and per distance band the interested, eligible, expected and won",
+            "properties": {
+                "held": {"type": "integer"},
+                "fallback": {"type": "integer"},
+                "by_band": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "band": {"type": "string"},
+                            "interested": {"type": "integer"},
+                            "eligible": {"type": "integer"},
+                            "expected_wins": {"type": "number"},
+                            "won": {"type": "integer"},
+                            "win_share": {"type": ["number", "null"]},
+                        },
+                    },
+                },
+            },
+        },
         "omitted": {"type": "array", "items": {"type": "string"}},
     },
 }

@@ -1,10 +1,10 @@
-"""Member forms: giving a claim back."""
+"""Member forms: giving a claim back, the home community."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -17,3 +17,12 @@ class GiveUpForm(FlaskForm):
         render_kw={"rows": 3},
         description=_l("Hub staff read it; the wish goes back to the pool for someone else."),
     )
+
+
+class HomeCommunityForm(FlaskForm):
+    """常住社区 — where a member lives (the region picker: district → street → community)."""
+
+    district = SelectField(_l("District"), validate_choice=False)
+    street = SelectField(_l("Street"), validate_choice=False)
+    community = SelectField(_l("Community"), validate_choice=False)
+    hub_q = StringField(_l("Find the community by name"), validators=[Length(max=32)])

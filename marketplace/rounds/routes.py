@@ -27,7 +27,7 @@ from marketplace.rounds.forms import DecisionForm
 from marketplace.services import exports, fairness, priority_stats, rounds
 from marketplace.web.access import role_required
 from marketplace.web.helpers import EmptyForm, me, xlsx_response
-from marketplace.web.labels import HARDSHIP_LABELS, export_words
+from marketplace.web.labels import DRAW_BAND_LABELS, HARDSHIP_LABELS, export_words
 from marketplace.web.messages import render, round_message
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
@@ -225,6 +225,7 @@ def _fairness_page(report: fairness.FairnessReport) -> ResponseReturnValue:
         level_name=lambda g: _("Level %(n)s", n=g.key),
         hardship_name=lambda g: str(HARDSHIP_LABELS.get(g.key, g.key)),
         district_name=lambda g: g.name,
+        draw_band_name=lambda band: str(DRAW_BAND_LABELS.get(band, band)),
         xlsx_url=(
             url_for("rounds.round_fairness_xlsx", round_id=report.round_id)
             if report.round_id

@@ -17,8 +17,13 @@ served); plus the repeat-help figures.
   stored (the refusal writes nothing), so it is not counted.
 
 Risk levels are the households' current levels. Not in the report yet (``omitted``): important
-warnings handled within 3 days (no warnings are recorded yet) and claim-window draws (no draws
-are held yet).
+warnings handled within 3 days (no warnings are recorded yet).
+
+Claim-window draws (``services/draws.py``) held in the period (by ``drawn_at``; a round: from its
+start to its end) for wishes in the area: how many had a winner and how many fell back to first
+come, and per distance band (the member's home community against the household's) how many
+interested members there were, how many were eligible at the close, the wins the weights gave
+them (the sum of weight / total over the draws) and the wins they got.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from sqlmodel import Session, col, select
 from marketplace.models import (
     AuditLog,
     Claim,
+    ClaimDraw,
     Household,
     MatchRound,
     Need,
@@ -46,7 +52,7 @@ from marketplace.models import (
     User,
     risk_level,
 )
-from marketplace.services import repeat_help, risk
+from marketplace.services import draws, repeat_help, risk
 from marketplace.services.access import viewer_scope
 from marketplace.services.clock import BEIJING, beijing_today
 from marketplace.services.errors import ValidationFailed
@@ -56,6 +62,7 @@ from marketplace.services.rounds import get_round
 
 __all__ = [
     "OMITTED",
+    "DrawBand",
     "FairnessReport",
     "Group",
     "month_report",
@@ -63,7 +70,7 @@ __all__ = [
     "round_report",
 ]
 
-OMITTED = ("warnings_not_recorded", "draws_not_held")
+OMITTED = ("warnings_not_recorded",)
 """Figures of DESIGN §12 the report cannot give yet, by code (the pages say why in words)."""
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -96,6 +103,32 @@ class Group:
 
 
 @dataclass(frozen=True)
+class DrawBand:
+    """Claim-window draws of the period, for members of one distance band (``draws.BANDS``)."""
+
+    band: str
+    interested: int  # registrations of members of the band (eligible at the close or not)
+    eligible: int
+    expected_wins: float  # the sum over the draws of weight / total weight
+    won: int
+
+    @property
+    def win_share(self) -> float | None:
+        """Wins per eligible registration."""
+        return self.won / self.eligible if self.eligible else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "band": self.band,
+            "interested": self.interested,
+            "eligible": self.eligible,
+            "expected_wins": round(self.expected_wins, 2),
+            "won": self.won,
+            "win_share": None if self.win_share is None else round(self.win_share, 4),
+        }
+
+
+@dataclass(frozen=True)
 class FairnessReport:
     kind: str  # "round" | "month"
     scope_code: str | None  # None: the whole city
@@ -113,6 +146,9 @@ class FairnessReport:
     period_start: datetime | None = None
     period_end: datetime | None = None
     omitted: tuple[str, ...] = field(default=OMITTED)
+    draws_held: int = 0  # draws with a winner
+    draws_fallback: int = 0  # windows closed with no eligible interest: first come
+    draw_bands: list[DrawBand] = field(default_factory=list)
 
     @property
     def share(self) -> float | None:
@@ -135,6 +171,11 @@ class FairnessReport:
             "repeat_help": {
                 "refused": self.repeat_help_refused,
                 "allowed": self.repeat_help_allowed,
+            },
+            "draws": {
+                "held": self.draws_held,
+                "fallback": self.draws_fallback,
+                "by_band": [b.as_json() for b in self.draw_bands],
             },
             "omitted": list(self.omitted),
         }
@@ -212,6 +253,42 @@ def _breakdowns(
     return groups(by_level), groups(by_district, names), groups(by_hardship), total
 
 
+def _draws(
+    session: Session, scope: str | None, start: datetime, end: datetime | None
+) -> tuple[int, int, list[DrawBand]]:
+    """Draws held in ``[start, end)`` for wishes in ``scope``: (with a winner, fallbacks, by band)."""
+    stmt = (
+        select(ClaimDraw)
+        .join(Need, col(Need.id) == ClaimDraw.need_id)
+        .where(col(ClaimDraw.drawn_at) >= start)
+    )
+    if end is not None:
+        stmt = stmt.where(col(ClaimDraw.drawn_at) < end)
+    if scope is not None:
+        stmt = stmt.where(in_subtree(Need.community_code, scope))
+    held = fallback = 0
+    tallies = {band: [0, 0, 0.0, 0] for band in draws.BANDS}
+    for draw in session.exec(stmt):
+        if draw.winner_id is None:
+            fallback += 1
+        else:
+            held += 1
+        total = sum(int(c["weight"]) for c in draw.candidates)
+        for c in draw.candidates:
+            row = tallies[c["band"]]
+            row[0] += 1
+            row[1] += 1
+            row[2] += int(c["weight"]) / total if total else 0.0
+            row[3] += int(c["member_id"] == draw.winner_id)
+        for c in draw.excluded or []:
+            tallies[c["band"]][0] += 1
+    bands = [
+        DrawBand(band, int(row[0]), int(row[1]), float(row[2]), int(row[3]))
+        for band, row in tallies.items()
+    ]
+    return held, fallback, bands
+
+
 def _scope_name(session: Session, scope: str | None) -> str | None:
     region = session.get(Region, scope) if scope else None
     return region.name if region else None
@@ -251,6 +328,9 @@ def round_report(session: Session, *, actor: User, round_id: int) -> FairnessRep
         facts.append((risk_level(score), community[:6], hardship, False, None))
         refused += int(reason == "recently_helped")
     by_level, by_district, by_hardship, total = _breakdowns(session, facts)
+    held, fallback, bands = _draws(
+        session, match_round.scope_code, started, match_round.finished_at
+    )
     return FairnessReport(
         kind="round",
         round_id=round_id,
@@ -266,6 +346,9 @@ def round_report(session: Session, *, actor: User, round_id: int) -> FairnessRep
         repeat_help_allowed=0,
         period_start=started,
         period_end=match_round.finished_at,
+        draws_held=held,
+        draws_fallback=fallback,
+        draw_bands=bands,
     )
 
 
@@ -377,6 +460,7 @@ def month_report(session: Session, *, actor: User, month: str) -> FairnessReport
         if scope is not None:
             stmt = stmt.where(in_subtree(Need.community_code, scope))
         allowed = int(session.execute(stmt).scalar_one())
+    held, fallback, bands = _draws(session, scope, start, end)
     return FairnessReport(
         kind="month",
         month=month,
@@ -392,4 +476,7 @@ def month_report(session: Session, *, actor: User, month: str) -> FairnessReport
         repeat_help_allowed=allowed,
         period_start=start,
         period_end=end,
+        draws_held=held,
+        draws_fallback=fallback,
+        draw_bands=bands,
     )

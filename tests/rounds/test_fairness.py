@@ -57,7 +57,13 @@ def test_the_round_report_shows_level_1_served_first(
     response = client.get(f"/rounds/{round_id}/fairness.xlsx")
     assert response.status_code == 200
     book = load_workbook(BytesIO(response.data))
-    assert book.sheetnames == ["Fairness", "By risk level", "By district", "By hardship type"]
+    assert book.sheetnames == [
+        "Fairness",
+        "By risk level",
+        "By district",
+        "By hardship type",
+        "Claim-window draws",
+    ]
     levels = list(book["By risk level"].iter_rows(values_only=True))
     assert levels[1][:4] == ("Level 1", 1, 1, 1) and levels[2][:3] == ("Level 2", 1, 0)
     districts = list(book["By district"].iter_rows(values_only=True))
@@ -110,4 +116,4 @@ def test_the_month_page_from_the_dashboard(client, login_as, make_user):
     assert client.get("/rounds/fairness?month=2026-1").status_code == 422
     response = client.get("/rounds/fairness.xlsx?month=2026-11")
     assert response.status_code == 200
-    assert len(load_workbook(BytesIO(response.data)).sheetnames) == 4
+    assert len(load_workbook(BytesIO(response.data)).sheetnames) == 5

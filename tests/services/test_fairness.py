@@ -92,7 +92,8 @@ def test_a_round_serves_level_1_first_and_says_so(db, city):
     data = report.as_json()
     assert data["by_risk_level"][0]["served_share"] == 1.0
     assert data["repeat_help"] == {"refused": 1, "allowed": 0}
-    assert set(data["omitted"]) == {"warnings_not_recorded", "draws_not_held"}
+    assert set(data["omitted"]) == {"warnings_not_recorded"}
+    assert data["draws"]["held"] == 0 and len(data["draws"]["by_band"]) == 4
     assert again.id  # in the round, unserved
     with db() as s, pytest.raises(NotFound):
         fairness.round_report(s, actor=s.get(User, city["west"].id), round_id=round_id)

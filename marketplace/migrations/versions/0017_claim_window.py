@@ -4,7 +4,7 @@ Revision ID: 0017_claim_window
 Revises: 0016_need_priority
 Create Date: 2026-12-06 08:00:00
 
-Reserved: filled in by the work that owns it (an empty revision keeps the chain whole meanwhile).
+Empty: the claim window landed in 0022_claim_window (this revision keeps the chain whole).
 """
 
 from collections.abc import Sequence
