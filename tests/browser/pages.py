@@ -44,6 +44,15 @@ def fits(page: Any, device: str) -> None:
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
+def open_menu(page: Any) -> None:
+    """Unfold the navigation that a phone folds into a menu button (hub staff, administrators);
+    nothing to do where the navigation shows."""
+    toggle = page.locator(".mainnav .nav-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    assert page.locator("#mainnav-links").is_visible()
+
+
 def login(page: Any, username: str, password: str = "zhongfu-demo-2026") -> None:
     page.goto("/auth/login")
     page.fill("#username", username)

@@ -1,7 +1,9 @@
 """Issue 16 (service records) in a real browser: a member delivers a wish declaring the hours,
-hub staff confirm it correcting the hours, the member sees the record (我的志愿服务记录) and
-downloads the certificate (志愿服务记录证明); its QR address opens the public verification page,
-and a forged code is answered "not valid". Phone first (390 px), desktop too; zh and en."""
+hub staff confirm it correcting the hours, the household rates the help and says thank you on its
+幸福码 page, the hub shows the thanks to the helper (its words scrubbed), the member sees the record
+(我的志愿服务记录) with the thanks and downloads the certificate (志愿服务记录证明); its QR address
+opens the public verification page, and a forged code is answered "not valid". Phone first
+(390 px), desktop too; zh and en."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import DEVICES, fits, open_on, serve_demo, shot
+from tests.browser.pages import DEVICES, fits, open_menu, open_on, serve_demo, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -68,6 +70,7 @@ def test_delivery_with_hours_to_a_verified_certificate(
     # Deliver, declaring 2.5 hours: a wrong figure is refused first.
     member.locator("article.claim a[href$='/deliver']").first.click()
     member.wait_for_load_state("networkidle")
+    claim_id = int(re.search(r"/member/claims/(\d+)/deliver", member.url).group(1))
     member.fill("textarea[name=note]", "电饭煲已经送到，老人很满意，帮忙试用了一次。")
     member.fill("input[name=hours]", "30")
     member.locator("button[name=step][value=preview]").click()
@@ -93,9 +96,45 @@ def test_delivery_with_hours_to_a_verified_certificate(
     hours.fill("2")
     fits(hub, device)
     shot(hub, f"{name}-hub-confirm")
+    household = card.locator("a[href*='/hub/households/']").first.get_attribute("href")
     card.locator("form.confirm-form button[type=submit]").click()
     hub.wait_for_load_state("networkidle")
     assert hub.locator(".flash-success").count() == 1
+
+    # The household, on its 幸福码 page (signed out, on a phone), rates the help 4 of 5 and says
+    # thank you; the phone number in its words never reaches the helper.
+    hub.goto(household)
+    happiness = hub.locator("a[href*='/h/']").first.get_attribute("href")
+    family = open_on(new_page, "phone", lang)
+    family.goto(happiness)
+    item = family.locator(f"#claim-{claim_id}")
+    item.locator("details.hh-rate summary").click()
+    item.locator("input[type=radio][value='4']").check()
+    words = f"谢谢你，电饭煲很好用！（{device}）"
+    item.locator("textarea").fill(words + "有事打我电话13812345678")
+    fits(family, "phone")
+    shot(family, f"{name}-household-thanks")
+    item.locator("details.hh-rate form button[type=submit]").click()
+    family.wait_for_load_state("networkidle")
+    assert family.locator(".flash-success").count() == 1
+    assert family.locator(f"#claim-{claim_id} .hh-rated").is_visible()
+    shot(family, f"{name}-household-rated")
+
+    # The hub reads it (pending: not yet with the helper) and shows it to the helper.
+    open_menu(hub)
+    hub.locator("#mainnav-links a[href='/hub/']").click()  # the hub home links the ratings
+    hub.wait_for_load_state("networkidle")
+    hub.locator(".page-head a[href='/hub/feedback']").click()
+    hub.wait_for_load_state("networkidle")
+    pending = hub.locator("article.feedback", has_text=words)
+    assert pending.count() == 1
+    assert "13812345678" not in pending.inner_text()
+    fits(hub, device)
+    shot(hub, f"{name}-hub-feedback")
+    pending.locator("form[action$='/shown'] button[type=submit]").click()
+    hub.wait_for_load_state("networkidle")
+    assert hub.locator(".flash-success").count() == 1
+    assert hub.locator("article.feedback", has_text=words).count() == 0
 
     # The member's records: reachable from the navigation, the corrected hours, the points.
     member.goto("/member/")
@@ -107,6 +146,8 @@ def test_delivery_with_hours_to_a_verified_certificate(
     assert "2.5" in record.locator(".record-hours").inner_text()  # declared
     assert "*" in record.inner_text()  # the household masked
     assert int(member.locator("[data-total=points]").inner_text()) > 0
+    thanks = record.locator(".record-thanks")
+    assert words in thanks.inner_text() and "13812345678" not in thanks.inner_text()
     fits(member, device)
     shot(member, f"{name}-records")
 

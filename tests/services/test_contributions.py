@@ -390,6 +390,10 @@ def test_common_characters_subset_and_the_whole_font_for_rare_ones(db, make_user
     small, covered = subset
     assert Path(small).stat().st_size < Path(path).stat().st_size / 4
     assert ord("王") in covered and ord("䶮") not in covered
+    from fontTools.ttLib import TTFont
+
+    with TTFont(small, lazy=True) as cut:  # TrueType outlines: fpdf2 subsets them fast
+        assert "glyf" in cut and "CFF " not in cut
     member = make_user(Role.MEMBER)
     _add_records(db, member, 2, start=datetime(2026, 2, 2, 4, tzinfo=UTC))
     for name in ("王小明", "刘䶮"):
@@ -415,6 +419,9 @@ def test_common_characters_subset_and_the_whole_font_for_rare_ones(db, make_user
             ["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True
         ).stdout
         assert name in text and "清波门社区" in text
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+        # The cut (TrueType) for common characters, the whole font (CFF) for a rare one.
+        assert ("CID TrueType" in fonts) == (name == "王小明")
 
 
 def test_the_shipped_rules_name_real_items():
