@@ -87,7 +87,7 @@ def seed_command(demo: bool, city: bool, scale: float, rng_seed: int) -> None:
     from marketplace.city import CITY_PASSWORD, Scale, seed_city
 
     size = Scale.of(scale)
-    total = size.members + size.offers + size.households + size.needs
+    total = size.members + size.offers + size.households + size.needs + size.events
     started = time.perf_counter()
     with click.progressbar(
         length=total, label="Seeding the city", show_eta=True, show_percent=True
@@ -181,7 +181,12 @@ def user_group() -> None:
 
 @user_group.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "hub_staff", "member", "org"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "hub_staff", "member", "org", "dept"]),
+    help="dept: another department's system (API only: pushes monitoring events).",
+)
 @click.option("--hub", "hub_code", help="Hub region code (hub staff).")
 @click.option("--org", "org_id", type=int, help="Organisation id (organisation accounts).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
@@ -309,6 +314,61 @@ def housekeeping_command() -> None:
     click.echo(housekeeping.run(current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
+@click.group("indicators")
+def indicators_group() -> None:
+    """The care indicators (关爱指标): visit rate, pairing coverage, delivery rate, satisfaction."""
+
+
+@indicators_group.command("rebuild")
+@with_appcontext
+def indicators_rebuild() -> None:
+    """Recompute the snapshot for the city, districts, streets and communities; print the time."""
+    from marketplace.services import indicators
+
+    with session_scope(get_engine(current_app._get_current_object())) as session:  # type: ignore[attr-defined]
+        result = indicators.rebuild(session)
+    click.echo(f"care indicators: {result['regions']} regions in {result['seconds']:.2f} s")
+
+
+@click.group("draw")
+def draw_group() -> None:
+    """The claim window's draws (认领抽签, DESIGN §12): re-run one from its record."""
+
+
+@draw_group.command("verify")
+@click.argument("wish_id", type=int)
+@with_appcontext
+def draw_verify(wish_id: int) -> None:
+    """Re-run WISH_ID's draw from its recorded seed and candidates: the seed, each candidate's
+    weight, the recorded and the recomputed winner, OK or MISMATCH (exit 1)."""
+    from marketplace.services import draws
+    from marketplace.services.errors import NotFound
+
+    with session_scope(get_engine(current_app)) as session:
+        try:
+            result = draws.verify(session, wish_id)
+        except NotFound:
+            raise click.ClickException(f"wish {wish_id} has no recorded draw") from None
+    total = sum(int(c["weight"]) for c in result.candidates)
+    click.echo(f"wish {result.need_id}: window closed {result.closed_at.isoformat()}")
+    seed_state = "ok" if result.seed == result.expected_seed else "MISMATCH"
+    click.echo(f"seed {result.seed} ({seed_state})")
+    click.echo(f"candidates ({len(result.candidates)}, total weight {total}):")
+    for c in result.candidates:
+        share = int(c["weight"]) / total if total else 0.0
+        click.echo(
+            f"  member {c['member_id']}: weight {c['weight']} ({share:.1%}), band {c['band']},"
+            f" {c['recent_claims']} claims in 90 days"
+        )
+    for c in result.excluded:
+        click.echo(f"  member {c['member_id']}: not eligible at the close ({c['reason']})")
+    click.echo(f"recorded winner:   {result.recorded_winner}")
+    click.echo(f"recomputed winner: {result.recomputed_winner}")
+    click.echo("OK" if result.ok else "MISMATCH")
+    if not result.ok:
+        sys.exit(1)
+
+
 @click.group("resilience")
 def resilience_group() -> None:
     """The resilience score model (抗风险能力赋分): versions, loading one, rescoring the city."""
@@ -415,6 +475,31 @@ def bench_rescore_command(keep: bool) -> None:
     bench_rescore(current_app._get_current_object(), keep=keep)  # type: ignore[attr-defined]
 
 
+@bench_group.command("events")
+@click.option("-n", "count", default=10_000, show_default=True, help="Events to push.")
+@click.option("--unknown", default=0.05, show_default=True, help="Share of unknown ID numbers.")
+@click.option(
+    "--batch", default=500, show_default=True, help="Events per request (1: single requests)."
+)
+@click.option(
+    "--import-rows", default=None, type=int, help="Rows of the events import timed after (0: none)."
+)
+@with_appcontext
+def bench_events_command(count: int, unknown: float, batch: int, import_rows: int | None) -> None:
+    """Push events through POST /api/v1/monitoring-events as a dept account, BATCH per request,
+    then import as many from a workbook (target: 10,000 in 60 s). The events, warnings and leads
+    are kept."""
+    from marketplace.bench import bench_events
+
+    bench_events(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        n=count,
+        unknown_share=unknown,
+        batch=batch,
+        import_rows=import_rows,
+    )
+
+
 def register(app: Flask) -> None:
     for command in (
         init_db_command,
@@ -425,6 +510,8 @@ def register(app: Flask) -> None:
         worker_command,
         bench_group,
         resilience_group,
+        draw_group,
+        indicators_group,
     ):
         app.cli.add_command(command)
 

@@ -16,6 +16,9 @@ class Defaults:
     # Claims (认领): default 3 open claims per member, 7 days to deliver.
     MAX_OPEN_CLAIMS = 3
     CLAIM_DAYS = 7
+    # 认领意向登记 (DESIGN §12): a newly published wish collects expressions of interest this many
+    # minutes, then housekeeping draws one member (services/draws.py); 0: first come, first served.
+    CLAIM_WINDOW_MINUTES = 30
     # Wishes left unclaimed this long are routed to the next match round.
     UNCLAIMED_DAYS_FOR_ROUND = 14
     MATCH_ROUND_TIME_LIMIT_S = 300
@@ -33,8 +36,20 @@ class Defaults:
     # No double help: a household does not receive the same item twice within this many days,
     # whichever channel it comes through (0 turns the rule off).
     REPEAT_HELP_DAYS = 90
+    # 探访关爱: days between visits by risk level (level 1 monthly, 2 quarterly, 3 every six
+    # months; ZHONGFU_VISIT_DAYS_L1/L2/L3).
+    VISIT_DAYS_L1 = 30
+    VISIT_DAYS_L2 = 91
+    VISIT_DAYS_L3 = 182
+    # 结对帮扶: a paired household's new micro-wish goes to its paired member first for this many
+    # hours before it joins the pool (0: straight to the pool).
+    PAIRING_WINDOW_HOURS = 48
+    # The care indicators (关爱指标) are rebuilt by housekeeping when older than this.
+    CARE_INDICATORS_MAX_AGE_S = 3600
     PAGE_SIZE = 20
     WISH_POOL_CACHE_S = 2.0  # reuse a wish-pool page this long (0 turns the micro-cache off)
+    # 爱心积分 leaderboards: reuse a board's top rows this long (services/leaderboards.py; 0: off)
+    LEADERBOARD_CACHE_S = 60.0
     # Dashboards count needs from a snapshot that housekeeping rebuilds every minute; a view that
     # finds it older than this rebuilds it first (0: count on every view).
     DASHBOARD_COUNTS_MAX_AGE_S = 120
@@ -79,6 +94,11 @@ class Defaults:
     # 幸福码: help requests and ratings sent from one household's code share this budget (the
     # code needs no login, so anyone holding a card could otherwise flood the hub).
     HAPPINESS_RATE_LIMIT = "10 per hour"
+    # 一户一档 lifecycle (services/casefile.py): a household in gradual exit (渐退期) is exited by
+    # housekeeping after this many days; an exited household's personal data is anonymised this
+    # many days after its exit (ZHONGFU_RETENTION_DAYS).
+    GRADUAL_EXIT_DAYS = 365
+    RETENTION_DAYS = 5 * 365
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (nginx: 1). 0 trusts no
     # proxy: the client address is the socket's, whatever headers a client sends.
     PROXY_HOPS = 0

@@ -229,6 +229,13 @@ class User(SQLModel, table=True):
     # 党支部 — the Party branch a member belongs to (created by its Party organisation or the
     # administrator); None for everyone else.
     branch_id: int | None = Field(default=None, index=True)
+    # 常住社区 — a member's home community, which they may give (member.home_community): the
+    # claim-window draw weighs members nearer a wish's household higher (services/draws.py).
+    community_code: str | None = Field(default=None, max_length=12)
+    # 爱心积分 leaderboards show a member by name only if they opt in; otherwise masked (张*).
+    show_name_on_boards: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")}
+    )
 
     # Flask-Login protocol.
     @property
@@ -303,6 +310,8 @@ class Household(SQLModel, table=True):
         CheckConstraint("members >= 1", name="ck_household_members"),
         # Name search inside a subtree reads the names from the index, not the table.
         Index("ix_household_region_name", "community_code", "name"),
+        # The dashboard counts households by area, hardship type and risk level from the index.
+        Index("ix_household_counts", "community_code", "hardship_type", "risk_score"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -330,10 +339,46 @@ class Household(SQLModel, table=True):
     token: str = Field(max_length=64, unique=True)  # 幸福码 opaque token
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # 一户一档 lifecycle (DESIGN §10, services/casefile.py): HouseholdStage, when it last moved,
+    # the end of its gradual exit (渐退期), and when its personal data was anonymised.
+    stage: str = Field(
+        default="registered",
+        max_length=16,
+        index=True,
+        sa_column_kwargs={"server_default": "registered"},
+    )
+    stage_changed_at: datetime | None = None
+    gradual_exit_until: date | None = None
+    anonymised_at: datetime | None = None
 
     @property
     def risk_level(self) -> int:
         return risk_level(self.risk_score)
+
+
+class HouseholdStage(enum.StrEnum):
+    """The household's lifecycle (DESIGN §10); the allowed moves live in services/casefile.py."""
+
+    MONITORED = "monitored"  # 监测对象
+    REGISTERED = "registered"  # 在册
+    GRADUAL_EXIT = "gradual_exit"  # 渐退期
+    EXITED = "exited"  # 退出
+
+
+class HouseholdAttachment(SQLModel, table=True):
+    """档案附件 — a document or photo of a household's case file (images re-encoded, PDFs checked),
+    stored under a random name outside ``static``; only its hub subtree reads it, each view audited."""
+
+    __table_args__ = (Index("ix_householdattachment_household", "household_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")
+    stored_name: str = Field(max_length=64, unique=True)  # random, with the stored extension
+    filename: str = Field(max_length=100)  # the uploaded name, cleaned, for display only
+    content_type: str = Field(max_length=64)
+    size: int
+    uploaded_by: int | None = Field(default=None, foreign_key="user.id")
+    uploaded_at: datetime = Field(default_factory=utcnow)
 
 
 class ResilienceModel(SQLModel, table=True):
@@ -599,6 +644,11 @@ class Need(SQLModel, table=True):
     # 结对帮扶: a paired household's new wish goes to its paired helper first; it joins the pool
     # (members' lists) at this time (None: at publication). services/pairings.py sets it.
     pool_from: datetime | None = None
+    # 认领意向登记 (DESIGN §12): while set, members register interest instead of claiming; at this
+    # time housekeeping draws one of them (services/draws.py) and clears it. None: first come.
+    window_closes_at: datetime | None = Field(default=None, index=True)
+    # 专项活动 (春风行动, 节日慰问): the campaign a hub added the wish to (services/campaigns.py).
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
 
 
 class NeedTally(SQLModel, table=True):
@@ -690,6 +740,39 @@ class Claim(SQLModel, table=True):
     declared_hours: Decimal | None = Field(default=None, sa_column=Column(Numeric(4, 1)))
 
 
+class ClaimInterest(SQLModel, table=True):
+    """认领意向 — a member's expression of interest in a wish while its claim window is open."""
+
+    __table_args__ = (
+        UniqueConstraint("need_id", "member_id", name="uq_claiminterest_need_member"),
+        Index("ix_claiminterest_member", "member_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id")
+    member_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ClaimDraw(SQLModel, table=True):
+    """抽签 — the recorded draw that closed a wish's claim window: the seed and the weighted
+    candidates (member-id order) from which anyone with audit rights recomputes the winner."""
+
+    __table_args__ = (Index("ix_claimdraw_drawn", "drawn_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", unique=True)
+    closed_at: datetime  # the window's close time, part of the seed
+    seed: str = Field(max_length=64)  # sha256 hex
+    # [{"member_id", "weight", "band", "recent_claims"}, …] in member-id order
+    candidates: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # interested members not eligible at the close: [{"member_id", "reason", "band"}, …]
+    excluded: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    winner_id: int | None = Field(default=None, foreign_key="user.id")
+    claim_id: int | None = Field(default=None, foreign_key="claim.id")
+    drawn_at: datetime = Field(default_factory=utcnow)
+
+
 class MatchRound(SQLModel, table=True):
     """匹配轮次 — one background solve for a hub's subtree (or the city)."""
 
@@ -745,6 +828,9 @@ class Notification(SQLModel, table=True):
 
 class AuditLog(SQLModel, table=True):
     """审计日志 — append-only (triggers refuse UPDATE and DELETE)."""
+
+    # A case file's history reads one object's entries, newest first (services/casefile.py).
+    __table_args__ = (Index("ix_auditlog_object", "object_type", "object_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
@@ -986,10 +1072,13 @@ class Visit(SQLModel, table=True):
 
 class VisitSchedule(SQLModel, table=True):
     """When a household's next visit falls due, for each risk level (the interval of the level
-    from the last visit, or from registration): the due list picks the column of the household's
-    current level, so a level change needs no rewrite, and stays an indexed read."""
+    from the last visit, or from registration), and ``due_on``, the date of its current level:
+    the due list is an indexed read of (community, due_on), with no join (services/schedules.py)."""
 
-    __table_args__ = (Index("ix_visitschedule_region", "community_code"),)
+    __table_args__ = (
+        Index("ix_visitschedule_region", "community_code"),
+        Index("ix_visitschedule_due", "community_code", "due_on"),
+    )
 
     household_id: int = Field(primary_key=True, foreign_key="household.id")
     community_code: str = Field(max_length=12)
@@ -997,6 +1086,8 @@ class VisitSchedule(SQLModel, table=True):
     due_1: date
     due_2: date
     due_3: date
+    # The due date of the household's current level (services/schedules.relevel keeps it).
+    due_on: date | None = None
 
 
 class Pairing(SQLModel, table=True):
@@ -1046,3 +1137,32 @@ class CareIndicator(SQLModel, table=True):
     ratings: int = 0
     rating_sum: int = 0
     taken_at: datetime
+
+
+# -- 专项活动: campaigns (春风行动, 节日慰问; DESIGN §11, issue 16 item 6; services/campaigns.py) ----
+
+
+class CampaignStatus(enum.StrEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class Campaign(SQLModel, table=True):
+    """专项活动 — a themed, time-boxed set of wishes (春风行动, 节日慰问): its theme items
+    (``items``) and target regions (``regions``: communities, streets or districts), created by
+    the administrator (``scope_code`` None: the city) or a district hub's staff (their hub's
+    region). Hubs add wishes to it (``Need.campaign_id``)."""
+
+    __table_args__ = (CheckConstraint('"end" >= start', name="ck_campaign_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    theme: str = Field(default="", max_length=1000)
+    start: date
+    end: date
+    items: list[str] = Field(default_factory=list, sa_type=JSON)
+    regions: list[str] = Field(default_factory=list, sa_type=JSON)
+    scope_code: str | None = Field(default=None, max_length=12)
+    status: str = Field(default=CampaignStatus.ACTIVE.value, max_length=16, index=True)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)

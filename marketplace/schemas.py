@@ -157,6 +157,8 @@ class NeedIn(_In):
     deadline: date | None = None
     delivery_mode: DeliveryMode = DeliveryMode.HANDOVER
     delivery_instructions: str = Field(default="", max_length=500)
+    # 专项活动: the running campaign the need joins (services/campaigns.check_for_need).
+    campaign_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
     @field_validator("item")
     @classmethod

@@ -165,6 +165,12 @@ def make_offer(app: Flask) -> Callable[..., Offer]:
 
 
 @pytest.fixture
+def make_campaign(app: Flask) -> Callable[..., Any]:
+    """``make_campaign(actor, **overrides)``: a running campaign (07-02 in district 330102)."""
+    return partial(factories.make_campaign, app)
+
+
+@pytest.fixture
 def api_token(client: FlaskClient) -> Callable[[User], dict[str, str]]:
     """Authorization headers for a user, obtained the way an integrator would."""
 

@@ -26,7 +26,15 @@ from werkzeug.serving import make_server
 from marketplace.db import get_engine, session_scope
 from marketplace.models import Claim, Household, Need, Offer, Organisation, Role, User
 from marketplace.schemas import HouseholdIn, NeedIn, OfferIn, OrgIn
-from marketplace.services import accounts, households, imports, offers, priority, resilience
+from marketplace.services import (
+    accounts,
+    households,
+    imports,
+    offers,
+    priority,
+    resilience,
+    schedules,
+)
 
 PASSWORD = "correct-horse-battery"
 PG_URL = os.environ.get("ZHONGFU_TEST_DATABASE_URL")
@@ -41,7 +49,9 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "JOBS_IMMEDIATE": True,
+    "LEADERBOARD_CACHE_S": 0,  # likewise the leaderboards (tests/services/test_leaderboards.py)
     "WISH_POOL_CACHE_S": 0,  # tests read their own writes at once (the cache itself: tests/services/test_wishes.py)
+    "CLAIM_WINDOW_MINUTES": 0,  # claims are immediate; tests/services/test_draws.py opens windows
     "DASHBOARD_COUNTS_MAX_AGE_S": 0,  # likewise the dashboards (tests/services/test_tally.py)
 }
 
@@ -152,6 +162,7 @@ def set_test_score(s: Any, household: Household, score: int) -> None:
         compact=False,
     )
     priority.refresh_households(s, [household.id or 0])  # its needs' stored priority
+    schedules.relevel(s, [household.id or 0])  # its visit due by the level
 
 
 def make_need(
@@ -333,6 +344,23 @@ def confirm(app: Flask, staff: User, need_id: int, hours: str | None = None) -> 
         actor = s.get(User, staff.id)
         assert actor is not None
         return claims.confirm_delivery(s, actor=actor, need_id=need_id, hours=hours)
+
+
+def make_campaign(app: Flask, actor: User, **overrides: Any) -> Any:
+    """A running campaign (专项活动) of ``actor`` (the administrator or district hub staff): rice
+    cookers (07-02) in district 330102, from today for 30 days."""
+    from marketplace.services import campaigns
+
+    data = {
+        "name": "春风行动",
+        "theme": "新春送温暖",
+        "start": date.today(),
+        "end": date.today() + timedelta(days=30),
+        "items": ["07-02"],
+        "regions": [STAFF_HUB],
+    } | overrides
+    with app.app_context(), session_scope(get_engine(app)) as s:
+        return campaigns.create_campaign(s, actor=s.get(User, actor.id) or actor, data=data)
 
 
 class LiveServer:

@@ -12,7 +12,7 @@ from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from marketplace.db import get_session
-from marketplace.models import User
+from marketplace.models import Role, User
 from marketplace.services import accounts
 from marketplace.services.errors import Forbidden, ServiceError, ValidationFailed
 
@@ -25,8 +25,11 @@ class Unauthenticated(ServiceError):
     code = "unauthenticated"
 
 
-def api_auth(*roles: str) -> Callable[[F], F]:
-    """Bearer-token authentication; ``roles`` restricts who may call (empty → any account)."""
+def api_auth(*roles: str, own_tokens: bool = False) -> Callable[[F], F]:
+    """Bearer-token authentication; ``roles`` restricts who may call (empty → any account).
+
+    A department's system (``dept``, API only) is admitted only where it is named, and to its
+    own tokens (``own_tokens``): "any account" never includes it (DESIGN §2)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -43,6 +46,8 @@ def api_auth(*roles: str) -> Callable[[F], F]:
             user, api_token = found
             if roles and user.role not in roles:
                 raise Forbidden("api.role_forbidden")
+            if user.role == Role.DEPT and Role.DEPT not in roles and not own_tokens:
+                raise Forbidden("api.dept_events_only")
             g.api_user = user
             g.api_token_id = api_token.id
             return view(*args, **kwargs)

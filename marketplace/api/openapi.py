@@ -17,11 +17,22 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from marketplace.api.campaigns_openapi import campaign_paths
+from marketplace.api.care_openapi import care_paths
+from marketplace.api.casefile_openapi import (
+    HOUSEHOLD_PATCH,
+    NEED_PATCH,
+    OFFER_PATCH,
+    casefile_paths,
+)
+from marketplace.api.draws_openapi import claim_responses, draw_paths
 from marketplace.api.monitoring_openapi import monitoring_paths, monitoring_schemas
+from marketplace.api.patterns import text_pattern
 from marketplace.api.projects_openapi import project_paths
 from marketplace.api.records_openapi import record_paths
 from marketplace.api.rounds_openapi import round_paths
 from marketplace.api.suggest_openapi import suggest_paths
+from marketplace.api.warnings_openapi import warning_paths, warning_schemas
 from marketplace.config import Defaults
 from marketplace.models import HOUSEHOLD_TAGS
 from marketplace.schemas import DecisionIn, DeliveryIn, HouseholdIn, NeedIn, OfferIn, OrgIn
@@ -30,17 +41,6 @@ from matching import taxonomy
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 CURSOR = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
-
-# What text may hold: any character but the C0 controls other than tab and newlines (the server
-# refuses them, schemas.CONTROL); ``WORD`` is a visible one (text is trimmed before its length
-# is checked, so a required text needs one).
-_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-_WORD = r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-
-
-def text_pattern(visible: int = 0) -> str:
-    """Text without control characters and with at least ``visible`` visible characters."""
-    return "^" + _CHAR + "*" + "".join(_WORD + _CHAR + "*" for _ in range(visible)) + "$"
 
 
 def _text(schema: dict[str, Any]) -> dict[str, Any]:
@@ -51,6 +51,25 @@ def _text(schema: dict[str, Any]) -> dict[str, Any]:
     if visible:
         out["minLength"] = visible
     return out
+
+
+def _patch_schemas(schemas: dict[str, Any]) -> None:
+    """The PATCH bodies of 一户一档: the fields of the create bodies with the same rules (the
+    server checks an edit as it checks a registration), none required."""
+    for name, source, patch in (
+        ("HouseholdPatch", "HouseholdIn", HOUSEHOLD_PATCH),
+        ("NeedPatch", "NeedIn", NEED_PATCH),
+        ("OfferPatch", "OfferIn", OFFER_PATCH),
+    ):
+        created = schemas[source]["properties"]
+        schemas[name] = {
+            "type": "object",
+            "description": patch["description"],
+            "properties": {
+                field: created.get(field, own) for field, own in patch["properties"].items()
+            },
+            "additionalProperties": False,
+        }
 
 
 def _reference_codes() -> dict[str, list[str]]:
@@ -110,6 +129,12 @@ def _constrain(schemas: dict[str, Any]) -> None:
         "description": "Yuan, at most 1,000,000, at most two decimals",
     }
     need["properties"]["deadline"]["description"] = "Not before today (Beijing time)"
+    need["properties"]["campaign_id"] = {
+        "anyOf": [{"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, {"type": "null"}],
+        "default": None,
+        "description": "A running campaign (专项活动) that targets the household's community "
+        "and has the need's item as a theme item",
+    }
     schemas["OrgIn"]["properties"]["credit_code"] = {
         "type": "string",
         "format": "cn-uscc",
@@ -273,6 +298,7 @@ def build_spec() -> dict[str, Any]:
         "required": ["id", "created_at", "expires_at", "last_used_at", "current"],
     }
     _constrain(schemas)
+    _patch_schemas(schemas)
     schemas["VetIn"] = {
         "type": "object",
         "properties": {
@@ -435,6 +461,11 @@ def build_spec() -> dict[str, Any]:
                             "additionalProperties": False,
                         },
                     },
+                    _query(
+                        "campaign",
+                        {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                        "Only the wishes of this campaign (专项活动, GET /campaigns)",
+                    ),
                     _query("cursor", CURSOR),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
                 ],
@@ -447,7 +478,9 @@ def build_spec() -> dict[str, Any]:
         "/wishes/{wish_id}/claim": {
             "post": {
                 **_op(
-                    "Claim a wish (members; exactly one winner)",
+                    "Claim a wish (members; exactly one winner). While the wish's claim window "
+                    "is open (CLAIM_WINDOW_MINUTES after publication) this registers interest "
+                    "instead (202): a weighted draw at the window's close picks the claimer",
                     201,
                     ok_schema=ID_OBJECT,
                     tag="wishes",
@@ -535,11 +568,19 @@ def build_spec() -> dict[str, Any]:
         "content": {"application/json": {"schema": ERROR}},
     }
     paths.update(round_paths(_op, _path_id))
+    paths["/wishes/{wish_id}/claim"]["post"]["responses"].update(claim_responses())
+    paths.update(draw_paths(_op, _path_id))
     paths.update(record_paths(_op, _query))
     paths.update(suggest_paths(_op, _query))
     paths.update(project_paths(_op, _path_id, _query, text_pattern))
+    paths.update(campaign_paths(_op, _path_id, _query, text_pattern))
     paths.update(monitoring_paths(_op, _path_id))
+    for path, operations in casefile_paths(_op, _path_id, _query).items():
+        paths.setdefault(path, {}).update(operations)  # PATCH beside an existing GET
+    paths.update(care_paths(_op, _path_id, _query, text_pattern))
     schemas.update(monitoring_schemas())
+    paths.update(warning_paths(_op, _path_id, _query))
+    schemas.update(warning_schemas(text_pattern))
     return {
         "openapi": "3.1.0",
         "info": {

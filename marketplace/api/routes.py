@@ -28,8 +28,10 @@ from marketplace.services import (
     certificates,
     claims,
     contributions,
+    draws,
     fairness,
     feedback,
+    fields,
     happiness,
     households,
     offers,
@@ -46,10 +48,12 @@ from marketplace.services.access import (
     require_wish_reader,
 )
 from marketplace.services.errors import Forbidden, ValidationFailed, parse
+from marketplace.services.messages import Message
 from marketplace.services.regions import region_names
 from marketplace.uploads import delivery_limit, photo_saver
 from marketplace.web import login_throttle
 from marketplace.web.certificates import certificate_pdf, pdf_response
+from marketplace.web.messages import render
 
 
 @bp.get("/openapi.json")
@@ -102,7 +106,7 @@ def create_token() -> ResponseReturnValue:
 
 
 @bp.get("/tokens")
-@api_auth()
+@api_auth(own_tokens=True)
 def list_tokens() -> ResponseReturnValue:
     """The caller's live tokens (never their secrets); ``current`` marks the one in use."""
     rows = accounts.list_tokens(get_session(), user=me(), current_id=g.api_token_id)
@@ -110,14 +114,14 @@ def list_tokens() -> ResponseReturnValue:
 
 
 @bp.delete("/tokens/current")
-@api_auth()
+@api_auth(own_tokens=True)
 def revoke_current_token() -> ResponseReturnValue:
     accounts.revoke_token(get_session(), user=me(), token_id=g.api_token_id)
     return "", 204
 
 
 @bp.delete("/tokens/<int:token_id>")
-@api_auth()
+@api_auth(own_tokens=True)
 def revoke_token(token_id: int) -> ResponseReturnValue:
     accounts.revoke_token(get_session(), user=me(), token_id=token_id)
     return "", 204
@@ -179,9 +183,10 @@ def update_profile(household_id: int) -> ResponseReturnValue:
     if not isinstance(given, dict):
         raise ValidationFailed({"profile": "field.required"})
     profile = parse(Profile, given)
-    members = data.get("members")
-    if members is not None and (isinstance(members, bool) or not isinstance(members, int)):
-        raise ValidationFailed({"members": "field.not_integer"})
+    errors: dict[str, Message | str] = {}
+    members = fields.whole_number(data.get("members"), "members", errors)
+    if errors:
+        raise ValidationFailed(errors)
     resilience.update_profile(
         session, actor=me(), household_id=household_id, profile=profile, members=members
     )
@@ -226,7 +231,15 @@ def get_need(need_id: int) -> ResponseReturnValue:
 @api_auth(Role.HUB_STAFF)
 def publish_need(need_id: int) -> ResponseReturnValue:
     return jsonify(
-        serialise.need_staff(households.publish_need(get_session(), actor=me(), need_id=need_id))
+        serialise.need_staff(
+            households.publish_need(
+                get_session(),
+                actor=me(),
+                need_id=need_id,
+                pairing_window_hours=current_app.config["PAIRING_WINDOW_HOURS"],
+                claim_window_minutes=current_app.config["CLAIM_WINDOW_MINUTES"],
+            )
+        )
     )
 
 
@@ -303,8 +316,10 @@ def get_wish(wish_id: int) -> ResponseReturnValue:
     "30 per minute", key_func=lambda: f"claim:{request.headers.get('Authorization', '')[-16:]}"
 )
 def claim_wish(wish_id: int) -> ResponseReturnValue:
+    """201 with the claim; 202 with the registered interest while the wish's claim window is
+    open (认领意向登记: the draw at its close decides, services/draws.py)."""
     cfg = current_app.config
-    claim = claims.claim_wish(
+    outcome = draws.claim_or_interest(
         get_session(),
         member=me(),
         wish_id=wish_id,
@@ -312,7 +327,28 @@ def claim_wish(wish_id: int) -> ResponseReturnValue:
             cfg["MAX_OPEN_CLAIMS"], cfg["CLAIM_DAYS"], cfg["REPEAT_HELP_DAYS"]
         ),
     )
-    return created(serialise.claim(claim))
+    if isinstance(outcome, draws.Interest):
+        return jsonify(
+            interest=outcome.as_json(),
+            window_closes_at=outcome.as_json()["window_closes_at"],
+            message=render(outcome.message()),
+        ), 202
+    return created(serialise.claim(outcome))
+
+
+@bp.delete("/wishes/<int:wish_id>/interest")
+@api_auth(Role.MEMBER)
+def withdraw_interest(wish_id: int) -> ResponseReturnValue:
+    """撤回意向 — withdraw a registered interest while the window is open."""
+    draws.withdraw_interest(get_session(), member=me(), wish_id=wish_id)
+    return "", 204
+
+
+@bp.get("/wishes/<int:wish_id>/draw")
+@api_auth(Role.ADMIN, Role.HUB_STAFF)
+def wish_draw(wish_id: int) -> ResponseReturnValue:
+    """A wish's recorded draw, re-run from its seed and candidates (audit rights)."""
+    return jsonify(draws.verify(get_session(), wish_id, actor=me()).as_json())
 
 
 @bp.get("/claims")

@@ -45,6 +45,8 @@ def household_full(h: Household) -> dict[str, Any]:
         "profile": h.profile,  # {} for a household registered before profiles
         "happiness_url": f"/h/{h.token}",
         "created_at": _iso(h.created_at),
+        "stage": h.stage,  # 一户一档 lifecycle (services/casefile.py)
+        "gradual_exit_until": _iso(h.gradual_exit_until),
     }
 
 
@@ -89,6 +91,7 @@ def need_staff(n: Need) -> dict[str, Any]:
         "community_code": n.community_code,
         "created_at": _iso(n.created_at),
         "published_at": _iso(n.published_at),
+        "window_closes_at": _iso(n.window_closes_at),
     }
 
 

@@ -19,7 +19,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from marketplace.hub.profile_forms import profile_field
 from marketplace.web.forms import MultiCheckboxField
 from marketplace.web.helpers import choices
-from marketplace.web.labels import DELIVERY_MODE_LABELS, HARDSHIP_LABELS, KIND_LABELS, TAG_LABELS
+from marketplace.web.labels import (
+    DELIVERY_MODE_LABELS,
+    HARDSHIP_LABELS,
+    KIND_LABELS,
+    STAGE_LABELS,
+    TAG_LABELS,
+)
 
 
 class HouseholdForm(FlaskForm):
@@ -87,6 +93,11 @@ class NeedForm(FlaskForm):
         render_kw={"rows": 2, "placeholder": _l("e.g. Bring it to the community service centre")},
         description=_l("What the helper should know: where to bring it, whom to call first."),
     )
+    # 专项活动: a running campaign that targets the household's community (choices set by the
+    # view); the need's item must be one of its theme items.
+    campaign_id = SelectField(
+        _l("Campaign"), choices=[], validate_choice=False, validators=[Optional()]
+    )
 
 
 class HubContactForm(FlaskForm):
@@ -115,10 +126,52 @@ class ReasonForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
+    kind = RadioField(
+        _l("What the workbook holds"),
+        choices=choices(
+            [
+                ("households", _l("Households and needs")),
+                ("events", _l("Monitoring events (监测数据变动)")),
+            ]
+        ),
+        default="households",
+    )
     file = FileField(
         _l("Filled-in import workbook (.xlsx)"),
         validators=[FileRequired()],
         render_kw={
             "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         },
+    )
+
+
+class HouseholdEditForm(HouseholdForm):
+    """The registration form without the profile (家庭画像 has its own editor, rescored at once)."""
+
+    profile = None
+
+
+class NeedEditForm(NeedForm):
+    """A need's edit: the intake fields and what members and organisations read of it."""
+
+    public_title = StringField(
+        _l("Public title"),
+        validators=[Length(max=100)],
+        description=_l("What members and organisations read; empty: made again from the title."),
+    )
+    public_text = TextAreaField(_l("Public description"), validators=[Length(max=2000)])
+
+
+class StageForm(FlaskForm):
+    """一户一档 lifecycle: the next stage and why."""
+
+    stage = SelectField(_l("New stage"), choices=choices(STAGE_LABELS.items()))
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(
+        _l("Document or photo (PDF, JPEG, PNG, WebP)"),
+        validators=[FileRequired()],
+        render_kw={"accept": ".pdf,.jpg,.jpeg,.png,.webp,application/pdf,image/*"},
     )

@@ -18,18 +18,22 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.db import get_session
 from marketplace.hub.blueprint import PAGE, bp
+from marketplace.hub.care import care_panel
+from marketplace.hub.casefile import case_file
 from marketplace.hub.forms import HouseholdForm, HubContactForm, NeedForm, ReasonForm
 from marketplace.hub.profile_forms import attach_profile_errors, by_dimension
 from marketplace.hub.review import fairness_flags
 from marketplace.models import NeedStatus, Role
 from marketplace.schemas import HouseholdIn, HubContactIn, NeedIn
 from marketplace.services import (
+    campaigns,
     contacts,
     exports,
     happiness,
     households,
     hubs,
     listings,
+    monitoring,
     regions,
     resilience,
     risk,
@@ -145,8 +149,11 @@ def household_detail(household_id: int) -> ResponseReturnValue:
         reason_form=ReasonForm(),
         monitoring=resilience.score_record(get_session(), record.household),
         suggestions=household_suggestions(household_id),
+        events=monitoring.household_events(get_session(), household_id),
         item_names=regions.item_names(get_session()),
+        cf=case_file(record.household),  # 一户一档: lifecycle, attachments, history
         **fairness_flags(get_session(), list(record.needs)),
+        **care_panel(household_id),  # 探访关爱 and 结对帮扶 (hub/care.py)
     )
 
 
@@ -173,6 +180,13 @@ def _item_choices(form: NeedForm) -> None:
     ]
 
 
+def _campaign_choice(raw: str | None) -> int | None:
+    """The chosen campaign's id; something else than an id fails the field's check (0 < 1)."""
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+
+
 @bp.route("/households/<int:household_id>/needs/new", methods=["GET", "POST"])
 @role_required(Role.HUB_STAFF)
 def need_new(household_id: int) -> ResponseReturnValue:
@@ -180,6 +194,9 @@ def need_new(household_id: int) -> ResponseReturnValue:
     household = get_household_for_staff(db, household_id, me())
     form = NeedForm()
     _item_choices(form)
+    form.campaign_id.choices = [("", "—")] + [
+        (str(c.id), c.name) for c in campaigns.for_need(db, community_code=household.community_code)
+    ]
     general: list[str] = []
     if form.validate_on_submit():
         try:
@@ -195,6 +212,7 @@ def need_new(household_id: int) -> ResponseReturnValue:
                     "deadline": form.deadline.data,
                     "delivery_mode": form.delivery_mode.data,
                     "delivery_instructions": form.delivery_instructions.data or "",
+                    "campaign_id": _campaign_choice(form.campaign_id.data),
                 },
             )
             households.create_need(db, actor=me(), data=data)

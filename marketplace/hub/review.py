@@ -109,7 +109,13 @@ def needs_xlsx() -> ResponseReturnValue:
 def publish(need_id: int) -> ResponseReturnValue:
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("hub.review"))
-    need = households.publish_need(get_session(), actor=me(), need_id=need_id)
+    need = households.publish_need(
+        get_session(),
+        actor=me(),
+        need_id=need_id,
+        pairing_window_hours=current_app.config["PAIRING_WINDOW_HOURS"],
+        claim_window_minutes=current_app.config["CLAIM_WINDOW_MINUTES"],
+    )
     flash(_("Published: %(title)s", title=need.title), "success")
     return redirect(back(url_for("hub.review")))
 

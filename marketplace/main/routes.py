@@ -79,6 +79,13 @@ def _given_up(n: Notification) -> str:
     return url_for("hub.index")
 
 
+def _warning(n: Notification) -> str:
+    """A warning raised or escalated to the reader's hub; several at once: the queue."""
+    if n.ref_type == "warning" and n.ref_id:
+        return url_for("hub.warning_detail", warning_id=n.ref_id)
+    return url_for("hub.warnings")
+
+
 def _offer(n: Notification) -> str:
     return url_for("org.index", _anchor=f"offer-{n.ref_id}" if n.ref_id else None)
 
@@ -94,6 +101,12 @@ NOTICE_LINKS: dict[str, Callable[[Notification], str]] = {
     "delivery_overdue": _delivery_to_confirm,
     "offer_low": _offer,
     "claim_given_up": _given_up,
+    "warning": _warning,
+    "draw_won": _own_claims,
+    "draw_lost": lambda n: url_for("member.claims_list", _anchor=f"draw-{n.ref_id}"),
+    "pairing": lambda n: url_for("member.paired"),
+    "paired_wish": lambda n: url_for("member.wish", wish_id=n.ref_id) if n.ref_id else "",
+    "visit_finding": lambda n: url_for("hub.household_detail", household_id=n.ref_id),
 }
 
 

@@ -16,18 +16,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace.db import get_session, rollback_request
-from marketplace.member import care, discovery  # noqa: F401  (their routes)
+from marketplace.member import care, discovery, leaderboard  # noqa: F401  (their routes)
 from marketplace.member.blueprint import bp
-from marketplace.member.forms import GiveUpForm
+from marketplace.member.forms import GiveUpForm, HomeCommunityForm
 from marketplace.models import Role
 from marketplace.schemas import GiveUpIn
 from marketplace.services import (
+    campaigns,
     certificates,
     claims,
     contributions,
+    draws,
     feedback,
     mapdata,
     points,
+    region_picker,
     regions,
     wishes,
 )
@@ -40,6 +43,7 @@ from marketplace.web.delivery import delivery_page, household_contact_page
 from marketplace.web.helpers import EmptyForm, attach_errors, me, xlsx_response
 from marketplace.web.labels import export_words
 from marketplace.web.messages import render
+from marketplace.web.picker import fill_picker
 
 PAGE = 20
 # The lines of a points movement (services/points.py), as the history names them.
@@ -90,7 +94,10 @@ def index() -> ResponseReturnValue:
             "district": district,
             "street": street,
             "near": f.lat is not None,
+            "campaign": f.campaign,
         },
+        # 专项活动: the running campaigns, to filter the pool by (?campaign=<id>)
+        campaigns=campaigns.visible_campaigns(db, me(), running_only=True),
         lat=request.args.get("lat", ""),
         lon=request.args.get("lon", ""),
         radius=request.args.get("radius_km", "5"),
@@ -103,7 +110,8 @@ def wish(wish_id: int) -> ResponseReturnValue:
     db = get_session()
     view = wishes.wish_detail(db, wish_id)
     info = claims.wish_delivery_info(db, wish_id)
-    return render_template("member/wish.html", w=view, form=EmptyForm(), info=info)
+    window = draws.window_state(db, member=me(), wish_id=wish_id)
+    return render_template("member/wish.html", w=view, form=EmptyForm(), info=info, window=window)
 
 
 @bp.post("/wishes/<int:wish_id>/claim")
@@ -114,7 +122,7 @@ def claim(wish_id: int) -> ResponseReturnValue:
     cfg = current_app.config
     db = get_session()
     try:
-        c = claims.claim_wish(
+        c = draws.claim_or_interest(
             db,
             member=me(),
             wish_id=wish_id,
@@ -125,11 +133,66 @@ def claim(wish_id: int) -> ResponseReturnValue:
     except Conflict as exc:
         rollback_request()  # a refused claim leaves nothing half-done, also on this page
         view = wishes.wish_detail(db, wish_id)
+        window = draws.window_state(db, member=me(), wish_id=wish_id)
         return render_template(
-            "member/wish.html", w=view, form=EmptyForm(), conflict=exc.message, info=None
+            "member/wish.html",
+            w=view,
+            form=EmptyForm(),
+            conflict=exc.message,
+            info=None,
+            window=window,
         ), 409
+    if isinstance(c, draws.Interest):  # 认领意向登记: the draw at the window's close decides
+        flash(render(c.message()), "success")
+        return redirect(url_for("member.wish", wish_id=wish_id))
     flash(_("Claimed. Please deliver it before the due date."), "success")
     return redirect(url_for("member.claims_list", _anchor=f"claim-{c.id}"))
+
+
+@bp.post("/wishes/<int:wish_id>/interest/withdraw")
+@role_required(Role.MEMBER)
+def withdraw_interest(wish_id: int) -> ResponseReturnValue:
+    """撤回意向 — withdraw a registered interest while the wish's window is open."""
+    if EmptyForm().validate_on_submit():
+        draws.withdraw_interest(get_session(), member=me(), wish_id=wish_id)
+        flash(_("Your interest is withdrawn."), "success")
+    return redirect(url_for("member.wish", wish_id=wish_id))
+
+
+@bp.route("/home", methods=["GET", "POST"])
+@role_required(Role.MEMBER)
+def home_community() -> ResponseReturnValue:
+    """常住社区 — the member's home community, which the claim-window draws weigh."""
+    db = get_session()
+    form = HomeCommunityForm()
+    home = me().community_code
+    if request.method == "GET" and home:
+        form.district.data, form.street.data, form.community.data = home[:6], home[:9], home
+    chosen, found = fill_picker(form)
+    general: list[str] = []
+    status = 200
+    action = request.form.get("action")
+    if action in ("save", "clear") and form.validate_on_submit():
+        try:
+            draws.set_home_community(
+                db, member=me(), community_code="" if action == "clear" else chosen.community
+            )
+        except ValidationFailed as exc:
+            rollback_request()
+            general = attach_errors(form, exc.errors)
+            status = exc.status
+        else:
+            flash(_("Your home community is saved."), "success")
+            return redirect(url_for("member.home_community"))
+    current = me().community_code
+    return render_template(
+        "member/home.html",
+        form=form,
+        general=general,
+        found=found,
+        current=region_picker.path(db, current) if current else "",
+        chosen_path=region_picker.path(db, chosen.code) if chosen.code else "",
+    ), status
 
 
 @bp.get("/claims")
@@ -138,7 +201,14 @@ def claims_list() -> ResponseReturnValue:
     db = get_session()
     rows = claims.claims_with_wishes(db, actor=me())
     infos = claims.delivery_infos(db, [c for c, _w in rows])
-    return render_template("member/claims.html", rows=rows, infos=infos)
+    entered = draws.draws_of_member(db, member=me())
+    entered_wishes = wishes.views_of(db, [d.need_id for d in entered])
+    return render_template(
+        "member/claims.html",
+        rows=rows,
+        infos=infos,
+        draws=[(d, entered_wishes[d.need_id]) for d in entered if d.need_id in entered_wishes],
+    )
 
 
 @bp.post("/claims/<int:claim_id>/household")

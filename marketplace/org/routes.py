@@ -12,12 +12,13 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.db import get_session
 from marketplace.models import CITY_BOUNDS, Organisation, OrgStatus, Role
-from marketplace.org import branches, projects  # noqa: F401  (their routes)
+from marketplace.org import branches, discovery, leaderboard, projects  # noqa: F401  (their routes)
 from marketplace.org.blueprint import bp
-from marketplace.org.forms import OfferForm
+from marketplace.org.forms import OfferEditForm, OfferForm
 from marketplace.schemas import OfferIn
-from marketplace.services import boundaries, claims, offers, region_picker, regions
+from marketplace.services import boundaries, casefile, claims, offers, region_picker, regions
 from marketplace.services import projects as project_service
+from marketplace.services.access import get_offer_for_org
 from marketplace.services.clock import beijing_today
 from marketplace.services.errors import ServiceError, parse
 from marketplace.services.regions import ItemRef
@@ -185,6 +186,36 @@ def offer_close(offer_id: int) -> ResponseReturnValue:
     offer = offers.close_offer(get_session(), actor=me(), offer_id=offer_id)
     flash(_("Offer closed: %(title)s", title=offer.title), "success")
     return redirect(url_for("org.index"))
+
+
+@bp.route("/offers/<int:offer_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ORG)
+def offer_edit(offer_id: int) -> ResponseReturnValue:
+    """Edit an offer's wording, capacity (never below what is taken) and dates."""
+    db = get_session()
+    offer = get_offer_for_org(db, offer_id, me())
+    form = OfferEditForm(obj=offer)
+    general: list[str] = []
+    if form.validate_on_submit():
+        changes = {
+            "title": form.title.data,
+            "description": form.description.data or "",
+            "capacity": form.capacity.data,
+            "start": form.start.data,
+            "end": form.end.data,
+        }
+        try:
+            casefile.edit_offer(db, actor=me(), offer_id=offer_id, changes=changes)
+        except ServiceError as exc:
+            if not exc.errors:
+                raise
+            general = attach_errors(form, exc.errors)
+            page = render_template("org/offer_edit.html", form=form, offer=offer, general=general)
+            return page, exc.status
+        flash(_("Offer saved."), "success")
+        return redirect(url_for("org.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("org/offer_edit.html", form=form, offer=offer, general=general), status
 
 
 @bp.get("/assignments")

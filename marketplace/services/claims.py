@@ -31,7 +31,7 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.services import audit, contacts, contributions
+from marketplace.services import audit, contacts, contributions, pairing_window
 from marketplace.services.access import get_claim_for_deliverer, get_need_for_staff, staff_scope
 from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.services.messages import Message
@@ -68,6 +68,10 @@ def claim_wish(
             col(Need.id) == wish_id,
             col(Need.kind) == NeedKind.WISH.value,
             col(Need.status) == NeedStatus.OPEN.value,
+            pairing_window.claimable_by(member.id, now),  # 结对帮扶: the paired member's window
+            # 认领意向登记 (DESIGN §12): while a claim window is open, or closed and awaiting its
+            # draw, members register interest instead (services/draws.py clears it, then claims).
+            col(Need.window_closes_at).is_(None),
         )
         .values(status=NeedStatus.CLAIMED.value)
     ).rowcount
@@ -79,6 +83,11 @@ def claim_wish(
             or need.status in (NeedStatus.PENDING_REVIEW.value,)
         ):
             raise NotFound("wish.not_found")
+        if need.status == NeedStatus.OPEN.value and need.window_closes_at is not None:
+            opened = need.window_closes_at > now
+            raise Conflict("claim.window_open" if opened else "claim.draw_pending")
+        if need.status == NeedStatus.OPEN.value:
+            raise Conflict("wish.paired_first")
         raise Conflict("wish.taken")
     # Rule (DESIGN §12): no double help. The household's row is locked, so claims of two needs
     # of one household are judged one after the other; a refusal rolls the claim back.

@@ -26,6 +26,7 @@ from marketplace.models import (
     Offer,
     Organisation,
     User,
+    Visit,
     utcnow,
 )
 from marketplace.services import points
@@ -235,3 +236,58 @@ def record_json(r: Contribution, *, place: str = "") -> dict[str, Any]:
         "branch_id": r.branch_id,
         "project_id": r.project_id,
     }
+
+
+VISIT_ITEM = "02-01"  # 定期探访: the taxonomy item a visit's record counts as
+
+
+def record_visit(
+    session: Session,
+    *,
+    visit: Visit,
+    household: Household,
+    actor: User,
+    hours: Decimal,
+    now: datetime | None = None,
+) -> Contribution:
+    """The record of a paired helper's visit (探访关爱) the hub just confirmed
+    (``visits.confirm_visit``), with its points: a member's, or an organisation's account."""
+    now = now or utcnow()
+    visitor = session.get(User, visit.visitor_id)
+    org_id = visitor.org_id if visitor is not None else None
+    org = session.get(Organisation, org_id) if org_id is not None else None
+    is_member = visitor is not None and visitor.role == "member"
+    hub = session.get(Hub, actor.hub_id) if actor.hub_id else None
+    ended = datetime.combine(visit.visited_on, time(12), tzinfo=BEIJING)
+    record = Contribution(
+        record_no=f"P-{secrets.token_hex(8)}",  # replaced once the id is known
+        member_id=visitor.id if is_member and visitor is not None else None,
+        org_id=org_id,
+        branch_id=visitor.branch_id if is_member and visitor is not None else None,
+        volunteer_name=(
+            (visitor.display_name or visitor.username)
+            if is_member and visitor
+            else org.name
+            if org
+            else ""
+        )[:120],
+        organisation_name=(org.name if org else "")[:120],
+        item_code=VISIT_ITEM,
+        content=("入户探访" if visit.mode == "home" else "电话探访"),
+        community_code=household.community_code,
+        household_label=mask_name(household.name),
+        started_at=ended - timedelta(minutes=int(hours * 60)),
+        ended_at=ended,
+        hours_declared=None,
+        hours=hours,
+        hub_id=hub.id if hub else None,
+        recording_unit=(hub.name if hub else "")[:80],
+        confirmed_by=actor.id,
+        confirmed_at=now,
+    )
+    session.add(record)
+    session.flush()
+    record.record_no = record_no(beijing_date(now).year, record.id or 0)
+    points.award(session, record, level1=household.risk_level == 1)
+    session.flush()
+    return record

@@ -404,7 +404,7 @@ def dashboard(d: Dashboard, *, words: Words) -> bytes:
             [[tth.count, tth.median_hours, tth.p90_hours]],
         ),
         (
-            t(N_("SLA")),
+            t(N_("Confirmation deadlines")),
             [
                 t(N_("Risk level")),
                 t(N_("Deadline (days)")),
@@ -480,8 +480,85 @@ def dashboard(d: Dashboard, *, words: Words) -> bytes:
                 ]
             ],
         ),
+        *_warning_sheets(d, words),
     ]
     return workbook(sheets)
+
+
+def _warning_sheets(
+    d: Dashboard, words: Words
+) -> list[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]:
+    """预警, referrals and households: the monitoring figures of the dashboard (DESIGN §9)."""
+    t, label = words.t, words.label
+    w = d.warnings
+    counts = [t(N_("Open warnings")), t(N_("Due today")), t(N_("Overdue"))]
+    important = label("warning_level", "important")
+    general = label("warning_level", "general")
+    return [
+        (
+            t(N_("Warnings")),
+            [t(N_("Warnings")), *counts],
+            [
+                [t(N_("All warnings")), w.totals.open, w.totals.due_today, w.totals.overdue],
+                *(
+                    [label("warning_level", lv), c.open, c.due_today, c.overdue]
+                    for lv, c in w.by_level.items()
+                ),
+                *(
+                    [label("event_source", src), c.open, c.due_today, c.overdue]
+                    for src, c in w.by_source.items()
+                ),
+            ],
+        ),
+        (
+            t(N_("Warnings by area")),
+            [
+                t(N_("Code")),
+                t(N_("Area")),
+                *(f"{important}: {h}" for h in counts),
+                *(f"{general}: {h}" for h in counts),
+            ],
+            [
+                [
+                    a.code,
+                    a.name,
+                    a.important.open,
+                    a.important.due_today,
+                    a.important.overdue,
+                    a.general.open,
+                    a.general.due_today,
+                    a.general.overdue,
+                ]
+                for a in w.by_area
+            ],
+        ),
+        (
+            t(N_("Warnings handled on time")),
+            [
+                t(N_("Closed in the last %(days)s days")) % {"days": w.period_days},
+                t(N_("Closed on time")),
+                t(N_("Share handled on time")),
+            ],
+            [[w.closed, w.closed_on_time, w.on_time_rate]],
+        ),
+        (
+            t(N_("Outcomes and referrals")),
+            [t(N_("Outcome or status")), t(N_("Count"))],
+            [
+                *([label("warning_outcome", o), n] for o, n in w.by_outcome.items()),
+                *([label("referral_status", r), n] for r, n in d.referrals.items()),
+            ],
+        ),
+        (
+            t(N_("Households")),
+            [t(N_("Risk level or hardship type")), t(N_("Households"))],
+            [
+                [t(N_("All households")), d.households.total],
+                *([t(N_("Level %(n)s")) % {"n": lv}, n] for lv, n in d.households.by_level.items()),
+                *([label("hardship", h), n] for h, n in d.households.by_hardship.items()),
+            ],
+        ),
+    ]
 
 
 def filename(stem: str, today: date | None = None) -> str:
@@ -620,7 +697,22 @@ def fairness(
         [t(N_("Median wait of the served (days)")), report.median_wait_days],
         [t(N_("Refused as helped recently")), report.repeat_help_refused],
         [t(N_("Allowed by staff despite recent help")), report.repeat_help_allowed],
+        [t(N_("Claim-window draws held")), report.draws_held],
+        [t(N_("Claim windows gone to first come")), report.draws_fallback],
     ]
+    draw_headers = [
+        t(N_("Distance band")),
+        t(N_("Interested")),
+        t(N_("Eligible at the draw")),
+        t(N_("Wins by the weights")),
+        t(N_("Won")),
+        t(N_("Win share")),
+    ]
+    draw_rows = [
+        [label("draw_band", b.band), b.interested, b.eligible, round(b.expected_wins, 2), b.won,
+         None if b.win_share is None else round(b.win_share, 4)]
+        for b in report.draw_bands
+    ]  # fmt: skip
     level_name = t(N_("Level %(n)s"))
     body = workbook(
         [
@@ -636,6 +728,7 @@ def fairness(
                 headers,
                 rows(report.by_hardship, lambda g: label("hardship", g.key)),
             ),
+            (t(N_("Claim-window draws")), draw_headers, draw_rows),
         ]
     )
     _audit_export(session, actor, "fairness", report.needs)

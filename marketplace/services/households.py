@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
@@ -25,7 +25,14 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.schemas import HouseholdIn, NeedIn
-from marketplace.services import audit, priority, resilience
+from marketplace.services import (
+    audit,
+    campaigns,
+    pairing_window,
+    priority,
+    resilience,
+    schedules,
+)
 from marketplace.services.access import get_household_for_staff, get_need_for_staff, staff_scope
 from marketplace.services.claims import latest_claims, release_active_claim
 from marketplace.services.clock import beijing_today
@@ -61,18 +68,27 @@ def _masked(h: Mapping[str, Any]) -> dict[str, object]:
 
 
 def create_household(session: Session, *, actor: User, data: HouseholdIn) -> Household:
+    check_household(session, actor=actor, data=data)
+    return session.get_one(Household, add_households(session, actor=actor, rows=[data])[0])
+
+
+def check_household(
+    session: Session, *, actor: User, data: HouseholdIn, household_id: int | None = None
+) -> None:
+    """What registration checks beyond the fields themselves (``HouseholdIn``): a community of
+    the staff member's subtree, a resident ID number no other household has. ``household_id``:
+    the household being edited (its own number is no duplicate)."""
     scope = staff_scope(session, actor)
     community = session.get(Region, data.community_code)
     if community is None or community.level != "community":
         raise ValidationFailed({"community_code": "community.unknown"})
     if not is_within(community.code, scope):
         raise Forbidden("community.out_of_scope", {"community_code": "field.out_of_scope"})
-    if (
-        session.exec(select(Household.id).where(Household.id_number == data.id_number)).first()
-        is not None
-    ):
+    same = select(Household.id).where(Household.id_number == data.id_number)
+    if household_id is not None:
+        same = same.where(col(Household.id) != household_id)
+    if session.exec(same).first() is not None:
         raise Conflict("household.duplicate", {"id_number": "household.duplicate"})
-    return session.get_one(Household, add_households(session, actor=actor, rows=[data])[0])
 
 
 def add_households(session: Session, *, actor: User, rows: Sequence[HouseholdIn]) -> list[int]:
@@ -110,6 +126,9 @@ def add_households(session: Session, *, actor: User, rows: Sequence[HouseholdIn]
         reason="create",
         actor=actor,
         at=now,
+    )
+    schedules.schedule_new(
+        session, [(i, str(v["community_code"])) for i, v in zip(ids, values, strict=True)]
     )
     audit.record_many(
         session,
@@ -165,6 +184,14 @@ def create_need(session: Session, *, actor: User, data: NeedIn, today: date | No
         raise ValidationFailed({"item": "item.unknown"})
     if data.deadline is not None and data.deadline < (today or beijing_today()):
         raise ValidationFailed({"deadline": "need.deadline_past"})
+    if data.campaign_id is not None:  # 专项活动: running, targeting the community, a theme item
+        campaigns.check_for_need(
+            session,
+            data.campaign_id,
+            community_code=household.community_code,
+            item_code=data.item,
+            today=today,
+        )
     community = session.get(Region, household.community_code)
     return session.get_one(
         Need, add_needs(session, actor=actor, rows=[(data, household, community)])[0]
@@ -204,6 +231,7 @@ def add_needs(
             "lon": community.lon if community else None,
             "created_by": actor.id,
             "created_at": now,
+            "campaign_id": data.campaign_id,
         }
         for data, household, community in rows
     ]
@@ -240,21 +268,36 @@ def _transition(session: Session, need: Need, allowed: tuple[str, ...], to: str)
     return True
 
 
-def publish_need(session: Session, *, actor: User, need_id: int) -> Need:
-    """审核发布 — a reviewed need becomes visible (wishes to members, all needs to match rounds)."""
+def publish_need(
+    session: Session,
+    *,
+    actor: User,
+    need_id: int,
+    pairing_window_hours: int = 48,
+    claim_window_minutes: int = 0,
+) -> Need:
+    """审核发布 — a reviewed need becomes visible (wishes to members, all needs to match rounds);
+    a paired household's wish goes to its paired member first (``pairing_window.open_window``). A wish
+    published with ``claim_window_minutes`` > 0 (``CLAIM_WINDOW_MINUTES``) first collects
+    expressions of interest for that long, then one member is drawn (services/draws.py)."""
     need = get_need_for_staff(session, need_id, actor)
     before = need.status
     if not _transition(session, need, (NeedStatus.PENDING_REVIEW.value,), NeedStatus.OPEN.value):
         raise Conflict(Message("need.not_publishable", {"need_status": need.status}))
     need.published_at = utcnow()
     session.flush()
+    pairing_window.open_window(session, need, window_hours=pairing_window_hours)
+    # A wish its paired member has first (``pool_from``) keeps first come after that window.
+    if need.kind == NeedKind.WISH.value and claim_window_minutes > 0 and need.pool_from is None:
+        need.window_closes_at = need.published_at + timedelta(minutes=claim_window_minutes)
+        session.flush()
     audit.record(
         session,
         actor,
         "need.publish",
         need,
         before={"status": before},
-        after={"status": need.status},
+        after={"status": need.status, "window_closes_at": need.window_closes_at},
     )
     return need
 
@@ -293,17 +336,27 @@ def edit_public_version(
 
 def cancel_need(session: Session, *, actor: User, need_id: int, reason: str) -> Need:
     need = get_need_for_staff(session, need_id, actor)
-    before = need.status
-    cancellable = (
-        NeedStatus.PENDING_REVIEW.value,
-        NeedStatus.OPEN.value,
-        NeedStatus.CLAIMED.value,
-        NeedStatus.MATCHED.value,
-    )
     if not reason.strip():
         raise ValidationFailed({"reason": "reason.required"})
-    if not _transition(session, need, cancellable, NeedStatus.CANCELLED.value):
+    if not _cancel(session, need, reason, actor=actor):
         raise Conflict(Message("need.not_cancellable", {"need_status": need.status}))
+    return need
+
+
+CANCELLABLE = (
+    NeedStatus.PENDING_REVIEW.value,
+    NeedStatus.OPEN.value,
+    NeedStatus.CLAIMED.value,
+    NeedStatus.MATCHED.value,
+)
+
+
+def _cancel(session: Session, need: Need, reason: str, *, actor: User | None) -> bool:
+    """Cancel a need that is still open (its active claim released), audited; False when it was
+    no longer cancellable (the conditional update lost)."""
+    before = need.status
+    if not _transition(session, need, CANCELLABLE, NeedStatus.CANCELLED.value):
+        return False
     release_active_claim(session, need, "cancelled")
     need.closed_at, need.close_reason = utcnow(), reason.strip()
     session.flush()
@@ -315,7 +368,19 @@ def cancel_need(session: Session, *, actor: User, need_id: int, reason: str) -> 
         before={"status": before},
         after={"status": need.status, "reason": reason},
     )
-    return need
+    return True
+
+
+def cancel_open_needs(
+    session: Session, *, household_id: int, reason: str, actor: User | None
+) -> int:
+    """Cancel every open need of a household (it exits, DESIGN §10) with ``reason``; how many."""
+    ids = session.exec(
+        select(Need.id).where(Need.household_id == household_id, col(Need.status).in_(CANCELLABLE))
+    ).all()
+    return sum(
+        _cancel(session, session.get_one(Need, need_id), reason, actor=actor) for need_id in ids
+    )
 
 
 def expire_needs(session: Session, *, today: date | None = None) -> int:

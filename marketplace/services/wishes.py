@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal, tuple_
+from sqlalchemy import ColumnElement, literal, or_, tuple_
 from sqlmodel import Session, col, func, select
 
 from marketplace.models import (
@@ -21,6 +21,7 @@ from marketplace.models import (
     Need,
     NeedKind,
     NeedStatus,
+    utcnow,
 )
 from marketplace.services.errors import NotFound, ValidationFailed
 from marketplace.services.messages import Message
@@ -55,6 +56,16 @@ class WishView:
     lat: float | None
     lon: float | None
     distance_km: float | None = None
+    # 认领意向登记 (services/draws.py): while set, members register interest until this time.
+    window_closes_at: datetime | None = None
+
+    @property
+    def window_minutes_left(self) -> int | None:
+        """Minutes (rounded up) until the claim window's draw; None without an open window."""
+        if self.window_closes_at is None:
+            return None
+        left = (self.window_closes_at - utcnow()).total_seconds()
+        return int(-(-left // 60)) if left > 0 else None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -72,6 +83,9 @@ class WishView:
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "status": self.status,
             "distance_km": self.distance_km,
+            "window_closes_at": (
+                self.window_closes_at.isoformat() if self.window_closes_at else None
+            ),
         }
 
 
@@ -82,6 +96,7 @@ class WishFilter:
     lat: float | None = None
     lon: float | None = None
     radius_km: float | None = None
+    campaign: int | None = None  # 专项活动 (services/campaigns.py): its wishes only
 
 
 def parse_filter(args: Mapping[str, str]) -> WishFilter:
@@ -115,9 +130,18 @@ def parse_filter(args: Mapping[str, str]) -> WishFilter:
     item = args.get("item") or None
     if item is not None and not (len(item) == 5 and item[2] == "-"):
         errors["item"] = "item.code_invalid"
+    campaign_raw = args.get("campaign") or None
+    campaign = None
+    if campaign_raw is not None:
+        if not (campaign_raw.isdigit() and 0 < int(campaign_raw) < 2**31):
+            errors["campaign"] = "field.not_integer"
+        else:
+            campaign = int(campaign_raw)
     if errors:
         raise ValidationFailed(errors)
-    return WishFilter(item=item, region=region, lat=lat, lon=lon, radius_km=radius)
+    return WishFilter(
+        item=item, region=region, lat=lat, lon=lon, radius_km=radius, campaign=campaign
+    )
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -184,6 +208,7 @@ def to_views(
                 lat=need.lat,
                 lon=need.lon,
                 distance_km=dist,
+                window_closes_at=need.window_closes_at,
             )
         )
     return out
@@ -223,15 +248,23 @@ def browse(
     narrows to the communities within the radius and sorts by distance within each priority.
     Keyset-paginated: the cursor is the id of the page's last wish, whose sort keys the next
     page reads back (so the cursor stays a plain id). Returns the page and the next cursor."""
-    del now  # the order no longer depends on the time (waiting does not raise priority)
+    # The order does not depend on the time (waiting does not raise priority); a paired
+    # household's wish joins the pool once its pairing window has passed (``Need.pool_from``).
+    now = now or utcnow()
     priority = col(Need.priority)
     stmt = (
         select(Need, Household.name)
         .join(Household, col(Household.id) == Need.household_id)
-        .where(Need.status == NeedStatus.OPEN.value, Need.kind == NeedKind.WISH.value)
+        .where(
+            Need.status == NeedStatus.OPEN.value,
+            Need.kind == NeedKind.WISH.value,
+            or_(col(Need.pool_from).is_(None), col(Need.pool_from) <= now),
+        )
     )
     if f.item:
         stmt = stmt.where(Need.item_code == f.item)
+    if f.campaign is not None:
+        stmt = stmt.where(Need.campaign_id == f.campaign)
     if f.region and len(f.region) == 6:
         stmt = stmt.where(func.substr(Need.community_code, 1, 6) == f.region)
     elif f.region:
@@ -321,7 +354,7 @@ def public_counts(session: Session) -> PublicCounts:
 # window; claiming it then answers "already claimed", exactly as when two members race.
 _POOL_CACHE_MAX = 2048
 _pool_cache: dict[
-    tuple[str, str | None, str | None, int | None, int],
+    tuple[str, str | None, str | None, int | None, int | None, int],
     tuple[float, tuple[list[WishView], int | None]],
 ] = {}
 _pool_lock = threading.Lock()
@@ -338,7 +371,7 @@ def browse_page(
     """``browse``, served from the micro-cache when the same page was built < ``max_age_s`` ago."""
     if f.lat is not None or max_age_s <= 0:
         return browse(session, f, after_id=after_id, limit=limit)
-    key = (str(session.get_bind().engine.url), f.item, f.region, after_id, limit)
+    key = (str(session.get_bind().engine.url), f.item, f.region, f.campaign, after_id, limit)
     now = time.monotonic()
     hit = _pool_cache.get(key)
     if hit is not None and now - hit[0] < max_age_s:

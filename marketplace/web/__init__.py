@@ -22,7 +22,16 @@ from marketplace.web import errors, helpers, i18n, labels, messages, security
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` ids fit the database's INTEGER: a larger number is a plain 404, not an error."""
+    """``<int:…>`` ids fit the database's INTEGER: a larger number is a plain 404, not an error.
+    The pattern itself stops at 2**31 - 1: werkzeug tells a path's methods apart before it runs
+    a converter, so a number refused only by ``max`` would answer 405 where another method's rule
+    shares the path (``PATCH /households/<id>`` beside ``GET``)."""
+
+    regex = (
+        r"(?:[0-9]{1,9}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+        r"|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]"
+        r"|214748364[0-7])"
+    )
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)

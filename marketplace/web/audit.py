@@ -29,6 +29,9 @@ FIELD_VOCABULARY = {
     "scope": "region",
     "community_code": "region",
     "funding": "funding",
+    "stage": "stage",
+    "hardship": "hardship",
+    "delivery_mode": "delivery_mode",
 }
 STATUS_VOCABULARY = {
     "need": "need_status",
@@ -70,3 +73,9 @@ def details(object_type: str, data: dict[str, Any] | None) -> list[tuple[str, st
             (label("audit_field", key), _value(vocabulary or FIELD_VOCABULARY.get(key), value))
         )
     return out
+
+
+def field_value(object_type: str, field: str, value: Any) -> str:
+    """One value of an entry as a person reads it (the case file's history, row by row)."""
+    vocabulary = STATUS_VOCABULARY.get(object_type) if field == "status" else None
+    return _value(vocabulary or FIELD_VOCABULARY.get(field), value)

@@ -116,18 +116,32 @@ NOTIFICATION_LABELS = {
     "delivery_overdue": _l("Overdue confirmation"),
     "offer_low": _l("Offer nearly used up"),
     "claim_given_up": _l("Claim given back"),
+    "draw_won": _l("Drawn for a wish"),
+    "draw_lost": _l("Draw result"),
     "help_request": _l("Help request"),
     "feedback": _l("Rating to review"),
     "thanks": _l("Thanks from a family"),
+    "warning": _l("Warning to check"),
+    "visit_finding": _l("Visit finding to check"),
+    "pairing": _l("Pairing"),
+    "paired_wish": _l("Wish of your paired household"),
 }
 
 # The audit log (审计日志): what was done, to what, and the fields an entry keeps.
 AUDIT_ACTION_LABELS = {
+    "visit.record": _l("Visit recorded"),
+    "visit.confirm": _l("Helper's visit confirmed"),
+    "pairing.create": _l("Household paired with a helper"),
+    "pairing.end": _l("Pairing ended"),
     "claim.create": _l("Wish claimed"),
     "claim.deliver": _l("Delivery reported"),
     "claim.acknowledge": _l("Receipt acknowledged by the household"),
     "claim.expire": _l("Claim expired"),
     "claim.give_up": _l("Claim given back"),
+    "claim.interest": _l("Interest registered in a wish"),
+    "claim.interest_withdraw": _l("Interest in a wish withdrawn"),
+    "claim.draw": _l("Claim-window draw held"),
+    "user.home_community": _l("Home community changed"),
     "household.contact_view": _l("Household's address and phone viewed by the helper"),
     "hub.contact": _l("Hub contact changed"),
     "hub.share_ratings": _l("Sharing of ratings with helpers changed"),
@@ -185,9 +199,23 @@ AUDIT_ACTION_LABELS = {
     "branch.add_member": _l("Member added to the Party branch"),
     "monitoring.event": _l("Monitoring event recorded"),
     "warning.raise": _l("Warning raised"),
+    "warning.check": _l("Warning checked"),
+    "warning.close": _l("Warning closed"),
+    "warning.escalate": _l("Overdue warning moved up the hub chain"),
+    "lead.escalate": _l("Overdue lead moved up the hub chain"),
+    "referral.create": _l("Referred to policy assistance"),
+    "referral.update": _l("Policy referral updated"),
     "lead.open": _l("Lead opened for the street hub"),
     "lead.register": _l("Lead registered as a household"),
     "lead.close": _l("Lead closed"),
+    # 一户一档 (services/casefile.py)
+    "household.edit": _l("Household details corrected"),
+    "household.stage": _l("Lifecycle stage changed"),
+    "household.attach": _l("Attachment added"),
+    "household.anonymise": _l("Personal data anonymised"),
+    "attachment.view": _l("Attachment viewed"),
+    "need.edit": _l("Need edited"),
+    "offer.edit": _l("Offer edited"),
 }
 AUDIT_OBJECT_LABELS = {
     "household": _l("Household"),
@@ -197,6 +225,8 @@ AUDIT_OBJECT_LABELS = {
     "organisation": _l("Organisation"),
     "user": _l("Account"),
     "matchround": _l("Match round"),
+    "claiminterest": _l("Interest in a wish"),
+    "claimdraw": _l("Claim-window draw"),
     "proposal": _l("Proposal"),
     "apitoken": _l("API token"),
     "setting": _l("Setting"),
@@ -209,7 +239,10 @@ AUDIT_OBJECT_LABELS = {
     "monitoringevent": _l("Monitoring event"),
     "riskwarning": _l("Warning"),
     "lead": _l("Lead"),
+    "visit": _l("Visit"),
+    "pairing": _l("Pairing"),
     "policyreferral": _l("Policy referral"),
+    "householdattachment": _l("Attachment"),
 }
 AUDIT_FIELD_LABELS = {
     "record_no": _l("Record number"),
@@ -283,6 +316,33 @@ AUDIT_FIELD_LABELS = {
     "event_id": _l("Event"),
     "hub_id": _l("Hub"),
     "level": _l("Level"),
+    "outcome": _l("Outcome"),
+    "on_time": _l("On time"),
+    "check_mode": _l("How checked"),
+    "findings": _l("Findings"),
+    "referrals": _l("Referrals"),
+    "needs": _l("Needs"),
+    "since": _l("Since"),
+    "amount_yuan": _l("Amount (yuan)"),
+    "service": _l("Service"),
+    # 一户一档: the fields of the household, need and offer edits and of the lifecycle
+    "address": _l("Address"),
+    "description": _l("Description"),
+    "delivery_mode": _l("Delivery mode"),
+    "delivery_instructions": _l("Delivery instructions"),
+    "stage": _l("Lifecycle stage"),
+    "gradual_exit_until": _l("Gradual exit ends"),
+    "needs_cancelled": _l("Needs cancelled"),
+    "attachment": _l("Attachment"),
+    "attachments": _l("Attachments"),
+    "photos": _l("Photos"),
+    "content_type": _l("File type"),
+    "size": _l("Size (bytes)"),
+    "regions": _l("Areas"),
+    "lat": _l("Latitude"),
+    "lon": _l("Longitude"),
+    "radius_km": _l("Radius (km)"),
+    "hardship": _l("Hardship types"),
 }
 # Who acted, when no account did (``audit.record``'s ``actor_label``).
 AUDIT_ACTOR_LABELS = {
@@ -294,10 +354,74 @@ SECOND_FACTOR_LABELS = {
     "totp": _l("Authenticator code"),
     "recovery": _l("Recovery code"),
 }
+# 预警 (DESIGN §9): levels, where the events came from, outcomes of a check, referral statuses.
+WARNING_LEVEL_LABELS = {
+    "important": _l("Important warning"),
+    "general": _l("General warning"),
+}
+EVENT_SOURCE_LABELS = {
+    "hub": _l("Hub staff"),
+    "import": _l("Excel import"),
+    "dept": _l("Other department"),
+    "discovery": _l("Active discovery"),
+    "happiness": _l("Happiness code help request"),
+}
+WARNING_OUTCOME_LABELS = {
+    "refer_policy": _l("Referred to policy assistance"),
+    "refer_hub": _l("Referred to the hub's social help"),
+    "no_action": _l("No help needed"),
+}
+REFERRAL_STATUS_LABELS = {
+    "referred": _l("Referred"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
+    "declined": _l("Declined"),
+}
+# 预警核查方式: how the street checked a warning.
+CHECK_MODE_LABELS = {
+    "phone": _l("Phone call"),
+    "home": _l("Home visit"),
+}
+# 监测数据变动 — the event kinds (models.EventKind, the codes of the API and files), and leads.
+EVENT_KIND_LABELS = {
+    "major_illness": _l("Major illness"),
+    "birth": _l("Member born"),
+    "death": _l("Member died"),
+    "disability_change": _l("Disability level changed"),
+    "job_loss": _l("Job lost"),
+    "large_medical_expense": _l("Large medical expense"),
+    "disaster": _l("Disaster or accident"),
+    "assistance_exit": _l("Exited assistance"),
+    "application_refused": _l("Application refused"),
+    "temporary_assistance": _l("Temporary assistance granted"),
+    "discovered": _l("Actively discovered"),
+    "other_department": _l("Assisted by another department"),
+}
+# 一户一档 lifecycle (models.HouseholdStage)
+STAGE_LABELS = {
+    "monitored": _l("Monitored (监测对象)"),
+    "registered": _l("Registered recipient (在册)"),
+    "gradual_exit": _l("Gradual exit (渐退期)"),
+    "exited": _l("Exited (退出)"),
+}
+LEAD_STATUS_LABELS = {
+    "open": _l("To check"),
+    "registered": _l("Household registered"),
+    "closed": _l("Closed"),
+}
 
 
 # The tables by vocabulary name, for code that names codes without templates (the Excel exports).
+# 抽签 distance bands (services/draws.py): the member's home community against the household's.
+DRAW_BAND_LABELS = {
+    "community": _l("Same community"),
+    "street": _l("Same street"),
+    "district": _l("Same district"),
+    "elsewhere": _l("Elsewhere or not given"),
+}
+
 VOCABULARIES: dict[str, dict[str, Any]] = {
+    "draw_band": DRAW_BAND_LABELS,
     "hardship": HARDSHIP_LABELS,
     "source": PROFILE_CHOICE_LABELS["source"],  # 对象来源 (marketplace.profiles)
     "tag": TAG_LABELS,
@@ -318,8 +442,16 @@ VOCABULARIES: dict[str, dict[str, Any]] = {
     "audit_field": AUDIT_FIELD_LABELS,
     "audit_actor": AUDIT_ACTOR_LABELS,
     "second_factor": SECOND_FACTOR_LABELS,
+    "warning_level": WARNING_LEVEL_LABELS,
+    "event_source": EVENT_SOURCE_LABELS,
+    "warning_outcome": WARNING_OUTCOME_LABELS,
+    "referral_status": REFERRAL_STATUS_LABELS,
+    "check_mode": CHECK_MODE_LABELS,
+    "event_kind": EVENT_KIND_LABELS,
+    "lead_status": LEAD_STATUS_LABELS,
     "funding": FUNDING_LABELS,
     "project_status": PROJECT_STATUS_LABELS,
+    "stage": STAGE_LABELS,
 }
 
 
@@ -375,6 +507,14 @@ def _labels() -> dict[str, Any]:
         "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS,
         "AUDIT_OBJECT_LABELS": AUDIT_OBJECT_LABELS,
         "AUDIT_ACTOR_LABELS": AUDIT_ACTOR_LABELS,
+        "EVENT_KIND_LABELS": EVENT_KIND_LABELS,
+        "EVENT_SOURCE_LABELS": EVENT_SOURCE_LABELS,
+        "LEAD_STATUS_LABELS": LEAD_STATUS_LABELS,
+        "WARNING_LEVEL_LABELS": WARNING_LEVEL_LABELS,
+        "WARNING_OUTCOME_LABELS": WARNING_OUTCOME_LABELS,
+        "REFERRAL_STATUS_LABELS": REFERRAL_STATUS_LABELS,
+        "CHECK_MODE_LABELS": CHECK_MODE_LABELS,
+        "STAGE_LABELS": STAGE_LABELS,
         "nbsp": Markup("&nbsp;"),
     }
 

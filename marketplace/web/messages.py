@@ -30,8 +30,11 @@ from marketplace.web.labels import (
     HARDSHIP_LABELS,
     NEED_STATUS_LABELS,
     PROPOSAL_STATUS_LABELS,
+    REFERRAL_STATUS_LABELS,
     ROLE_LABELS,
+    STAGE_LABELS,
     TAG_LABELS,
+    WARNING_LEVEL_LABELS,
 )
 
 log = logging.getLogger("zhongfu")
@@ -114,6 +117,10 @@ MESSAGES: dict[str, LazyString] = {
     "account.not_found": _l("Account not found"),
     "account.cannot_disable_self": _l("You cannot disable your own account"),
     "auth.wrong_credentials": _l("Wrong username or password"),
+    "auth.api_account": _l(
+        "This is an API account of another department's system: it cannot sign in here. "
+        "Ask for a token with POST /api/v1/tokens."
+    ),
     # Sign-in, passwords, tokens, two-step sign-in, accounts from Excel (the "auth" helper)
     "auth.wait": _l("Too many failed attempts for this name; try again in %(seconds)s seconds"),
     "account.display_name_too_long": _l("The name may have at most 64 characters"),
@@ -156,6 +163,9 @@ MESSAGES: dict[str, LazyString] = {
     "map.forbidden": _l("This map is for hub staff, the administrator and members"),
     "api.token_required": _l("Send a valid bearer token: Authorization: Bearer <token>"),
     "api.role_forbidden": _l("Your role may not do this"),
+    "api.dept_events_only": _l(
+        "A department's system may only submit monitoring events and read their status"
+    ),
     "api.json_too_deep": _l("The JSON document is nested too deeply"),
     "api.json_object_required": _l("Send a JSON object (Content-Type: application/json)"),
     "api.wish_text_required": _l("Give the wish text"),
@@ -174,6 +184,41 @@ MESSAGES: dict[str, LazyString] = {
     ),
     "wish.not_found": _l("Wish not found"),
     "wish.taken": _l("This wish has already been claimed or is no longer open"),
+    # 认领意向登记 and 抽签 — the claim window (services/draws.py)
+    "claim.interest_recorded": _l(
+        "Interest registered. The draw is in %(minutes)s minutes; you will be told the result"
+    ),
+    "claim.window_closed": _l("Registration for this wish has closed; the draw is being held"),
+    "claim.window_open": _l("This wish is collecting interest until its draw: register yours"),
+    "claim.draw_pending": _l("This wish's draw is being held; look again in a minute"),
+    "claim.interest_not_found": _l("You have not registered interest in this wish"),
+    "draw.not_found": _l("This wish has no recorded draw"),
+    "notice.draw_won": _l(
+        "You were drawn for a wish: %(title)s. Please deliver it before the due date"
+    ),
+    "notice.draw_lost": _l(
+        "Another member was drawn for a wish you registered for (%(n)s took part): %(title)s"
+    ),
+    # 一户一档 — the case file (services/casefile.py)
+    "field.not_editable": _l("This field cannot be changed here"),
+    "household.anonymised": _l("This household's personal data has been anonymised"),
+    "household.stage_unknown": _l("Choose a stage: %(stages)s"),
+    "household.stage_move": _l("A household cannot move from %(from_stage)s to %(to_stage)s"),
+    "household.stage_changed": _l("The household's stage changed meanwhile; reload and try again"),
+    "need.closed": _l("This need is closed (%(need_status)s) and can no longer be edited"),
+    "need.locked": _l(
+        "The need is %(need_status)s or proposed: only its wording may change, not what was agreed"
+    ),
+    "offer.closed": _l("This offer is closed and can no longer be edited"),
+    "offer.capacity_below_taken": _l(
+        "Capacity cannot be less than what is already taken (%(taken)s)"
+    ),
+    "attachment.not_found": _l("Attachment not found"),
+    "attachment.type": _l("Attach a photo (JPEG, PNG, WebP) or a PDF document"),
+    "attachment.pdf_invalid": _l("This PDF is incomplete or damaged"),
+    "attachment.pdf_active": _l("PDFs with scripts, launch actions or embedded files are refused"),
+    "error.gone": _l("No longer in service"),
+    "happiness.closed": _l("This happiness code is no longer in service"),
     # Claims and deliveries
     "claim.not_found": _l("Claim not found"),
     "claim.cap_reached": _l("You already have %(n)s open claims; deliver one first"),
@@ -368,6 +413,27 @@ MESSAGES: dict[str, LazyString] = {
     "branch.not_found": _l("Party branch not found"),
     "branch.duplicate": _l("Your organisation already has a branch of this name"),
     "branch.unknown": _l("Choose one of your organisation's branches from the list"),
+    # 专项活动 — campaigns (services/campaigns.py)
+    "campaign.create_forbidden": _l(
+        "Only the administrator or a district hub's staff may create a campaign"
+    ),
+    "campaign.manage_forbidden": _l(
+        "Only the administrator or the hub that created the campaign may close it"
+    ),
+    "campaign.forbidden": _l("Campaigns are not available to this account"),
+    "campaign.not_found": _l("Campaign not found"),
+    "campaign.closed": _l("This campaign is already closed"),
+    "campaign.end_past": _l("The end of the campaign is already past"),
+    "campaign.too_long": _l("A campaign lasts at most %(days)s days"),
+    "campaign.regions_out_of_scope": _l("Outside your hub's area: %(codes)s"),
+    "campaign.not_running": _l("This campaign is not running: wishes cannot join it now"),
+    "campaign.not_targeted": _l("This campaign does not target the household's community"),
+    "campaign.item_not_theme": _l("The need's item is not one of the campaign's theme items"),
+    "campaign.wishes_not_eligible": _l(
+        "These wishes cannot join the campaign (not open, outside its items or regions, or "
+        "already in a campaign): %(ids)s"
+    ),
+    "campaign.wishes_changed": _l("Some wishes changed meanwhile; nothing was added. Try again."),
     "notice.claim_given_up": _l("A member gave back a claim: %(title)s — %(reason)s"),
     "notice.offer_low": _l("Offer nearly used up (%(remaining)s of %(capacity)s left): %(title)s"),
     # 幸福码 both ways: help requests, ratings and thanks (services/feedback.py)
@@ -389,11 +455,58 @@ MESSAGES: dict[str, LazyString] = {
     "event.one_target": _l("Give either the household or an ID number, not both"),
     "event.role_forbidden": _l("Only hub staff and departments' systems record events"),
     "event.not_found": _l("Event not found"),
+    "event.batch_too_large": _l("Send at most %(max)s events at a time"),
     "lead.no_hub": _l("No hub serves this community yet"),
     "lead.not_found": _l("Lead not found"),
     "lead.not_open": _l("This lead has already been dealt with"),
+    "lead.household_id_required": _l("Enter the number (#) of the registered household"),
     "discovery.role_forbidden": _l("Only members and organisations report discoveries"),
     "notice.lead_opened": _l("New lead for %(hub)s to check by %(due)s"),
+    "notice.leads_opened": _l("%(count)s new leads for %(hub)s to check"),
+    # 预警: the queue, the check, the close, referrals, escalation (services/warnings.py)
+    "warning.raised": _l("New %(level)s for %(hub)s to check by %(due)s"),
+    "warning.raised_many": _l(
+        "%(count)s new warnings for %(hub)s to check, %(important)s of them important"
+    ),
+    "warning.escalated": _l("An overdue warning moved up to %(hub)s: please check it"),
+    "warning.escalated_many": _l(
+        "%(count)s overdue warnings moved up to %(hub)s: please check them"
+    ),
+    "lead.escalated": _l("An overdue lead moved up to %(hub)s: please check it"),
+    "lead.escalated_many": _l("%(count)s overdue leads moved up to %(hub)s: please check them"),
+    "warning.not_found": _l("Warning not found"),
+    "warning.already_closed": _l("This warning has already been closed"),
+    "warning.policy_items_required": _l("Choose at least one item of policy assistance"),
+    "warning.policy_item_unknown": _l("Unknown item of policy assistance: %(code)s"),
+    "warning.need_items_required": _l("Choose at least one item of help"),
+    "warning.need_item_unknown": _l("Unknown item of help: %(code)s"),
+    "warning.reason_required": _l("Say why no help is needed"),
+    "referral.not_found": _l("Referral not found"),
+    "referral.bad_move": _l("A referral that is %(referral_status)s cannot move to that status"),
+    # 探访关爱 and 结对帮扶 (services/visits.py, services/pairings.py)
+    "visit.in_future": _l("The visit date cannot be in the future"),
+    "visit.before_pairing": _l("The visit date is before the pairing began"),
+    "visit.not_found": _l("Visit not found"),
+    "visit.not_by_helper": _l("Only a paired helper's visit is confirmed as a service record"),
+    "visit.already_confirmed": _l("This visit has already been confirmed"),
+    "notice.visit_finding": _l("A paired helper's visit to %(household)s found something to check"),
+    "pairing.one_helper": _l("Choose either a member or an organisation"),
+    "pairing.member_unknown": _l("No active member account has this number"),
+    "pairing.org_unknown": _l("No vetted organisation has this number"),
+    "pairing.end_before_start": _l("The end date is before the start date"),
+    "pairing.too_long": _l("A pairing lasts at most %(years)s years"),
+    "pairing.end_past": _l("The end date has already passed"),
+    "pairing.exists": _l("This household already has an active pairing: end it first"),
+    "pairing.not_found": _l("Pairing not found"),
+    "pairing.ended": _l("This pairing has already ended"),
+    "notice.paired": _l("You are paired with %(household)s of %(community)s until %(end)s"),
+    "notice.pairing_ended": _l("Your pairing with %(household)s has ended"),
+    "notice.paired_wish": _l(
+        "Your paired household has a new wish: it is yours to claim first for %(hours)s hours"
+    ),
+    "wish.paired_first": _l(
+        "This wish goes to the household's paired helper first; it joins the pool later"
+    ),
 }
 
 # Parameters that are codes themselves, by parameter name.
@@ -404,6 +517,11 @@ PARAM_LABELS: dict[str, Mapping[str, LazyString]] = {
     "roles": ROLE_LABELS,
     "tags": TAG_LABELS,
     "hardship": HARDSHIP_LABELS,
+    "level": WARNING_LEVEL_LABELS,  # a warning's level (important | general)
+    "referral_status": REFERRAL_STATUS_LABELS,
+    "stages": STAGE_LABELS,
+    "from_stage": STAGE_LABELS,
+    "to_stage": STAGE_LABELS,
 }
 
 # Messages of the form libraries (WTForms, Flask-WTF) that reach a page in English: listed so that

@@ -24,12 +24,25 @@ from flask.testing import FlaskClient
 from sqlmodel import select
 
 from marketplace.db import get_engine, session_scope
-from marketplace.models import Claim, Household, Need, Offer, Proposal, User
+from marketplace.models import (
+    Claim,
+    Household,
+    Lead,
+    MonitoringEvent,
+    Need,
+    Offer,
+    Proposal,
+    User,
+)
 from tests.factories import PASSWORD
 from tests.world import World
 
-ROLES = ("anonymous", "member", "org", "hub_staff", "admin")
+ROLES = ("anonymous", "member", "org", "hub_staff", "admin", "dept")
+# Accounts of people (the web and the API). ``dept``, another department's system, is API only:
+# its web login is refused, and of the API it may push monitoring events, read their status and
+# manage its own tokens, nothing else.
 ANY_ACCOUNT = frozenset({"member", "org", "hub_staff", "admin"})
+TOKEN_OWNERS = ANY_ACCOUNT | {"dept"}
 PUBLIC = frozenset(ROLES)
 
 
@@ -51,9 +64,9 @@ def _r(allowed: set[str] | frozenset[str], foreign: set[str] | None = None) -> R
 API: dict[str, Rule] = {
     "api.openapi": _r(PUBLIC),
     "api.create_token": _r(PUBLIC),
-    "api.list_tokens": _r(ANY_ACCOUNT),  # the caller's own tokens
-    "api.revoke_token": _r(ANY_ACCOUNT, ANY_ACCOUNT),  # another account's token: 404
-    "api.revoke_current_token": _r(ANY_ACCOUNT),  # the caller's own (skipped: see below)
+    "api.list_tokens": _r(TOKEN_OWNERS),  # the caller's own tokens
+    "api.revoke_token": _r(TOKEN_OWNERS, TOKEN_OWNERS),  # another account's token: 404
+    "api.revoke_current_token": _r(TOKEN_OWNERS),  # the caller's own (skipped: see below)
     "api.happiness_json": _r(PUBLIC),  # the opaque token is the credential
     "api.create_household": _r({"hub_staff"}, {"hub_staff"}),  # body: a 330102 community
     "api.search_households": _r({"hub_staff"}),  # results limited to the caller's area
@@ -62,6 +75,12 @@ API: dict[str, Rule] = {
     # The score carries no personal data; the administrator reads any household's.
     "api.household_score": _r({"hub_staff", "admin"}, {"hub_staff"}),
     "api.update_profile": _r({"hub_staff"}, {"hub_staff"}),
+    # 一户一档: edits, history and lifecycle of the area's households and needs; one's own offers.
+    "api.edit_household": _r({"hub_staff"}, {"hub_staff"}),
+    "api.household_history": _r({"hub_staff"}, {"hub_staff"}),
+    "api.household_lifecycle": _r({"hub_staff"}, {"hub_staff"}),
+    "api.edit_need": _r({"hub_staff"}, {"hub_staff"}),
+    "api.edit_offer": _r({"org"}, {"org"}),
     "api.create_need": _r({"hub_staff"}, {"hub_staff"}),  # body: a 330102 household
     "api.get_need": _r({"hub_staff"}, {"hub_staff"}),
     "api.publish_need": _r({"hub_staff"}, {"hub_staff"}),
@@ -72,6 +91,8 @@ API: dict[str, Rule] = {
     "api.list_wishes": _r(ANY_ACCOUNT),  # masked
     "api.get_wish": _r(ANY_ACCOUNT),  # masked
     "api.claim_wish": _r({"member"}),  # the wish is already claimed: 409
+    "api.withdraw_interest": _r({"member"}),  # no open window: 409
+    "api.wish_draw": _r({"hub_staff", "admin"}, {"hub_staff"}),  # audit rights; no draw: 404
     "api.my_claims": _r({"member"}),
     "api.my_contributions": _r({"member"}),  # the caller's own records
     "api.my_certificate": _r({"member"}),
@@ -94,6 +115,36 @@ API: dict[str, Rule] = {
     "api.project_report": _r({"org", "admin"}, {"org"}),  # org_owner's project
     # A Party branch's members: its Party organisation (the attacker org is an NGO) and admin.
     "api.branch_members": _r({"org", "admin"}, {"org"}),
+    # 预警: the queue of the caller's area (admin: the city, read only); one warning, its check
+    # and close, and the policy referrals are scoped (another area's: 404).
+    "api.list_warnings": _r({"hub_staff", "admin"}),
+    "api.get_warning": _r({"hub_staff", "admin"}, {"hub_staff"}),
+    "api.check_warning": _r({"hub_staff"}, {"hub_staff"}),
+    "api.close_warning": _r({"hub_staff"}, {"hub_staff"}),
+    "api.list_referrals": _r({"hub_staff"}),  # the caller's own area
+    "api.update_referral": _r({"hub_staff"}, {"hub_staff"}),
+    # 监测数据变动 (issue 13): events pushed by hub staff (their area: the body's household is
+    # hub_owner's, so 330106's staff get a 422 and nothing stored) and departments' systems; an
+    # event's status for its submitter only (hub_owner's event); discoveries; the street's leads
+    # (the world's lead is in 330102).
+    "api.push_event": _r({"hub_staff", "dept"}),
+    "api.event_status": _r({"hub_staff", "dept"}, {"hub_staff", "dept"}),
+    "api.report_discovery": _r({"member", "org"}),  # body without a community: 422
+    "api.list_leads": _r({"hub_staff"}),  # the caller's own area
+    "api.register_lead": _r({"hub_staff"}, {"hub_staff"}),
+    "api.close_lead": _r({"hub_staff"}, {"hub_staff"}),
+    # 探访关爱 and 结对帮扶 (issue 14): body or id of a 330102 household nobody attacking owns.
+    "api.record_visit": _r({"hub_staff", "member", "org"}, {"hub_staff", "member", "org"}),
+    "api.visits_due": _r({"hub_staff"}),  # the caller's own area
+    "api.create_pairing": _r({"hub_staff"}, {"hub_staff"}),
+    "api.end_pairing": _r({"hub_staff"}, {"hub_staff"}),  # pairing 1: none yet, nobody's
+    "api.my_pairings": _r({"member", "org"}),  # the caller's own
+    # 专项活动 (issue 16): any account but a department's reads campaigns (campaign 1: none yet,
+    # 404); the administrator and a district hub's staff create one (the matrix body: 422).
+    "api.list_campaigns": _r(ANY_ACCOUNT),
+    "api.create_campaign": _r({"admin", "hub_staff"}),
+    "api.get_campaign": _r(ANY_ACCOUNT, ANY_ACCOUNT),
+    "api.tag_campaign_wishes": _r({"hub_staff"}, {"hub_staff"}),
 }
 
 # HTML pages: the role comes from the URL prefix, the scope from the URL's arguments.
@@ -131,6 +182,14 @@ SCOPED_ARGS = {
     "project_id",  # org_owner's (its offer's project)
     "branch_id",  # no attacker's
     "feedback_id",  # a household's rating, moderated by its hub's subtree
+    "warning_id",  # a household's warning, worked by its hub's subtree
+    "referral_id",  # a household's policy referral, likewise
+    "visit_id",  # a visit to a household, confirmed by its hub's subtree
+    "pairing_id",  # a household's pairing, ended by its hub's subtree
+    "event_id",  # a monitoring event: its submitter's (hub_owner's)
+    "lead_id",  # a lead of district 330102
+    "attachment_id",  # a case file's attachment, under its household
+    "campaign_id",  # 专项活动: none yet, nobody's
 }
 UNSCOPED_ARGS = {"wish_id", "org_id", "user_id", "code", "token", "action", "token_id"}
 # 幸福码 item keys (under the public token) and the moderation move (shown | held).
@@ -177,7 +236,15 @@ def url_values(world: World, endpoint: str, arguments: set[str]) -> Iterator[dic
         "branch_id": 1,
         "item": f"claim-{world.claim_delivered}",  # another household's than the token's
         "feedback_id": 1,  # none yet: nobody's
+        "warning_id": 1,  # the world's one warning: hub_owner's
+        "referral_id": 1,
+        "visit_id": 1,  # none yet: nobody's
+        "pairing_id": 1,  # none yet: nobody's
+        "attachment_id": 1,  # none yet: under the owners' household anyway
         "status": "held",
+        "event_id": world.event_id,
+        "lead_id": world.lead_id,
+        "campaign_id": 1,
     }
     base = {a: values[a] for a in arguments if a in values}
     tokens = ["not-a-real-token-000000"]
@@ -208,6 +275,20 @@ def body_for(world: World, endpoint: str) -> dict[str, Any]:
             "hardship_type": "care",
             "risk_score": 10,
         }
+    if endpoint == "api.push_event":
+        return {
+            "household_id": world.household_ids[0],
+            "kind": "birth",
+            "occurred_on": "2024-01-01",
+        }
+    if endpoint == "api.record_visit":
+        return {"household_id": world.household_ids[0], "visited_on": "2026-01-05", "mode": "home"}
+    if endpoint == "api.create_pairing":
+        return {
+            "household_id": world.household_ids[0],
+            "org_id": world.org_owner_id,
+            "end": "2099-01-01",
+        }
     if endpoint == "api.create_need":
         return {
             "household_id": world.household_ids[0],
@@ -228,6 +309,10 @@ def state(app: Flask) -> dict[str, Any]:
             "offers": sorted(s.exec(select(Offer.id, Offer.status, Offer.remaining)).all()),
             "proposals": sorted(s.exec(select(Proposal.id, Proposal.status)).all()),
             "users": sorted(s.exec(select(User.id, User.active, User.role)).all()),
+            "leads": sorted(s.exec(select(Lead.id, Lead.status, Lead.household_id)).all()),
+            "events": sorted(
+                s.exec(select(MonitoringEvent.id, MonitoringEvent.household_id)).all()
+            ),
         }
 
 
@@ -235,7 +320,8 @@ def login(app: Flask, user: User | None) -> FlaskClient:
     client = app.test_client()
     if user is not None:
         r = client.post("/auth/login", data={"username": user.username, "password": PASSWORD})
-        assert r.status_code == 302, r.status_code
+        # A department's system is API only: its web login is refused (it stays anonymous).
+        assert r.status_code == (403 if user.role == "dept" else 302), r.status_code
     return client
 
 
@@ -325,6 +411,11 @@ def test_owner_controls(app, world: World):
     )
     assert client.get(f"/api/v1/needs/{world.wish_delivered}", headers=staff).status_code == 200
     assert client.get(f"/api/v1/match-rounds/{world.round_id}", headers=staff).status_code == 200
+    assert (
+        client.get(f"/api/v1/monitoring-events/{world.event_id}", headers=staff).status_code == 200
+    )
+    leads = client.get("/api/v1/leads", headers=world.tokens["hub_owner"]).get_json()
+    assert [lead["id"] for lead in leads["items"]] == [world.lead_id]
     assert (
         client.get(
             f"/api/v1/offers/{world.offer_id}", headers=world.tokens["org_owner"]

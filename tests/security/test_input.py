@@ -284,8 +284,10 @@ def test_out_of_range_and_nul_never_500(app: Flask, world: World):
     client = app.test_client()
     h = world.tokens["hub_owner"]
     for url in (
-        "/api/v1/needs/99999999999",
-        "/api/v1/needs/99999999999999999999999",
+        "/api/v1/households/99999999999",
+        "/api/v1/households/2147483648",  # one past INTEGER
+        "/api/v1/households/99999999999999999999999",
+        "/api/v1/needs/99999999999",  # a path with PATCH only: still 404, not 405
         "/api/v1/households?cursor=99999999999999999999",
         "/api/v1/households?q=%00",
         "/api/v1/happiness/%00",

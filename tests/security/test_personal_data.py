@@ -87,6 +87,8 @@ def _get_urls(app: Flask, world: World, role: str, owner: str) -> list[str]:
                     "code": "en",
                     "project_id": _project_of_offer(world),
                     "branch_id": 1,
+                    "household_id": world.household_ids[0],  # not the member's: refused
+                    "campaign_id": 1,
                 }
             ]
         for values in choices:
