@@ -697,6 +697,15 @@ def fairness(
         [t(N_("Median wait of the served (days)")), report.median_wait_days],
         [t(N_("Refused as helped recently")), report.repeat_help_refused],
         [t(N_("Allowed by staff despite recent help")), report.repeat_help_allowed],
+        [t(N_("Important warnings counted")), report.important_warnings],
+        [t(N_("Handled within 3 days")), report.important_on_time],
+        [
+            t(N_("Share handled within 3 days")),
+            None
+            if report.important_on_time_share is None
+            else round(report.important_on_time_share, 4),
+        ],
+        [t(N_("Important warnings still within 3 days")), report.important_pending],
         [t(N_("Claim-window draws held")), report.draws_held],
         [t(N_("Claim windows gone to first come")), report.draws_fallback],
     ]

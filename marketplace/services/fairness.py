@@ -16,8 +16,12 @@ served); plus the repeat-help figures.
   needs hub staff allowed despite it (``repeat_help.allow``). A claim refused at claim time is not
   stored (the refusal writes nothing), so it is not counted.
 
-Risk levels are the households' current levels. Not in the report yet (``omitted``): important
-warnings handled within 3 days (no warnings are recorded yet).
+Risk levels are the households' current levels.
+
+Important warnings (重点预警) handled within 3 days: those raised in the period about households of
+the area, once they count (closed, or past their due time while still open); handled in time when
+closed by their due time (``RiskWarning.on_time``). Those still within their 3 days are pending.
+A round, which lasts minutes, reports those of the 30 days before it started.
 
 Claim-window draws (``services/draws.py``) held in the period (by ``drawn_at``; a round: from its
 start to its end) for wishes in the area: how many had a winner and how many fell back to first
@@ -32,7 +36,7 @@ import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -48,9 +52,13 @@ from marketplace.models import (
     Need,
     Proposal,
     Region,
+    RiskWarning,
     UnmatchedNeed,
     User,
+    WarningLevel,
+    WarningStatus,
     risk_level,
+    utcnow,
 )
 from marketplace.services import draws, repeat_help, risk
 from marketplace.services.access import viewer_scope
@@ -70,9 +78,11 @@ __all__ = [
     "round_report",
 ]
 
-OMITTED = ("warnings_not_recorded",)
-"""Figures of DESIGN §12 the report cannot give yet, by code (the pages say why in words)."""
+OMITTED: tuple[str, ...] = ()
+"""Figures of DESIGN §12 the report cannot give yet, by code (the pages say why in words): none
+since the warnings landed."""
 
+ROUND_WARNING_DAYS = 30
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -149,10 +159,18 @@ class FairnessReport:
     draws_held: int = 0  # draws with a winner
     draws_fallback: int = 0  # windows closed with no eligible interest: first come
     draw_bands: list[DrawBand] = field(default_factory=list)
+    important_warnings: int = 0  # raised in the period and due by now (closed or overdue)
+    important_on_time: int = 0  # of those, closed within their 3 days
+    important_pending: int = 0  # raised in the period, open, still within their 3 days
 
     @property
     def share(self) -> float | None:
         return self.served / self.needs if self.needs else None
+
+    @property
+    def important_on_time_share(self) -> float | None:
+        n = self.important_warnings
+        return self.important_on_time / n if n else None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -171,6 +189,16 @@ class FairnessReport:
             "repeat_help": {
                 "refused": self.repeat_help_refused,
                 "allowed": self.repeat_help_allowed,
+            },
+            "important_warnings": {
+                "counted": self.important_warnings,
+                "handled_within_3_days": self.important_on_time,
+                "share": (
+                    None
+                    if self.important_on_time_share is None
+                    else round(self.important_on_time_share, 4)
+                ),
+                "pending": self.important_pending,
             },
             "draws": {
                 "held": self.draws_held,
@@ -331,6 +359,13 @@ def round_report(session: Session, *, actor: User, round_id: int) -> FairnessRep
     held, fallback, bands = _draws(
         session, match_round.scope_code, started, match_round.finished_at
     )
+    # A round lasts minutes: its warnings figure is that of the 30 days before it started.
+    important = _important_warnings(
+        session,
+        match_round.scope_code,
+        started - timedelta(days=ROUND_WARNING_DAYS) if started else None,
+        started,
+    )
     return FairnessReport(
         kind="round",
         round_id=round_id,
@@ -349,7 +384,38 @@ def round_report(session: Session, *, actor: User, round_id: int) -> FairnessRep
         draws_held=held,
         draws_fallback=fallback,
         draw_bands=bands,
+        important_warnings=important[0],
+        important_on_time=important[1],
+        important_pending=important[2],
     )
+
+
+def _important_warnings(
+    session: Session, scope: str | None, start: datetime | None, end: datetime | None
+) -> tuple[int, int, int]:
+    """(counted, on time, pending) of the important warnings raised in [start, end) in the area."""
+    if start is None:
+        return 0, 0, 0
+    now = utcnow()
+    stmt = sa_select(
+        func.count().filter(
+            (col(RiskWarning.status) == WarningStatus.CLOSED.value)
+            | (col(RiskWarning.due_at) < now)
+        ),
+        func.count().filter(col(RiskWarning.on_time).is_(True)),
+        func.count().filter(
+            (col(RiskWarning.status) == WarningStatus.OPEN.value) & (col(RiskWarning.due_at) >= now)
+        ),
+    ).where(
+        col(RiskWarning.level) == WarningLevel.IMPORTANT.value,
+        col(RiskWarning.raised_at) >= start,
+    )
+    if end is not None:
+        stmt = stmt.where(col(RiskWarning.raised_at) < end)
+    if scope is not None:
+        stmt = stmt.where(in_subtree(RiskWarning.community_code, scope))
+    counted, on_time, pending = session.execute(stmt).one()
+    return int(counted or 0), int(on_time or 0), int(pending or 0)
 
 
 def parse_month(value: str | None, *, today: date | None = None) -> str:
@@ -461,6 +527,7 @@ def month_report(session: Session, *, actor: User, month: str) -> FairnessReport
             stmt = stmt.where(in_subtree(Need.community_code, scope))
         allowed = int(session.execute(stmt).scalar_one())
     held, fallback, bands = _draws(session, scope, start, end)
+    important = _important_warnings(session, scope, start, end)
     return FairnessReport(
         kind="month",
         month=month,
@@ -479,4 +546,7 @@ def month_report(session: Session, *, actor: User, month: str) -> FairnessReport
         draws_held=held,
         draws_fallback=fallback,
         draw_bands=bands,
+        important_warnings=important[0],
+        important_on_time=important[1],
+        important_pending=important[2],
     )

@@ -92,7 +92,8 @@ def test_a_round_serves_level_1_first_and_says_so(db, city):
     data = report.as_json()
     assert data["by_risk_level"][0]["served_share"] == 1.0
     assert data["repeat_help"] == {"refused": 1, "allowed": 0}
-    assert set(data["omitted"]) == {"warnings_not_recorded"}
+    assert data["omitted"] == []
+    assert data["important_warnings"]["counted"] == 0
     assert data["draws"]["held"] == 0 and len(data["draws"]["by_band"]) == 4
     assert again.id  # in the round, unserved
     with db() as s, pytest.raises(NotFound):
@@ -177,3 +178,40 @@ def test_an_empty_month_is_the_current_one():
 def test_members_get_no_report(db, city):
     with db() as s, pytest.raises(Forbidden):
         fairness.month_report(s, actor=s.get(User, city["member"].id), month="2026-11")
+
+
+def test_the_month_counts_important_warnings_handled_within_3_days(db, make_user, make_household):
+    """Raised this month (a major illness: severe, so important): one closed in time, one past its
+    3 days and still open (counted, late), one still within its 3 days (pending)."""
+    from marketplace.models import RiskWarning
+    from marketplace.services import clock, monitoring
+    from marketplace.services import warnings as warnings_service
+
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    admin = make_user(Role.ADMIN)
+    household = make_household(staff, risk_score=40)
+    ids = []
+    with db() as s:
+        actor = s.get(User, staff.id)
+        for _ in range(3):
+            _event, warning = monitoring.record_event(
+                s,
+                actor=actor,
+                kind="major_illness",
+                occurred_on=clock.beijing_today(),
+                household_id=household.id,
+            )
+            ids.append(warning.id)
+    with db() as s:
+        warnings_service.close(
+            s, actor=s.get(User, staff.id), warning_id=ids[0], outcome="no_action", note="已核实"
+        )
+        late = s.get(RiskWarning, ids[1])
+        late.due_at = utcnow() - timedelta(hours=1)
+        assert [s.get(RiskWarning, i).level for i in ids] == ["important"] * 3
+    with db() as s:
+        month = clock.beijing_today().strftime("%Y-%m")
+        report = fairness.month_report(s, actor=s.get(User, admin.id), month=month)
+    assert (report.important_warnings, report.important_on_time) == (2, 1)
+    assert report.important_pending == 1 and report.important_on_time_share == 0.5
+    assert report.as_json()["important_warnings"]["share"] == 0.5
