@@ -30,7 +30,15 @@ from sqlalchemy import case, delete, func
 from sqlmodel import Session, col, select
 
 from marketplace.bulk import insert_rows
-from marketplace.models import CareIndicator, Household, Pairing, Region, User, VisitSchedule
+from marketplace.models import (
+    CareIndicator,
+    Household,
+    HouseholdStage,
+    Pairing,
+    Region,
+    User,
+    VisitSchedule,
+)
 from marketplace.services import clock, happiness
 from marketplace.services.access import in_scope, viewer_scope
 from marketplace.services.regions import region_names
@@ -64,8 +72,12 @@ def rebuild(session: Session, now: datetime | None = None) -> dict[str, Any]:
         for prefix in _prefixes(code):
             counts[prefix][field] += n
 
+    # An exited household (退出) is no longer in care: not counted as registered nor as paired.
+    in_care = col(Household.stage) != HouseholdStage.EXITED.value
     for code, n in session.exec(
-        select(Household.community_code, func.count()).group_by(col(Household.community_code))
+        select(Household.community_code, func.count())
+        .where(in_care)
+        .group_by(col(Household.community_code))
     ):
         add(code, "households", int(n))
 
@@ -83,7 +95,7 @@ def rebuild(session: Session, now: datetime | None = None) -> dict[str, Any]:
     for code, n in session.exec(
         select(Household.community_code, func.count(func.distinct(Pairing.household_id)))
         .join(Household, col(Household.id) == Pairing.household_id)
-        .where(col(Pairing.ended_at).is_(None), col(Pairing.start) <= today)
+        .where(col(Pairing.ended_at).is_(None), col(Pairing.start) <= today, in_care)
         .group_by(col(Household.community_code))
     ):
         add(code, "paired", int(n))

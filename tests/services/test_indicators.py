@@ -75,3 +75,20 @@ def test_indicators_match_hand_counts(db, make_user, make_household):
     with db() as s:
         assert indicators.rebuild_if_stale(s, max_age_s=3600) is False
         assert indicators.rebuild_if_stale(s, max_age_s=0) is True
+
+
+def test_an_exited_household_is_not_counted_as_registered_nor_paired(db, make_user, make_household):
+    from marketplace.models import Household
+
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    member = make_user(Role.MEMBER)
+    kept, gone = make_household(staff), make_household(staff)
+    today = clock.beijing_today()
+    with db() as s:
+        for h in (kept, gone):
+            s.add(Pairing(household_id=h.id, member_id=member.id, start=today, end=today))
+        s.get(Household, gone.id).stage = "exited"
+    with db() as s:
+        indicators.rebuild(s)
+        city = s.get(CareIndicator, "")
+        assert (city.households, city.paired) == (1, 1)
