@@ -10,8 +10,18 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from marketplace.models import Claim, Household, Need, Offer, Organisation, OrgStatus, Role, User
-from marketplace.services.errors import Forbidden, NotFound
+from marketplace.models import (
+    Claim,
+    Household,
+    HouseholdStage,
+    Need,
+    Offer,
+    Organisation,
+    OrgStatus,
+    Role,
+    User,
+)
+from marketplace.services.errors import Conflict, Forbidden, NotFound
 from marketplace.services.regions import hub_region, is_within
 
 
@@ -42,6 +52,12 @@ def viewer_scope(session: Session, user: User) -> str | None:
 def in_scope(scope_code: str | None, region_code: str) -> bool:
     """A region lies in a scope: a hub's subtree, or the whole city (None)."""
     return scope_code is None or is_within(region_code, scope_code)
+
+
+def ensure_in_care(household: Household) -> None:
+    """An exited household (退出) takes no new need, visit or pairing until it re-enters (409)."""
+    if household.stage == HouseholdStage.EXITED.value:
+        raise Conflict("household.exited")
 
 
 def get_household_for_staff(session: Session, household_id: int, viewer: User) -> Household:

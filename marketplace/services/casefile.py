@@ -46,7 +46,15 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.schemas import HouseholdIn, NeedIn, OfferIn
-from marketplace.services import audit, households, offers, priority, resilience
+from marketplace.services import (
+    audit,
+    households,
+    offers,
+    pairings,
+    priority,
+    resilience,
+    schedules,
+)
 from marketplace.services.access import (
     get_household_for_staff,
     get_need_for_staff,
@@ -590,10 +598,14 @@ def _move(
     after: dict[str, Any] = {"stage": stage, "reason": scrub_text(reason)}
     if until is not None:
         after["gradual_exit_until"] = until.isoformat()
-    if stage == HouseholdStage.EXITED.value:
+    if stage == HouseholdStage.EXITED.value:  # out of care: no needs, visits nor helper
         after["needs_cancelled"] = households.cancel_open_needs(
             session, household_id=household.id or 0, reason=reason, actor=actor
         )
+        after["pairings_ended"] = pairings.end_for_household(session, household, actor=actor)
+        schedules.stop(session, household.id or 0)
+    elif before == HouseholdStage.EXITED.value:  # re-entry: due one interval from now
+        schedules.resume(session, household)
     audit.record(
         session,
         actor,

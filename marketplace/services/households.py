@@ -33,7 +33,12 @@ from marketplace.services import (
     resilience,
     schedules,
 )
-from marketplace.services.access import get_household_for_staff, get_need_for_staff, staff_scope
+from marketplace.services.access import (
+    ensure_in_care,
+    get_household_for_staff,
+    get_need_for_staff,
+    staff_scope,
+)
 from marketplace.services.claims import latest_claims, release_active_claim
 from marketplace.services.clock import beijing_today
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
@@ -179,6 +184,7 @@ def search_households(
 
 def create_need(session: Session, *, actor: User, data: NeedIn, today: date | None = None) -> Need:
     household = get_household_for_staff(session, data.household_id, actor)
+    ensure_in_care(household)
     item = session.get(TaxonomyItem, data.item)
     if item is None or not item.active:
         raise ValidationFailed({"item": "item.unknown"})

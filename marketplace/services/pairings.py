@@ -42,7 +42,12 @@ from marketplace.services import (
     pairing_window,
     visits,
 )
-from marketplace.services.access import get_household_for_staff, in_scope, staff_scope
+from marketplace.services.access import (
+    ensure_in_care,
+    get_household_for_staff,
+    in_scope,
+    staff_scope,
+)
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.messages import Message
 from marketplace.services.notifications import Ref
@@ -50,6 +55,7 @@ from marketplace.services.privacy import mask_name
 from marketplace.services.regions import region_names
 
 REASON_CHARS = 500
+EXIT_REASON = "household exited"  # a pairing ended by the household's exit (退出)
 MAX_YEARS = 5
 
 
@@ -133,6 +139,7 @@ def pair(
         end=end,
     )
     household = get_household_for_staff(session, data.household_id, actor)
+    ensure_in_care(household)
     if pairing_window.active_pairing(session, data.household_id) is not None:
         raise Conflict("pairing.exists")
     pairing = Pairing(
@@ -214,14 +221,40 @@ def end_pairing(session: Session, *, actor: User, pairing_id: int, reason: Any =
     if ended != 1:
         raise Conflict("pairing.ended")
     session.refresh(pairing)
+    _ended(session, pairing, actor=actor, reason=text)
+    return pairing
+
+
+def end_for_household(session: Session, household: Household, *, actor: User | None) -> int:
+    """An exited household's (退出) active pairing ends with the household's exit; the helper is
+    told. Returns the pairings ended."""
+    ended = 0
+    for pairing in session.exec(
+        select(Pairing).where(Pairing.household_id == household.id, col(Pairing.ended_at).is_(None))
+    ).all():
+        pairing.ended_at = clock.now_utc()
+        pairing.ended_by = actor.id if actor is not None else None
+        pairing.reason = EXIT_REASON
+        session.add(pairing)
+        session.flush()
+        _ended(session, pairing, actor=actor, reason=EXIT_REASON)
+        ended += 1
+    return ended
+
+
+def _ended(session: Session, pairing: Pairing, *, actor: User | None, reason: str) -> None:
     household = session.get_one(Household, pairing.household_id)
     message = Message("notice.pairing_ended", {"household": mask_name(household.name)})
     for uid in _helper_accounts(session, pairing):
         notifications.notify(session, uid, "pairing", message, Ref("pairing", pairing.id or 0))
     audit.record(
-        session, actor, "pairing.end", pairing, before={"ended_at": None}, after={"reason": text}
+        session,
+        actor,
+        "pairing.end",
+        pairing,
+        before={"ended_at": None},
+        after={"reason": reason},
     )
-    return pairing
 
 
 def end_expired(session: Session, *, today: date | None = None) -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, update
+from sqlalchemy import case, delete, func, update
 from sqlmodel import Session, col, select
 
 from marketplace.models import Household, Setting, VisitSchedule, risk_level
@@ -92,12 +92,12 @@ def schedule_new(
     intervals: VisitIntervals | None = None,
 ) -> None:
     """The schedules of newly registered households ``(id, community_code)``: due one interval
-    after registration (``start``, default today in Beijing)."""
+    after registration (``start``, default today in Beijing), by the intervals in force."""
     if not rows:
         return
     from marketplace.bulk import insert_rows
 
-    dues = (intervals or VisitIntervals()).dues(start or clock.beijing_today())
+    dues = (intervals or in_force(session)).dues(start or clock.beijing_today())
     insert_rows(
         session,
         VisitSchedule,
@@ -107,6 +107,27 @@ def schedule_new(
         ],
     )
     relevel(session, [hid for hid, _ in rows])
+
+
+def in_force(session: Session) -> VisitIntervals:
+    """The intervals the schedules were last built with (housekeeping's ``reschedule`` stores
+    them from the settings); the defaults before it first ran."""
+    stored = session.get(Setting, INTERVALS_KEY)
+    if stored is None or not isinstance(stored.value, list) or len(stored.value) != 3:
+        return VisitIntervals()
+    return VisitIntervals(*(int(days) for days in stored.value))
+
+
+def stop(session: Session, household_id: int) -> None:
+    """An exited household (退出) no longer falls due: its schedule goes (``resume`` on re-entry)."""
+    session.exec(delete(VisitSchedule).where(col(VisitSchedule.household_id) == household_id))
+
+
+def resume(session: Session, household: Household) -> None:
+    """A household back in care is due one interval after re-entry, unless it still has a
+    schedule (a move between stages in care)."""
+    if session.get(VisitSchedule, household.id) is None:
+        schedule_new(session, [(household.id or 0, household.community_code)])
 
 
 def after_visit(

@@ -46,7 +46,7 @@ from marketplace.services import (
     pairing_window,
     schedules,
 )
-from marketplace.services.access import in_scope, staff_scope
+from marketplace.services.access import ensure_in_care, in_scope, staff_scope
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.messages import Message
 from marketplace.services.notifications import Ref
@@ -158,6 +158,7 @@ def record_visit(
         event_kind=event_kind,
     )
     household, pairing = _household_for_visitor(session, actor, data.household_id)
+    ensure_in_care(household)
     if pairing is not None and data.visited_on < pairing.start:
         raise ValidationFailed({"visited_on": "visit.before_pairing"})
     names = household_names(household)

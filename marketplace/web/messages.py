@@ -202,6 +202,9 @@ MESSAGES: dict[str, LazyString] = {
     # 一户一档 — the case file (services/casefile.py)
     "field.not_editable": _l("This field cannot be changed here"),
     "household.anonymised": _l("This household's personal data has been anonymised"),
+    "household.exited": _l(
+        "This household has exited: move it back into care before adding needs, visits or a pairing"
+    ),
     "household.stage_unknown": _l("Choose a stage: %(stages)s"),
     "household.stage_move": _l("A household cannot move from %(from_stage)s to %(to_stage)s"),
     "household.stage_changed": _l("The household's stage changed meanwhile; reload and try again"),

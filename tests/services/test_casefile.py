@@ -22,14 +22,27 @@ from marketplace.models import (
     MonitoringEvent,
     Need,
     NeedStatus,
+    Notification,
     Offer,
+    Pairing,
     Proposal,
     Role,
     User,
     Visit,
+    VisitSchedule,
     utcnow,
 )
-from marketplace.services import casefile, claims, happiness
+from marketplace.schemas import NeedIn
+from marketplace.services import (
+    casefile,
+    claims,
+    clock,
+    happiness,
+    households,
+    pairings,
+    schedules,
+    visits,
+)
 from marketplace.services.errors import Conflict, Gone, NotFound, ValidationFailed
 from marketplace.uploads import sanitise_attachment
 from tests.factories import OTHER_DISTRICT_COMMUNITY, jpeg_bytes, valid_id_number
@@ -581,3 +594,71 @@ def test_housekeeping_anonymises_past_retention_and_removes_the_files(
     with db() as s:
         assert s.get_one(Household, h.id).name == casefile.ANONYMOUS
     assert housekeeping.run(app)["households_anonymised"] == 0  # once
+
+
+def test_an_exited_household_is_out_of_care_until_it_reenters(db, users, make_household):
+    """Exit ends the pairing (the helper is told) and the visit schedule; no new need, visit or
+    pairing is taken until the household re-enters, and then it falls due one interval on."""
+    h = make_household(users["hub_staff"])
+    member = users["member"]
+    with db() as s:
+        staff = _staff(s, users["hub_staff"])
+        pairing = pairings.pair(
+            s,
+            actor=staff,
+            household_id=h.id,
+            member_id=member.id,
+            end=(date.today() + timedelta(days=180)).isoformat(),
+        )
+        pairing_id = pairing.id
+        assert s.get(VisitSchedule, h.id) is not None
+    with db() as s:
+        casefile.move_stage(
+            s, actor=_staff(s, users["hub_staff"]), household_id=h.id, stage="exited", reason="迁出"
+        )
+    with db() as s:
+        assert s.get(VisitSchedule, h.id) is None
+        ended = s.get_one(Pairing, pairing_id)
+        assert ended.ended_at is not None and ended.reason == pairings.EXIT_REASON
+        codes = [
+            n.code for n in s.exec(select(Notification).where(Notification.user_id == member.id))
+        ]
+        assert codes == ["notice.paired", "notice.pairing_ended"]
+        [stage_entry] = _entries(s, "household.stage", h.id)
+        assert stage_entry.after["pairings_ended"] == 1
+        staff = _staff(s, users["hub_staff"])
+        refusals = [
+            lambda: visits.record_visit(
+                s, actor=staff, household_id=h.id, visited_on=date.today().isoformat(), mode="home"
+            ),
+            lambda: pairings.pair(
+                s,
+                actor=staff,
+                household_id=h.id,
+                member_id=member.id,
+                end=(date.today() + timedelta(days=30)).isoformat(),
+            ),
+            lambda: households.create_need(
+                s,
+                actor=staff,
+                data=NeedIn(household_id=h.id, kind="wish", item="07-02", title="电饭煲"),
+            ),
+        ]
+        for refused in refusals:
+            with pytest.raises(Conflict) as exc:
+                refused()
+            assert exc.value.message.code == "household.exited"
+        assert s.exec(select(func.count()).select_from(Visit)).one() == 0
+    with db() as s:
+        casefile.move_stage(
+            s,
+            actor=_staff(s, users["hub_staff"]),
+            household_id=h.id,
+            stage="registered",
+            reason="返贫",
+        )
+    with db() as s:
+        schedule = s.get_one(VisitSchedule, h.id)
+        intervals = schedules.VisitIntervals()
+        assert schedule.due_3 == clock.beijing_today() + timedelta(days=intervals.level3)
+        assert schedule.due_on is not None and schedule.last_visited_on is None
