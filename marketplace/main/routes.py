@@ -54,6 +54,11 @@ class NoticeView:
     link: str | None
 
 
+def _helper_blueprint() -> str:
+    """A pairing's helper is a member or an organisation account: its own pages."""
+    return "org" if current_user.role == Role.ORG else "member"
+
+
 def _own_claims(n: Notification) -> str:
     """The deliverer's list: a member's claims (at this one), an organisation's assignments."""
     if me().role == Role.ORG:
@@ -104,7 +109,7 @@ NOTICE_LINKS: dict[str, Callable[[Notification], str]] = {
     "warning": _warning,
     "draw_won": _own_claims,
     "draw_lost": lambda n: url_for("member.claims_list", _anchor=f"draw-{n.ref_id}"),
-    "pairing": lambda n: url_for("member.paired"),
+    "pairing": lambda n: url_for(f"{_helper_blueprint()}.paired"),
     "paired_wish": lambda n: url_for("member.wish", wish_id=n.ref_id) if n.ref_id else "",
     "visit_finding": lambda n: url_for("hub.household_detail", household_id=n.ref_id),
 }

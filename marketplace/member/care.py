@@ -1,79 +1,25 @@
-"""Member 结对帮扶: my paired households (masked, the hub to call, the next visit due) and
-recording a visit from the phone (探访关爱)."""
+"""Member 结对帮扶: my paired households and recording a visit from the phone (the pages an
+organisation's helpers share: ``web.paired``)."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.db import get_session, rollback_request
 from marketplace.member.blueprint import bp
 from marketplace.models import Role
-from marketplace.services import pairings, schedules, visits
-from marketplace.services.clock import beijing_today
-from marketplace.services.errors import ServiceError
 from marketplace.web.access import role_required
-from marketplace.web.helpers import attach_errors, choices, me
+from marketplace.web.paired import paired_page, paired_visit_page
 
 __all__ = ["bp"]
-
-
-class HelperVisitForm(FlaskForm):
-    visited_on = DateField(_l("Date of the visit"), validators=[DataRequired()])
-    mode = RadioField(
-        _l("How"),
-        choices=choices([("home", _l("Home visit")), ("phone", _l("Phone call"))]),
-        default="home",
-    )
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
-    findings = TextAreaField(
-        _l("Findings"),
-        validators=[Optional(), Length(max=1000)],
-        description=_l("Anything that changed or needs help: the hub will check it."),
-    )
 
 
 @bp.get("/paired")
 @role_required(Role.MEMBER)
 def paired() -> ResponseReturnValue:
-    return render_template(
-        "member/paired.html", rows=pairings.my_pairings(get_session(), actor=me())
-    )
+    return paired_page("member")
 
 
 @bp.route("/paired/<int:household_id>/visit", methods=["GET", "POST"])
 @role_required(Role.MEMBER)
 def paired_visit(household_id: int) -> ResponseReturnValue:
-    db = get_session()
-    row = pairings.paired_household(db, actor=me(), household_id=household_id)
-    form = HelperVisitForm()
-    if request.method == "GET":
-        form.visited_on.data = beijing_today()
-    general: list[str] = []
-    if form.validate_on_submit():
-        try:
-            visits.record_visit(
-                db,
-                actor=me(),
-                household_id=household_id,
-                visited_on=form.visited_on.data,
-                mode=form.mode.data,
-                note=form.note.data or "",
-                findings=form.findings.data or "",
-                intervals=schedules.VisitIntervals.of(current_app.config),
-            )
-        except ServiceError as exc:
-            if not exc.errors:
-                raise
-            rollback_request()
-            general = attach_errors(form, exc.errors)
-        else:
-            flash(_("Visit recorded. Thank you!"), "success")
-            return redirect(url_for("member.paired"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("member/paired_visit.html", form=form, row=row, general=general), status
+    return paired_visit_page("member", household_id)

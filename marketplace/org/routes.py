@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.db import get_session
 from marketplace.models import CITY_BOUNDS, Organisation, OrgStatus, Role
-from marketplace.org import branches, discovery, leaderboard, projects  # noqa: F401  (their routes)
+from marketplace.org import branches, care, discovery, leaderboard, projects  # noqa: F401
 from marketplace.org.blueprint import bp
 from marketplace.org.forms import OfferEditForm, OfferForm
 from marketplace.schemas import OfferIn

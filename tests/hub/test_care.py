@@ -96,3 +96,43 @@ def test_member_records_a_visit_from_the_phone_and_the_hub_confirms_it(
     assert client.post(f"/hub/visits/{visit.id}/confirm", data={"hours": "2"}).status_code == 302
     with db() as s:
         assert str(s.exec(select(Contribution)).one().hours) == "2.0"
+
+
+def test_an_organisation_sees_its_paired_households_and_records_a_visit(
+    client, db, make_user, make_org, make_household, login_as
+):
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    org = make_org()
+    account = make_user(Role.ORG, org_id=org.id)
+    other = make_user(Role.ORG, org_id=make_org().id)
+    h = make_household(staff, name="赵六")
+    login_as(staff)
+    end = (clock.beijing_today() + timedelta(days=90)).isoformat()
+    r = client.post(f"/hub/households/{h.id}/pairing", data={"org_id": org.id, "end": end})
+    assert r.status_code == 302
+    client.get("/auth/logout")
+
+    login_as(account)
+    home = text(client.get("/org/"))
+    assert "/org/paired" in home  # in the navigation
+    notices = text(client.get("/notifications"))
+    assert "/org/paired" in notices and "/member/paired" not in notices
+    page = text(client.get("/org/paired"))
+    assert "赵*" in page and "赵六" not in page and f"/org/paired/{h.id}/visit" in page
+    assert "Our paired households" in text(client.get("/org/paired?lang=en"))
+    assert client.get(f"/org/paired/{h.id}/visit").status_code == 200
+    bad = client.post(f"/org/paired/{h.id}/visit", data={"visited_on": "", "mode": "home"})
+    assert bad.status_code == 422
+    r = client.post(
+        f"/org/paired/{h.id}/visit",
+        data={"visited_on": clock.beijing_today().isoformat(), "mode": "home", "findings": "漏水"},
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith("/org/paired")
+    with db() as s:
+        visit = s.exec(select(Visit)).one()
+        assert visit.visitor_id == account.id and visit.pairing_id is not None
+    client.get("/auth/logout")
+
+    login_as(other)  # another organisation: nothing to see, no visit to record
+    assert "赵*" not in text(client.get("/org/paired"))
+    assert client.get(f"/org/paired/{h.id}/visit").status_code == 404
