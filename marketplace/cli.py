@@ -448,12 +448,14 @@ def bench_group() -> None:
 @bench_group.command("web")
 @click.option("--repeat", default=40, show_default=True)
 @click.option("--district", default="330102", show_default=True)
+@click.option("--only", default="", help="Only the rows whose name contains this text.")
 @with_appcontext
-def bench_web_command(repeat: int, district: str) -> None:
+def bench_web_command(repeat: int, district: str, only: str) -> None:
     """p50/p95 server time of browsing, search, household page and dashboard."""
     from marketplace.bench import bench_web
 
-    bench_web(current_app._get_current_object(), repeat=repeat, district=district)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    bench_web(app, repeat=repeat, district=district, only=only)
 
 
 @bench_group.command("round")

@@ -36,6 +36,9 @@ class Defaults:
     # No double help: a household does not receive the same item twice within this many days,
     # whichever channel it comes through (0 turns the rule off).
     REPEAT_HELP_DAYS = 90
+    # 帮扶建议: how long a process reuses its read of the live offers (0: read on every page;
+    # a new, closed or taken offer is seen at once: services/suggestions.Policy).
+    SUGGESTION_OFFERS_CACHE_S = 30.0
     # 探访关爱: days between visits by risk level (level 1 monthly, 2 quarterly, 3 every six
     # months; ZHONGFU_VISIT_DAYS_L1/L2/L3).
     VISIT_DAYS_L1 = 30

@@ -1106,6 +1106,7 @@ class Pairing(SQLModel, table=True):
         ),
         Index("ix_pairing_member", "member_id", "ended_at"),
         Index("ix_pairing_org", "org_id", "ended_at"),
+        Index("ix_pairing_household", "household_id", "id"),  # the case file's history
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -97,6 +97,38 @@ class OfferArrays:
     def __len__(self) -> int:
         return len(self.lat)
 
+    def take(self, index: I32) -> OfferArrays:
+        """The offers at ``index``, in that order (their positions become 0..len-1)."""
+        return OfferArrays(
+            lat=self.lat[index],
+            lon=self.lon[index],
+            radius_km=self.radius_km[index],
+            hardship_mask=self.hardship_mask[index],
+            live=self.live[index],
+            items=tuple(self.items[i] for i in index),
+            regions=tuple(self.regions[i] for i in index),
+        )
+
+
+def offers_reaching(offers: OfferArrays, lat: float, lon: float, region: str) -> I32:
+    """The offers whose service area can hold a point (its community code ``region``): a region
+    list that has a prefix of it, if any, and the radius around the offer. A cheap prefilter for
+    one place (a household's suggestions): ``generate_candidates`` still decides, so every rule
+    keeps one home; it only skips the offers that cannot reach the place (a hair of slack on the
+    radius, for the rounding of the other argument order)."""
+    near = haversine_km(offers.lat, offers.lon, np.array(lat), np.array(lon)) <= (
+        offers.radius_km * (1.0 + 1e-9) + 1e-9
+    )
+    in_regions = np.fromiter(
+        (
+            not prefixes or any(region.startswith(p) for p in prefixes)
+            for prefixes in offers.regions
+        ),
+        dtype=np.bool_,
+        count=len(offers),
+    )
+    return np.flatnonzero(near & in_regions).astype(np.int32)
+
 
 @dataclass(frozen=True, slots=True)
 class Candidates:

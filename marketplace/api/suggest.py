@@ -28,14 +28,12 @@ def suggest_offers() -> ResponseReturnValue:
         errors["item"] = "field.required"
     if errors:
         raise ValidationFailed(errors)
-    config = current_app.config
     rows = suggestions.offers_for(
         get_session(),
         actor=me(),
         household_id=int(raw_id),
         item=item,
-        max_km=float(config.get("MATCH_MAX_KM", 30)) or None,
-        repeat_help_days=int(config.get("REPEAT_HELP_DAYS", 90)),
+        policy=suggestions.Policy.of(current_app.config),
     )
     return {
         "household_id": int(raw_id),

@@ -77,13 +77,8 @@ def _full(warning: Any) -> dict[str, Any]:
     actor = me()
     event = session.get(MonitoringEvent, warning.event_id)
     if actor.role == Role.HUB_STAFF:
-        config = current_app.config
         found = suggestions.for_warning(
-            session,
-            actor=actor,
-            warning=warning,
-            max_km=float(config.get("MATCH_MAX_KM", 30)) or None,
-            repeat_help_days=int(config.get("REPEAT_HELP_DAYS", 90)),
+            session, actor=actor, warning=warning, policy=suggestions.Policy.of(current_app.config)
         )
         causes, items = (
             found.causes,

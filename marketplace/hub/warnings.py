@@ -72,13 +72,8 @@ def warnings() -> ResponseReturnValue:
 def _detail(warning_id: int, *, errors: dict[str, str] | None = None, posted: Any = None) -> str:
     db = get_session()
     warning = warnings_service.get_for_staff(db, actor=me(), warning_id=warning_id)
-    config = current_app.config
     found = suggestions.for_warning(
-        db,
-        actor=me(),
-        warning=warning,
-        max_km=float(config.get("MATCH_MAX_KM", 30)) or None,
-        repeat_help_days=int(config.get("REPEAT_HELP_DAYS", 90)),
+        db, actor=me(), warning=warning, policy=suggestions.Policy.of(current_app.config)
     )
     referrals, need_ids = warnings_service.outcome_of(db, warning)
     if posted is not None:

@@ -214,3 +214,27 @@ def test_same_seed_same_synthetic_market_and_result() -> None:
     assert synthetic_problem(300, 20, seed=6) != p1
     check_feasible(p1, r1)
     assert date.fromisoformat(r1.stats["round_date"]) == p1.params.round_date
+
+
+@settings(settings.get_profile("matching"))
+@given(markets(max_needs=6, max_offers=4, fair=True))
+def test_offers_reaching_a_place_keep_every_eligible_pair(p: Problem) -> None:
+    """The one-place prefilter (a household's suggestions) drops only offers that cannot serve
+    a need there: the candidates from the kept offers are those of all offers."""
+    from matching.candidates import (
+        encode_needs,
+        encode_offers,
+        generate_candidates,
+        offers_reaching,
+    )
+
+    for n in p.needs:
+        needs = encode_needs([n])
+        offers = encode_offers(p.offers, ROUND, p.params.max_km)
+        kept = offers_reaching(offers, n.lat, n.lon, n.region)
+        full = generate_candidates(needs, offers)
+        part = generate_candidates(needs, offers.take(kept))
+        assert sorted(int(o) for o in full.offer) == sorted(int(kept[o]) for o in part.offer)
+        assert {int(o) for o in full.offer} == {
+            j for j, o in enumerate(p.offers) if eligible(n, o, max_km=p.params.max_km)
+        }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from marketplace.models import Household, MonitoringEvent, RiskWarning, Role, User, utcnow
+from marketplace.models import Household, MonitoringEvent, Offer, RiskWarning, Role, User, utcnow
 from marketplace.services import resilience, suggestions
 
 
@@ -61,3 +61,36 @@ def test_household_and_warning_suggestions_with_offers(
         assert "unemployment" in [c.code for c in on_warning.causes]
     page = login_as(staff).get(f"/hub/households/{household.id}").get_data(as_text=True)
     assert 'id="suggestions"' in page and "陪诊服务" in page
+
+
+def test_the_read_of_live_offers_is_reused_until_an_offer_changes(
+    db, make_user, make_household, make_org, make_offer
+):
+    """The live offers are read once per process: a new offer or a unit taken is seen at once
+    (the stamp), an edited title after ``cache_s`` (or at once with 0)."""
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    household = make_household(staff)
+    org_user = make_user(Role.ORG, org_id=make_org().id)
+    first = make_offer(org_user, title="电饭煲一号")
+    policy = suggestions.Policy(cache_s=3600)
+
+    def titles(s, policy=policy):
+        actor = s.get(User, staff.id)
+        rows = suggestions.offers_for(
+            s, actor=actor, household_id=household.id, item="07-02", policy=policy
+        )
+        return [(r.title, r.remaining, r.reason) for r in rows]
+
+    with db() as s:
+        assert titles(s) == [("电饭煲一号", 5, None)]
+    second = make_offer(org_user, title="电饭煲二号", capacity=2)
+    with db() as s:
+        assert {t for t, *_ in titles(s)} == {"电饭煲一号", "电饭煲二号"}  # published: seen
+        s.get(Offer, second.id).remaining = 0
+        s.commit()
+        assert ("电饭煲二号", 0, suggestions.CAPACITY_EXHAUSTED) in titles(s)  # taken: seen
+        s.get(Offer, first.id).title = "电饭煲（改）"
+        s.commit()
+        assert ("电饭煲一号", 5, None) in titles(s)  # an edit: within cache_s, the old read
+        fresh = suggestions.Policy(cache_s=0)
+        assert ("电饭煲（改）", 5, None) in titles(s, fresh)
