@@ -318,6 +318,11 @@ def bench_web(
             "API case file history (50 entries)",
             lambda: api.get(f"/api/v1/households/{hh_id}/history", headers=tok["bench_staff"]),
         ),
+        ("page: visits due (district staff)", lambda: web_staff.get("/hub/visits")),
+        (
+            "API visits due (district staff)",
+            lambda: api.get("/api/v1/visits/due", headers=tok["bench_staff"]),
+        ),
         ("page: hub home (status counts)", lambda: web_staff.get("/hub/")),
         ("dashboard data: district hub", lambda: web_staff.get("/staff/dashboard.json")),
         ("dashboard data: whole city (admin)", lambda: web_admin.get("/staff/dashboard.json")),
