@@ -252,14 +252,10 @@ def browse(
     # household's wish joins the pool once its pairing window has passed (``Need.pool_from``).
     now = now or utcnow()
     priority = col(Need.priority)
-    stmt = (
-        select(Need, Household.name)
-        .join(Household, col(Household.id) == Need.household_id)
-        .where(
-            Need.status == NeedStatus.OPEN.value,
-            Need.kind == NeedKind.WISH.value,
-            or_(col(Need.pool_from).is_(None), col(Need.pool_from) <= now),
-        )
+    stmt = select(Need).where(
+        Need.status == NeedStatus.OPEN.value,
+        Need.kind == NeedKind.WISH.value,
+        or_(col(Need.pool_from).is_(None), col(Need.pool_from) <= now),
     )
     if f.item:
         stmt = stmt.where(Need.item_code == f.item)
@@ -291,7 +287,16 @@ def browse(
         last = session.execute(select(*keys).where(col(Need.id) == after_id)).first()
         if last is not None:
             stmt = stmt.where(_after(keys, list(last)))
-    rows = [(n, name) for n, name in session.exec(stmt.order_by(*keys).limit(limit + 1))]
+    if near is not None:
+        # Near me sorts every open wish of the nearby communities (20,000 in the city centre):
+        # the page's ids first, from the need table alone, then their rows and households'
+        # names (joining before the sort had read a household per wish: 140 ms against 45).
+        page = stmt.with_only_columns(col(Need.id)).order_by(*keys).limit(limit + 1).subquery()
+        named: Any = select(Need, Household.name).join(page, page.c.id == Need.id)
+    else:
+        named = stmt.add_columns(col(Household.name))
+    named = named.join(Household, col(Household.id) == Need.household_id)
+    rows = [(n, name) for n, name in session.execute(named.order_by(*keys).limit(limit + 1))]
     next_cursor = rows[limit - 1][0].id if len(rows) > limit else None
     views = to_views(session, rows[:limit], near)
     if near is not None:
