@@ -3,33 +3,31 @@ helper's visit as a service record, pairing a household with a helper and ending
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.db import get_session, rollback_request
 from marketplace.hub.blueprint import bp
 from marketplace.models import EventKind, Role
-from marketplace.services import pairings, schedules, visits
+from marketplace.services import pairings, visits
 from marketplace.services.access import get_household_for_staff
 from marketplace.services.clock import beijing_today
 from marketplace.services.errors import ServiceError
 from marketplace.web.access import role_required
-from marketplace.web.helpers import attach_errors, choices, me
+from marketplace.web.helpers import choices, me
 from marketplace.web.labels import EVENT_KIND_LABELS
 from marketplace.web.messages import render
+from marketplace.web.visit_form import VisitForm, save_visit
 
-MODE_CHOICES = [("home", _l("Home visit")), ("phone", _l("Phone call"))]  # RadioField
 
+class StaffVisitForm(VisitForm):
+    """Staff may raise a monitoring event from what they found."""
 
-class VisitForm(FlaskForm):
-    visited_on = DateField(_l("Date of the visit"), validators=[DataRequired()])
-    mode = RadioField(_l("How"), choices=choices(MODE_CHOICES), default="home")
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
     findings = TextAreaField(
         _l("Findings"),
         validators=[Optional(), Length(max=1000)],
@@ -55,7 +53,7 @@ class ConfirmVisitForm(FlaskForm):
     hours = StringField(_l("Hours"), validators=[Optional(), Length(max=8)], default="1")
 
 
-def event_choices(form: VisitForm) -> None:
+def event_choices(form: StaffVisitForm) -> None:
     form.event_kind.choices = choices(
         [("", _("None"))] + [(k.value, EVENT_KIND_LABELS.get(k.value, k.value)) for k in EventKind]
     )
@@ -84,32 +82,17 @@ def visits_due() -> ResponseReturnValue:
 def visit_new(household_id: int) -> ResponseReturnValue:
     db = get_session()
     household = get_household_for_staff(db, household_id, me())
-    form = VisitForm()
+    form = StaffVisitForm()
     event_choices(form)
     if request.method == "GET":
         form.visited_on.data = beijing_today()
     general: list[str] = []
     if form.validate_on_submit():
-        try:
-            visits.record_visit(
-                db,
-                actor=me(),
-                household_id=household_id,
-                visited_on=form.visited_on.data,
-                mode=form.mode.data,
-                note=form.note.data or "",
-                findings=form.findings.data or "",
-                event_kind=form.event_kind.data or None,
-                intervals=schedules.VisitIntervals.of(current_app.config),
-            )
-        except ServiceError as exc:
-            if not exc.errors:
-                raise
-            rollback_request()
-            general = attach_errors(form, exc.errors)
-        else:
+        refused = save_visit(form, household_id)
+        if refused is None:
             flash(_("Visit recorded; the next visit is scheduled."), "success")
             return redirect(url_for("hub.household_detail", household_id=household_id) + "#care")
+        general = refused
     status = 422 if form.is_submitted() else 200
     return render_template("hub/visit_form.html", form=form, h=household, general=general), status
 
