@@ -93,6 +93,14 @@ def test_lifecycle_form_exits_and_the_code_page_is_neutral(
     assert r.status_code == 302
     with db() as s:
         assert s.get_one(Household, h.id).stage == "exited"
+    page = text(staff.get(f"/hub/households/{h.id}"))  # no visit, pairing or need to start
+    assert "该户已退出" in page
+    for action in ("/visit", "/pairing", "/needs/new"):
+        assert f"/hub/households/{h.id}{action}" not in page
+    refused = staff.post(
+        f"/hub/households/{h.id}/visit", data={"visited_on": "2026-12-01", "mode": "home"}
+    )
+    assert refused.status_code == 409 and "该户已退出" in text(refused)
     staff.post("/auth/logout")
     page = client.get(f"/h/{h.token}")
     assert page.status_code == 410
