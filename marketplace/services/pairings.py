@@ -31,6 +31,7 @@ from marketplace.models import (
     Pairing,
     Role,
     User,
+    VisitSchedule,
     utcnow,
 )
 from marketplace.services import (
@@ -40,7 +41,6 @@ from marketplace.services import (
     fields,
     notifications,
     pairing_window,
-    visits,
 )
 from marketplace.services.access import (
     ensure_in_care,
@@ -327,10 +327,25 @@ def my_pairings(session: Session, *, actor: User) -> list[PairedHousehold]:
     ).all()
     names = region_names(session)
     today = clock.beijing_today()
+    # One read of the schedules and one hub per community, whatever the number of households.
+    ids = [household.id for _pairing, household in rows]
+    schedules = {
+        schedule.household_id: schedule
+        for start in range(0, len(ids), 5000)
+        for schedule in session.exec(
+            select(VisitSchedule).where(
+                col(VisitSchedule.household_id).in_(ids[start : start + 5000])
+            )
+        )
+    }
+    hubs: dict[str, Hub | None] = {}
     out = []
     for pairing, household in rows:
-        due = visits.due_on(session, household)
-        schedule_last = _last_visit(session, household.id or 0)
+        code = household.community_code
+        if code not in hubs:
+            hubs[code] = contacts.responsible_hub(session, code)
+        schedule = schedules.get(household.id or 0)
+        due = schedule.due_on if schedule is not None else None
         out.append(
             PairedHousehold(
                 pairing_id=pairing.id or 0,
@@ -342,18 +357,11 @@ def my_pairings(session: Session, *, actor: User) -> list[PairedHousehold]:
                 level=household.risk_level,
                 due_on=due,
                 overdue=due is not None and due < today,
-                last_visited_on=schedule_last,
-                hub=contacts.responsible_hub(session, household.community_code),
+                last_visited_on=schedule.last_visited_on if schedule is not None else None,
+                hub=hubs[code],
             )
         )
     return out
-
-
-def _last_visit(session: Session, household_id: int) -> date | None:
-    from marketplace.models import VisitSchedule
-
-    schedule = session.get(VisitSchedule, household_id)
-    return schedule.last_visited_on if schedule is not None else None
 
 
 def paired_household(session: Session, *, actor: User, household_id: int) -> PairedHousehold:

@@ -48,3 +48,37 @@ def test_staff_lists_queries_are_constant(app, client, login_as, wishes):
     few = {u: _statements(app, client, u) for u in urls}
     add(15)
     assert {u: _statements(app, client, u) for u in urls} == few
+
+
+def test_paired_households_queries_are_constant(
+    app, client, db, make_user, make_org, make_household, login_as
+):
+    """An organisation paired with many households: one read of their schedules, one hub a
+    community."""
+    from datetime import timedelta
+
+    from marketplace.models import Pairing
+    from marketplace.services import clock
+
+    staff = make_user(Role.HUB_STAFF, hub="330102")
+    org = make_org()
+    account = make_user(Role.ORG, org_id=org.id)
+
+    def pair(n: int) -> None:
+        with db() as s:
+            for _ in range(n):
+                h = make_household(staff)
+                s.add(
+                    Pairing(
+                        household_id=h.id,
+                        org_id=org.id,
+                        start=clock.beijing_today(),
+                        end=clock.beijing_today() + timedelta(days=90),
+                    )
+                )
+
+    pair(2)
+    login_as(account)
+    few = _statements(app, client, "/org/paired")
+    pair(12)
+    assert _statements(app, client, "/org/paired") == few
