@@ -4,7 +4,7 @@ month, this year or all time) and the member's choice to appear on them by name
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -12,9 +12,8 @@ from marketplace.db import get_session
 from marketplace.member.blueprint import bp
 from marketplace.models import Branch, Role
 from marketplace.services import leaderboards
-from marketplace.services.errors import ValidationFailed
 from marketplace.web.access import role_required
-from marketplace.web.helpers import EmptyForm, me
+from marketplace.web.helpers import EmptyForm, board_period, me
 
 __all__ = ["bp"]
 
@@ -24,11 +23,7 @@ __all__ = ["bp"]
 def leaderboard() -> ResponseReturnValue:
     db = get_session()
     user = me()
-    try:
-        period = leaderboards.parse_period(request.args.get("period"))
-    except ValidationFailed:
-        period = "month"
-    cache = float(current_app.config["LEADERBOARD_CACHE_S"])
+    period, cache = board_period()
     branch = db.get(Branch, user.branch_id) if user.branch_id is not None else None
     return render_template(
         "member/leaderboard.html",

@@ -3,16 +3,15 @@ for a Party organisation, its own branches and their members (services/leaderboa
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template
 from flask.typing import ResponseReturnValue
 
 from marketplace.db import get_session
 from marketplace.models import Role
 from marketplace.org.blueprint import bp
 from marketplace.services import branches, leaderboards
-from marketplace.services.errors import ValidationFailed
 from marketplace.web.access import role_required
-from marketplace.web.helpers import me
+from marketplace.web.helpers import board_period, me
 
 __all__ = ["bp"]
 
@@ -22,11 +21,7 @@ __all__ = ["bp"]
 def leaderboard() -> ResponseReturnValue:
     db = get_session()
     user = me()
-    try:
-        period = leaderboards.parse_period(request.args.get("period"))
-    except ValidationFailed:
-        period = "month"
-    cache = float(current_app.config["LEADERBOARD_CACHE_S"])
+    period, cache = board_period()
     party = branches.is_party_account(db, user)
     org_id = user.org_id
     return render_template(

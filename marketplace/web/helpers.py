@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -18,10 +18,21 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.db import get_session
 from marketplace.models import User
-from marketplace.services import exports
+from marketplace.services import exports, leaderboards
+from marketplace.services.errors import ValidationFailed
 from marketplace.services.listings import Page, paginate
 from marketplace.services.messages import Message
 from marketplace.web.messages import render
+
+
+def board_period() -> tuple[str, float]:
+    """A leaderboard page's period (``?period=``; a bad one shows this month rather than an
+    error) and how long its boards may be reused (``LEADERBOARD_CACHE_S``)."""
+    try:
+        period = leaderboards.parse_period(request.args.get("period"))
+    except ValidationFailed:
+        period = "month"
+    return period, float(current_app.config["LEADERBOARD_CACHE_S"])
 
 
 def me() -> User:
