@@ -404,6 +404,11 @@ STAGE_LABELS = {
     "gradual_exit": _l("Gradual exit (渐退期)"),
     "exited": _l("Exited (退出)"),
 }
+# Pairings the system ended (services/pairings.py); staff's own reasons are shown as written.
+PAIRING_END_LABELS = {
+    "expired": _l("Period over"),
+    "household exited": _l("Household exited (退出)"),
+}
 LEAD_STATUS_LABELS = {
     "open": _l("To check"),
     "registered": _l("Household registered"),
@@ -452,6 +457,7 @@ VOCABULARIES: dict[str, dict[str, Any]] = {
     "funding": FUNDING_LABELS,
     "project_status": PROJECT_STATUS_LABELS,
     "stage": STAGE_LABELS,
+    "pairing_end": PAIRING_END_LABELS,
 }
 
 
@@ -515,6 +521,7 @@ def _labels() -> dict[str, Any]:
         "REFERRAL_STATUS_LABELS": REFERRAL_STATUS_LABELS,
         "CHECK_MODE_LABELS": CHECK_MODE_LABELS,
         "STAGE_LABELS": STAGE_LABELS,
+        "PAIRING_END_LABELS": PAIRING_END_LABELS,
         "nbsp": Markup("&nbsp;"),
     }
 

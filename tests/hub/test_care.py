@@ -136,3 +136,10 @@ def test_an_organisation_sees_its_paired_households_and_records_a_visit(
     login_as(other)  # another organisation: nothing to see, no visit to record
     assert "赵*" not in text(client.get("/org/paired"))
     assert client.get(f"/org/paired/{h.id}/visit").status_code == 404
+    client.get("/auth/logout")
+
+    login_as(staff)  # the household exits: its pairing ends, named in the reader's language
+    client.post(f"/hub/households/{h.id}/stage", data={"stage": "exited", "reason": "迁出"})
+    page = text(client.get(f"/hub/households/{h.id}"))
+    assert "(该户已退出)" in page and "household exited" not in page
+    assert "(Household exited" in text(client.get(f"/hub/households/{h.id}?lang=en"))
